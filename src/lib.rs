@@ -1,4 +1,31 @@
 //! refund-bot: a refund assistant for sellers of digital products. The engine knows refunds;
 //! the chat adapters know their platforms.
 
+/// Start-up shared by every command: config, database, policy, replies, engine.
+pub mod app;
+/// Chat adapters: JSON lines, the terminal console.
+pub mod chat;
+/// The command line.
+pub mod cli;
+/// `refund-bot.toml`.
+pub mod config;
+/// Pure value types: ids, money, orders, codes.
 pub mod domain;
+/// Inbound events and outbound actions.
+pub mod events;
+/// The customer conversation as a pure state machine.
+pub mod intake;
+/// Abuse and chargeback detection in customer text.
+pub mod moderation;
+/// Order files (.jsonl, .csv).
+pub mod orders_file;
+/// The refund policy: parsing and the pure verdict.
+pub mod policy;
+/// Handlebars reply templates.
+pub mod replies;
+/// `case list` and `case show`.
+pub mod report;
+/// The database.
+pub mod store;
+/// The case lifecycle.
+pub mod workflow;

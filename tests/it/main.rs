@@ -1,1 +1,10 @@
+//! The one integration test binary; a module per flow.
 
+mod support;
+
+mod adapter;
+mod bad_input;
+mod cli;
+mod flows;
+mod intake;
+mod replies;

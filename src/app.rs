@@ -1,0 +1,194 @@
+//! Start-up shared by every command: config, database, policy, replies, then the engine.
+
+use crate::config::{Config, Loaded};
+use crate::domain::{Currency, Email, Money, Order, OrderId};
+use crate::policy::Policy;
+use crate::replies::Replies;
+use crate::store::Store;
+use crate::workflow::{Engine, Settings};
+use chrono::{DateTime, Duration, Utc};
+use std::path::Path;
+
+/// An error that ends a command, with its exit status (CONTRACTS section 1).
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+impl CliError {
+    /// Bad usage or bad input: exit 2.
+    pub fn input(message: impl std::fmt::Display) -> CliError {
+        CliError {
+            code: 2,
+            message: message.to_string(),
+        }
+    }
+
+    /// A runtime failure: exit 1. The cause chain is kept in the message.
+    pub fn runtime(error: anyhow::Error) -> CliError {
+        CliError {
+            code: 1,
+            message: format!("{error:#}"),
+        }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(error: anyhow::Error) -> Self {
+        CliError::runtime(error)
+    }
+}
+
+pub struct App {
+    pub engine: Engine,
+    pub loaded: Loaded,
+    /// Things the console tells a newcomer (defaults in use, demo data seeded).
+    pub notes: Vec<String>,
+}
+
+pub fn load_config(path: Option<&Path>) -> Result<Loaded, CliError> {
+    Config::load(path).map_err(CliError::input)
+}
+
+/// The policy in force: the configured file, or the built-in example when no file is there
+/// and none was named.
+pub fn load_policy(loaded: &Loaded, notes: &mut Vec<String>) -> Result<Policy, CliError> {
+    let named = loaded.config.policy.clone();
+    let path = loaded.resolve(named.as_deref().unwrap_or(Path::new("policy.toml")));
+    if path.exists() || named.is_some() {
+        return Policy::load(&path).map_err(CliError::input);
+    }
+    notes.push(format!(
+        "No policy file at {}: using the built-in example policy.",
+        path.display()
+    ));
+    Ok(Policy::example())
+}
+
+pub async fn open_store(loaded: &Loaded) -> Result<Store, CliError> {
+    Store::connect(&loaded.database_url())
+        .await
+        .map_err(CliError::runtime)
+}
+
+/// Opens everything a chat adapter needs. `seed_demo` adds demo orders to an empty database
+/// when no config file exists (the console's two-minute tour).
+pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliError> {
+    let loaded = load_config(config)?;
+    let mut notes = Vec::new();
+    if !loaded.from_file {
+        notes.push(
+            "No refund-bot.toml here: using the defaults (agents: agent-1, managers: manager-1)."
+                .into(),
+        );
+    }
+    let policy = load_policy(&loaded, &mut notes)?;
+    let replies_dir = loaded.resolve(&loaded.config.replies);
+    let replies = Replies::load(
+        replies_dir.is_dir().then_some(replies_dir.as_path()),
+        &loaded.config.locale,
+    )
+    .map_err(CliError::input)?;
+    let store = open_store(&loaded).await?;
+    if seed_demo && !loaded.from_file {
+        let mut tx = store
+            .begin()
+            .await
+            .map_err(|e| CliError::runtime(e.into()))?;
+        if tx
+            .count_orders()
+            .await
+            .map_err(|e| CliError::runtime(e.into()))?
+            == 0
+        {
+            tx.upsert_orders(&demo_orders(Utc::now()), Utc::now())
+                .await
+                .map_err(|e| CliError::runtime(e.into()))?;
+            tx.commit().await.map_err(|e| CliError::runtime(e.into()))?;
+            notes.push(
+                "The database was empty: added demo orders (try ORD-1001 with alice@example.com)."
+                    .into(),
+            );
+        }
+    }
+    let config = &loaded.config;
+    let settings = Settings {
+        roles: config.roles.clone(),
+        sla: config.sla.clone(),
+        processor: config.payments.processor,
+        abusive_words: config.moderation.abusive_words.clone(),
+    };
+    Ok(App {
+        engine: Engine::new(store, policy, replies, settings),
+        loaded,
+        notes,
+    })
+}
+
+/// Demo orders dated relative to now, so the tour never runs out of its refund window.
+pub fn demo_orders(now: DateTime<Utc>) -> Vec<Order> {
+    let usd = Currency::parse("USD").expect("USD");
+    let order = |id: &str,
+                 email: &str,
+                 sku: &str,
+                 product: &str,
+                 amount: &str,
+                 days_ago: i64,
+                 metric: &str,
+                 usage: f64| Order {
+        order_id: OrderId::parse(id).expect("demo id"),
+        email: Email::parse(email).expect("demo email"),
+        sku: sku.into(),
+        product: product.into(),
+        amount: Money::parse(amount, usd).expect("demo amount"),
+        purchased_at: now - Duration::days(days_ago),
+        usage: [(metric.to_string(), usage)].into_iter().collect(),
+        refunded: Money::zero(usd),
+        charge_id: None,
+        payment_intent_id: None,
+    };
+    vec![
+        order(
+            "ORD-1001",
+            "alice@example.com",
+            "course-webdesign",
+            "Web Design Course",
+            "49.00",
+            5,
+            "progress_percent",
+            12.0,
+        ),
+        order(
+            "ORD-1002",
+            "bob@example.com",
+            "course-webdesign",
+            "Web Design Course",
+            "49.00",
+            10,
+            "progress_percent",
+            45.0,
+        ),
+        order(
+            "ORD-1003",
+            "carol@example.com",
+            "ebook-rust",
+            "Rust for Sellers (ebook)",
+            "19.00",
+            60,
+            "downloads",
+            1.0,
+        ),
+        order(
+            "ORD-1004",
+            "dave@example.com",
+            "course-masterclass",
+            "Masterclass Bundle",
+            "249.00",
+            2,
+            "progress_percent",
+            5.0,
+        ),
+    ]
+}

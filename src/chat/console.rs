@@ -1,0 +1,310 @@
+//! The terminal console: one person plays customer, agent and manager to see the whole flow.
+//! Messages land in per-view inboxes; switching role shows what that role has not seen yet.
+
+use super::{drain_outbox, AdapterClock};
+use crate::app::App;
+use crate::events::{ButtonOut, Inbound, Outbound};
+use std::collections::HashMap;
+use std::io::Write;
+use tokio::io::AsyncBufReadExt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    Customer,
+    Agent,
+    Manager,
+}
+
+struct Console {
+    role: Role,
+    user: String,
+    clock: AdapterClock,
+    /// Unseen messages per destination (`dm:cust-1`, `channel:agents`).
+    inbox: HashMap<String, Vec<String>>,
+    /// The buttons shown last, numbered from 1.
+    choices: Vec<ButtonOut>,
+}
+
+const HELP: &str = "\
+Type to talk as the current person. Commands:
+  /as customer cust-1 | /as agent agent-1 | /as manager manager-1   switch who you are
+  1, 2, 3 ...             press a button shown in the last message
+  /edit N new text        submit the form behind button N (an agent's Edit)
+  /react m-9 ✅            react to a message (managers: ✅ approve, ❌ deny; also yes/no)
+  /tick 2h                move the clock (30m, 2h, 3d) and run what is due
+  /cases                  list the cases          /help   this text     /quit  leave";
+
+pub async fn run(app: &App) -> anyhow::Result<()> {
+    println!("refund-bot console — you are customer `cust-1`. Type /help for commands.");
+    for note in &app.notes {
+        println!("note: {note}");
+    }
+    println!("Say hello to ask for a refund, e.g. \"Hi, I'd like a refund for ORD-1001, alice@example.com\".\n");
+    let mut console = Console {
+        role: Role::Customer,
+        user: "cust-1".into(),
+        clock: AdapterClock::new(None),
+        inbox: HashMap::new(),
+        choices: vec![],
+    };
+    let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    loop {
+        print!("{} > ", console.user);
+        std::io::stdout().flush()?;
+        let Some(line) = lines.next_line().await? else {
+            break;
+        };
+        let line = line.trim().to_string();
+        if line.is_empty() {
+            continue;
+        }
+        if line == "/quit" || line == "/exit" {
+            break;
+        }
+        match console.command(&line) {
+            Ok(Some(event)) => {
+                if let Inbound::Tick { advance_secs } = event {
+                    console.clock.advance(advance_secs);
+                }
+                let now = console.clock.now();
+                if let Err(error) = app.engine.handle(&event, now).await {
+                    println!("(something went wrong: {error})");
+                }
+                let mut delivered = Vec::new();
+                drain_outbox(app.engine.store(), now, |action| {
+                    delivered.push(action.clone());
+                    Ok(())
+                })
+                .await?;
+                for action in delivered {
+                    console.file(action);
+                }
+                console.show();
+            }
+            Ok(None) => {}
+            Err(message) => println!("{message}"),
+        }
+        if line == "/cases" {
+            print_cases(app).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn print_cases(app: &App) -> anyhow::Result<()> {
+    let mut tx = app.engine.store().begin().await?;
+    for case in tx.list_cases(None).await? {
+        let order = case.order_id.as_ref().map_or("-", |o| o.as_str());
+        println!(
+            "  #{} {} {} {} {}",
+            case.id,
+            case.customer,
+            order,
+            case.state.as_str(),
+            case.outcome.as_str()
+        );
+    }
+    Ok(())
+}
+
+impl Console {
+    /// Turns a typed line into an inbound event, or handles it locally.
+    fn command(&mut self, line: &str) -> Result<Option<Inbound>, String> {
+        let user = self.user.clone();
+        if let Ok(n) = line.parse::<usize>() {
+            let button = self
+                .choices
+                .get(n.wrapping_sub(1))
+                .ok_or(format!("there is no button {n}"))?;
+            if button.action == "edit" {
+                return Err(format!("type `/edit {n} your text` to write it"));
+            }
+            return Ok(Some(Inbound::Click {
+                user,
+                button: button.id.clone(),
+            }));
+        }
+        let (head, rest) = line.split_once(' ').unwrap_or((line, ""));
+        match head {
+            "/help" => Err(HELP.into()),
+            "/cases" => Ok(None),
+            "/as" => self.switch(rest).map(|_| None),
+            "/tick" => {
+                parse_duration(rest).map(|advance_secs| Some(Inbound::Tick { advance_secs }))
+            }
+            "/edit" => {
+                let (n, text) = rest.split_once(' ').ok_or("usage: /edit N new text")?;
+                let n: usize = n.parse().map_err(|_| "usage: /edit N new text")?;
+                let button = self
+                    .choices
+                    .get(n.wrapping_sub(1))
+                    .ok_or(format!("there is no button {n}"))?;
+                Ok(Some(Inbound::Submit {
+                    user,
+                    button: button.id.clone(),
+                    text: text.to_string(),
+                }))
+            }
+            "/react" => {
+                let (message, emoji) = rest.split_once(' ').ok_or("usage: /react m-9 ✅")?;
+                let emoji = match emoji.trim() {
+                    "yes" | "y" => "✅",
+                    "no" | "n" => "❌",
+                    other => other,
+                };
+                Ok(Some(Inbound::React {
+                    user,
+                    message: message.to_string(),
+                    emoji: emoji.to_string(),
+                }))
+            }
+            _ if head.starts_with('/') => Err(format!("unknown command {head}; /help lists them")),
+            _ => Ok(Some(Inbound::Message {
+                user,
+                text: line.to_string(),
+            })),
+        }
+    }
+
+    fn switch(&mut self, rest: &str) -> Result<(), String> {
+        let mut words = rest.split_whitespace();
+        let role = match words.next() {
+            Some("customer") => Role::Customer,
+            Some("agent") => Role::Agent,
+            Some("manager") => Role::Manager,
+            _ => return Err("usage: /as customer|agent|manager ID".into()),
+        };
+        let default = match role {
+            Role::Customer => "cust-1",
+            Role::Agent => "agent-1",
+            Role::Manager => "manager-1",
+        };
+        self.role = role;
+        self.user = words.next().unwrap_or(default).to_string();
+        self.choices.clear();
+        println!("(you are now {:?} `{}`)", role, self.user);
+        self.show();
+        Ok(())
+    }
+
+    fn views(&self) -> Vec<String> {
+        let mut views = vec![format!("dm:{}", self.user)];
+        match self.role {
+            Role::Agent => views.push("channel:agents".into()),
+            Role::Manager => views.push("channel:managers".into()),
+            Role::Customer => {}
+        }
+        views
+    }
+
+    /// Files an outbound action in the inbox of its destination.
+    fn file(&mut self, action: Outbound) {
+        match action {
+            Outbound::Send {
+                id,
+                to,
+                text,
+                buttons,
+                mentions,
+                reactions,
+                ..
+            } => {
+                let mut shown = format!("[{id}] {text}");
+                if !mentions.is_empty() {
+                    shown = format!(
+                        "{} {shown}",
+                        mentions
+                            .iter()
+                            .map(|m| format!("@{m}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    );
+                }
+                if !reactions.is_empty() {
+                    shown.push_str(&format!(
+                        "\n      (react with {} — /react {id} ✅)",
+                        reactions.join(" or ")
+                    ));
+                }
+                if !buttons.is_empty() {
+                    shown.push_str(&format!(
+                        "\u{0}{}",
+                        serde_json::to_string(&buttons).unwrap_or_default()
+                    ));
+                }
+                self.inbox.entry(to).or_default().push(shown);
+            }
+            Outbound::Edit { id, text, .. } => {
+                self.inbox
+                    .entry("edits".into())
+                    .or_default()
+                    .push(format!("[{id} updated] {text}"));
+            }
+            Outbound::React { message, emoji } => {
+                self.inbox
+                    .entry("edits".into())
+                    .or_default()
+                    .push(format!("[{message}] bot reacted {emoji}"));
+            }
+        }
+    }
+
+    /// Prints what the current person can see and numbers the newest buttons.
+    fn show(&mut self) {
+        let mut views = self.views();
+        if self.role != Role::Customer {
+            views.push("edits".into());
+        }
+        for view in views {
+            for entry in self.inbox.remove(&view).unwrap_or_default() {
+                let (text, buttons) = entry.split_once('\u{0}').unwrap_or((&entry, ""));
+                println!(
+                    "{:>16} │ {}",
+                    short(&view),
+                    text.replace('\n', &format!("\n{:>16} │ ", ""))
+                );
+                if let Ok(buttons) = serde_json::from_str::<Vec<ButtonOut>>(buttons) {
+                    for (i, b) in buttons.iter().enumerate() {
+                        println!("{:>16} │   {}) {}", "", i + 1, b.label);
+                    }
+                    self.choices = buttons;
+                }
+            }
+        }
+        let waiting: Vec<String> = self
+            .inbox
+            .iter()
+            .filter(|(k, v)| *k != "edits" && !v.is_empty())
+            .map(|(k, v)| format!("{} for {k}", v.len()))
+            .collect();
+        if !waiting.is_empty() {
+            println!("(unseen: {} — switch with /as)", waiting.join(", "));
+        }
+    }
+}
+
+fn short(view: &str) -> &str {
+    match view {
+        "channel:agents" => "#agents",
+        "channel:managers" => "#managers",
+        "edits" => "(updated)",
+        other => other.strip_prefix("dm:").unwrap_or(other),
+    }
+}
+
+/// `90`, `30m`, `2h`, `3d` to seconds.
+fn parse_duration(raw: &str) -> Result<u64, String> {
+    let raw = raw.trim();
+    let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
+    let n: u64 = number
+        .parse()
+        .map_err(|_| format!("`{raw}` is not a duration like 30m, 2h or 3d"))?;
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86400,
+        _ => return Err(format!("`{raw}` is not a duration like 30m, 2h or 3d")),
+    };
+    Ok(n * scale)
+}

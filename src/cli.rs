@@ -1,0 +1,209 @@
+//! The command line (CONTRACTS section 1).
+
+use crate::app::{self, CliError};
+use crate::domain::{OrderId, Reason};
+use crate::policy::{self, History, Policy, RefundRequest};
+use chrono::{DateTime, Utc};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "refund-bot",
+    version,
+    about = "A refund assistant for sellers of digital products"
+)]
+pub struct Cli {
+    /// The config file (default ./refund-bot.toml).
+    #[arg(long, global = true, env = "REFUND_BOT_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Start the bot on every chat platform configured.
+    Run,
+    /// The local chat in a terminal: play customer, agent and manager.
+    Console,
+    /// The machine chat adapter: JSON lines on stdin and stdout.
+    Jsonl {
+        /// Start the clock here (RFC 3339); it then moves only by `tick` events.
+        #[arg(long, value_parser = parse_time)]
+        clock: Option<DateTime<Utc>>,
+    },
+    /// Check or explain the refund policy.
+    Policy {
+        #[command(subcommand)]
+        command: PolicyCommand,
+    },
+    /// Import orders.
+    Orders {
+        #[command(subcommand)]
+        command: OrdersCommand,
+    },
+    /// List and show cases.
+    Case {
+        #[command(subcommand)]
+        command: CaseCommand,
+    },
+    /// Apply the database migrations.
+    Migrate,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Validate a policy file.
+    Check { file: PathBuf },
+    /// The verdict and the rule trace for an order.
+    Explain {
+        order_id: String,
+        #[arg(long, value_parser = parse_time)]
+        at: Option<DateTime<Utc>>,
+        #[arg(long, default_value = "changed_mind")]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrdersCommand {
+    /// Upsert orders from a .jsonl or .csv file.
+    Import { file: PathBuf },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCommand {
+    /// Cases, oldest first.
+    List {
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// One case with its verdict and timeline.
+    Show {
+        id: i64,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
+    DateTime::parse_from_rfc3339(raw)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| format!("`{raw}` is not an RFC 3339 time such as 2026-11-23T12:00:00Z ({e})"))
+}
+
+pub async fn execute(cli: Cli) -> Result<(), CliError> {
+    let config = cli.config.as_deref();
+    match cli.command {
+        Command::Run => Err(CliError::input(
+            "no chat platform is configured: add a [discord] section to refund-bot.toml (see README, \"Run it on Discord\"), \
+             or try `refund-bot console` to play with the bot locally",
+        )),
+        Command::Console => {
+            let app = app::open(config, true).await?;
+            crate::chat::console::run(&app).await.map_err(CliError::runtime)
+        }
+        Command::Jsonl { clock } => {
+            let app = app::open(config, false).await?;
+            let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+            crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout()).await.map_err(CliError::runtime)
+        }
+        Command::Policy { command: PolicyCommand::Check { file } } => {
+            let policy = Policy::load(&file).map_err(CliError::input)?;
+            println!("{}: ok (policy {})", file.display(), &policy.hash()[..12]);
+            Ok(())
+        }
+        Command::Policy { command: PolicyCommand::Explain { order_id, at, reason } } => explain(config, &order_id, at, &reason).await,
+        Command::Orders { command: OrdersCommand::Import { file } } => {
+            let orders = crate::orders_file::parse_orders(&file).map_err(CliError::input)?;
+            let loaded = app::load_config(config)?;
+            let store = app::open_store(&loaded).await?;
+            let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
+            tx.upsert_orders(&orders, Utc::now()).await.map_err(|e| CliError::runtime(e.into()))?;
+            tx.commit().await.map_err(|e| CliError::runtime(e.into()))?;
+            println!("imported {} orders from {}", orders.len(), file.display());
+            Ok(())
+        }
+        Command::Case { command } => crate::report::case_command(config, command).await,
+        Command::Migrate => {
+            let loaded = app::load_config(config)?;
+            app::open_store(&loaded).await?;
+            println!("database is up to date");
+            Ok(())
+        }
+    }
+}
+
+async fn explain(
+    config: Option<&std::path::Path>,
+    order_id: &str,
+    at: Option<DateTime<Utc>>,
+    reason: &str,
+) -> Result<(), CliError> {
+    let loaded = app::load_config(config)?;
+    let policy = app::load_policy(&loaded, &mut Vec::new())?;
+    let reason = Reason::parse(reason).ok_or_else(|| {
+        let codes: Vec<&str> = Reason::ALL.iter().map(|r| r.code()).collect();
+        CliError::input(format!(
+            "--reason `{reason}` is not one of {}",
+            codes.join(", ")
+        ))
+    })?;
+    let id = OrderId::parse(order_id)
+        .ok_or_else(|| CliError::input(format!("`{order_id}` is not an order id")))?;
+    let store = app::open_store(&loaded).await?;
+    let mut tx = store
+        .begin()
+        .await
+        .map_err(|e| CliError::runtime(e.into()))?;
+    let order = tx
+        .find_order(&id)
+        .await
+        .map_err(|e| CliError::runtime(e.into()))?
+        .ok_or_else(|| {
+            CliError::input(format!(
+                "order {id} is not in the database (import it with `refund-bot orders import`)"
+            ))
+        })?;
+    let same_email_orders = tx
+        .orders_by_email(&order.email)
+        .await
+        .map_err(|e| CliError::runtime(e.into()))?
+        .into_iter()
+        .filter(|o| o.order_id != order.order_id)
+        .collect();
+    let refunds_at = tx
+        .refund_times_for_email(&order.email)
+        .await
+        .map_err(|e| CliError::runtime(e.into()))?;
+    let request = RefundRequest {
+        reason,
+        requested_at: at.unwrap_or_else(Utc::now),
+    };
+    let verdict = policy::evaluate(
+        &policy,
+        &order,
+        &request,
+        &History {
+            same_email_orders,
+            refunds_at,
+        },
+    );
+    println!(
+        "{} ({}, {} paid) — reason {}",
+        order.order_id, order.product, order.amount, reason
+    );
+    println!(
+        "verdict: {:?} {} (rule {})",
+        verdict.outcome,
+        verdict.amount(),
+        verdict.rule
+    );
+    for line in &verdict.rules {
+        println!("  - {line}");
+    }
+    Ok(())
+}

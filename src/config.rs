@@ -1,0 +1,278 @@
+//! `refund-bot.toml` (CONTRACTS section 2): every key has a default, unknown keys are errors with
+//! line and column, relative paths are relative to the config file, secrets come from the environment.
+
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub database_url: String,
+    /// The policy file; when not set and `policy.toml` is absent, the built-in example applies.
+    pub policy: Option<PathBuf>,
+    pub replies: PathBuf,
+    pub locale: String,
+    pub roles: Roles,
+    pub sla: Sla,
+    pub payments: Payments,
+    pub moderation: Moderation,
+    pub discord: Option<toml::Table>,
+    pub http: Http,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            database_url: "sqlite://refund-bot.db".into(),
+            policy: None,
+            replies: "replies".into(),
+            locale: "en".into(),
+            roles: Roles::default(),
+            sla: Sla::default(),
+            payments: Payments::default(),
+            moderation: Moderation::default(),
+            discord: None,
+            http: Http::default(),
+        }
+    }
+}
+
+/// Platform user ids (or role ids) allowed to act as staff.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Roles {
+    pub agents: Vec<String>,
+    pub managers: Vec<String>,
+}
+
+impl Default for Roles {
+    fn default() -> Self {
+        Roles {
+            agents: vec!["agent-1".into()],
+            managers: vec!["manager-1".into()],
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Sla {
+    pub agent_reminder_minutes: u32,
+    pub manager_reminder_hours: u32,
+    pub followup_days: u32,
+    pub idle_timeout_hours: u32,
+}
+
+impl Default for Sla {
+    fn default() -> Self {
+        Sla {
+            agent_reminder_minutes: 60,
+            manager_reminder_hours: 4,
+            followup_days: 3,
+            idle_timeout_hours: 24,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Processor {
+    Manual,
+    Stripe,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Payments {
+    pub processor: Processor,
+    pub stripe_api_base: String,
+}
+
+impl Default for Payments {
+    fn default() -> Self {
+        Payments {
+            processor: Processor::Manual,
+            stripe_api_base: "https://api.stripe.com".into(),
+        }
+    }
+}
+
+/// Words that count as insulting the staff; the seller can replace the list.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Moderation {
+    pub abusive_words: Vec<String>,
+}
+
+impl Default for Moderation {
+    fn default() -> Self {
+        let words = [
+            "idiot",
+            "idiots",
+            "stupid",
+            "moron",
+            "morons",
+            "dumb",
+            "incompetent",
+            "useless",
+            "pathetic",
+            "fuck",
+            "fucking",
+            "shit",
+            "asshole",
+            "bastard",
+            "bitch",
+            "crook",
+            "crooks",
+            "clowns",
+        ];
+        Moderation {
+            abusive_words: words.iter().map(|w| w.to_string()).collect(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Http {
+    pub listen: String,
+}
+
+impl Default for Http {
+    fn default() -> Self {
+        Http {
+            listen: "127.0.0.1:8080".into(),
+        }
+    }
+}
+
+/// A config error that says where: file, line and column.
+#[derive(Debug, thiserror::Error)]
+#[error("{file}{location}: {message}")]
+pub struct ConfigError {
+    pub file: String,
+    pub location: String,
+    pub message: String,
+}
+
+/// The loaded configuration, with the folder its relative paths hang from.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub config: Config,
+    pub base_dir: PathBuf,
+    /// Whether a config file was found (the console says when it runs on defaults).
+    pub from_file: bool,
+}
+
+/// 1-based line and column of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+impl Config {
+    pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
+        toml::from_str(text).map_err(|e| {
+            let location = e
+                .span()
+                .map(|s| line_col(text, s.start))
+                .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+            ConfigError {
+                file: file.to_string(),
+                location,
+                message: e.message().to_string(),
+            }
+        })
+    }
+
+    /// Loads `path`, or `./refund-bot.toml` when none is given; only a missing default file
+    /// falls back to the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
+        let explicit = path.is_some();
+        let path = path
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| PathBuf::from("refund-bot.toml"));
+        let base_dir = path
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+                return Ok(Loaded {
+                    config: Config::default(),
+                    base_dir,
+                    from_file: false,
+                });
+            }
+            Err(e) => {
+                return Err(ConfigError {
+                    file: path.display().to_string(),
+                    location: String::new(),
+                    message: e.to_string(),
+                })
+            }
+        };
+        let config = Config::parse(&text, &path.display().to_string())?;
+        Ok(Loaded {
+            config,
+            base_dir,
+            from_file: true,
+        })
+    }
+}
+
+impl Loaded {
+    pub fn resolve(&self, path: &Path) -> PathBuf {
+        if path.is_absolute() {
+            path.to_path_buf()
+        } else {
+            self.base_dir.join(path)
+        }
+    }
+
+    /// The database URL: `DATABASE_URL` wins; a relative SQLite path is relative to the config file.
+    pub fn database_url(&self) -> String {
+        let url = std::env::var("DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+            .unwrap_or_else(|| self.config.database_url.clone());
+        match url
+            .strip_prefix("sqlite://")
+            .or_else(|| url.strip_prefix("sqlite:"))
+        {
+            Some(rest) if !rest.starts_with('/') && !rest.starts_with(":memory:") => {
+                format!("sqlite://{}", self.base_dir.join(rest).display())
+            }
+            _ => url,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_file_is_valid() {
+        let config = Config::parse("", "refund-bot.toml").unwrap();
+        assert_eq!(config.sla.agent_reminder_minutes, 60);
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_column() {
+        let err = Config::parse(
+            "locale = \"en\"\n[sla]\nagent_reminder_minute = 5\n",
+            "bot.toml",
+        )
+        .unwrap_err();
+        assert_eq!(err.location, ":3:1");
+        assert!(
+            err.message.contains("agent_reminder_minute"),
+            "{}",
+            err.message
+        );
+    }
+}

@@ -1,0 +1,70 @@
+//! What enters the engine (`Inbound`) and what leaves it (`Outbound`), in the shape of the
+//! JSON-lines adapter (CONTRACTS section 4); every adapter maps its platform onto these.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Inbound {
+    /// A direct message to the bot.
+    Message { user: String, text: String },
+    /// A button of an earlier send.
+    Click { user: String, button: String },
+    /// A form behind a button (the edit of a draft).
+    Submit {
+        user: String,
+        button: String,
+        text: String,
+    },
+    /// A reaction on a sent message.
+    React {
+        user: String,
+        message: String,
+        emoji: String,
+    },
+    /// Moves the clock and runs what is due.
+    Tick { advance_secs: u64 },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct ButtonOut {
+    pub id: String,
+    pub action: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Outbound {
+    Send {
+        id: String,
+        to: String,
+        case: Option<i64>,
+        text: String,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        expects: Option<String>,
+        buttons: Vec<ButtonOut>,
+        mentions: Vec<String>,
+        reactions: Vec<String>,
+    },
+    Edit {
+        id: String,
+        text: String,
+        buttons: Vec<ButtonOut>,
+    },
+    React {
+        message: String,
+        emoji: String,
+    },
+}
+
+/// Destinations of outbound messages.
+pub const AGENTS: &str = "channel:agents";
+pub const MANAGERS: &str = "channel:managers";
+
+pub fn dm(user: &str) -> String {
+    format!("dm:{user}")
+}
+
+pub const APPROVE_EMOJI: &str = "✅";
+pub const DENY_EMOJI: &str = "❌";

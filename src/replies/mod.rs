@@ -1,0 +1,310 @@
+//! Every message the bot writes, as typed values rendered through strict handlebars templates.
+//!
+//! The engine builds a [`Reply`] (one variant per message, its fields are the template's
+//! variables) and [`Replies::render`] turns it into chat text. English templates are built in;
+//! a folder can override any of them per locale. Loading renders every sample, so a template
+//! that names a variable its reply does not have is refused at start-up, not in front of a
+//! customer.
+
+mod helpers;
+mod samples;
+
+pub use helpers::neutralise_mentions;
+
+use handlebars::Handlebars;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Declares `Reply` and the built-in template table from one list, so a variant, its template
+/// name and its `replies/en/<name>.hbs` file can never drift apart (a missing file fails the build).
+macro_rules! replies {
+    ($( $(#[$doc:meta])* $variant:ident => $name:literal { $($field:ident : $ty:ty),* $(,)? } )*) => {
+        /// One message of the bot. Serialized (internally tagged, `"template": "<name>"`) it is
+        /// the data its template sees.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(tag = "template", rename_all = "snake_case")]
+        pub enum Reply {
+            $( $(#[$doc])* $variant { $($field: $ty),* }, )*
+        }
+
+        impl Reply {
+            /// The template's name: the variant in snake_case, e.g. `AskEmail` -> `ask_email`.
+            pub fn template_name(&self) -> &'static str {
+                match self { $( Reply::$variant { .. } => $name, )* }
+            }
+        }
+
+        /// (name, English source) of every template, in declaration order.
+        const BUILTIN_EN: &[(&str, &str)] = &[
+            $( ($name, include_str!(concat!("../../replies/en/", $name, ".hbs"))), )*
+        ];
+    };
+}
+
+replies! {
+    // Customer-facing, during the intake.
+    Greeting => "greeting" { restarted: bool }
+    AskEmail => "ask_email" { order_id: String }
+    AskOrderId => "ask_order_id" { email: String }
+    OrderNotFound => "order_not_found" { attempts_left: u32 }
+    HandedToHuman => "handed_to_human" {}
+    ChooseOrder => "choose_order" { email: String }
+    AlreadyOpen => "already_open" { case_id: i64, order_id: String }
+    AskReason => "ask_reason" { product: String }
+    ReasonUnclear => "reason_unclear" {}
+    AskDetails => "ask_details" { reason_label: String }
+    OfferSupport => "offer_support" { product: String }
+    AskResolution => "ask_resolution" {}
+    Summary => "summary" {
+        order_id: String, product: String, amount_paid: String, reason_label: String,
+        details: String, resolution_label: String,
+    }
+    Submitted => "submitted" { case_id: i64, reply_within: String }
+    EscalatedAck => "escalated_ack" { case_id: i64, reply_within: String }
+    Cancelled => "cancelled" {}
+    NotUnderstood => "not_understood" { hint: String }
+    LongMessage => "long_message" { kept_chars: usize }
+    /// `strikes_left == 0` means the next strike closes the conversation; no count is shown.
+    Boundary => "boundary" { strikes_left: u32 }
+    ClosedAbusive => "closed_abusive" {}
+    IdleClosed => "idle_closed" {}
+    SupportHandoff => "support_handoff" { product: String }
+    AlternativeChosen => "alternative_chosen" { resolution_label: String }
+    /// `status` is plain words, e.g. "with our team for review".
+    CaseInReview => "case_in_review" { case_id: i64, status: String }
+    ButtonExpired => "button_expired" {}
+    ButtonNotYours => "button_not_yours" {}
+    FeedbackRequest => "feedback_request" { product: String, case_id: i64 }
+    FeedbackCommentAsk => "feedback_comment_ask" { score: u8 }
+    FeedbackThanks => "feedback_thanks" { score: u8 }
+    RefundIssued => "refund_issued" { amount: String, method: String, timeline: String, partial: bool }
+
+    // Verdict drafts: an agent approves them before the customer sees them.
+    Approved => "approved" { product: String, order_id: String, amount: String, rules: Vec<String> }
+    ApprovedPartial => "approved_partial" {
+        product: String, order_id: String, amount: String, amount_paid: String, percent: u32,
+        rules: Vec<String>,
+    }
+    Denied => "denied" { product: String, order_id: String, rules: Vec<String>, alternatives: Vec<String> }
+    ExceptionApproved => "exception_approved" { product: String, order_id: String, amount: String, partial: bool }
+    ExceptionDenied => "exception_denied" { product: String, order_id: String, alternatives: Vec<String> }
+    AlternativeConfirmed => "alternative_confirmed" { product: String, resolution_label: String }
+
+    // Staff-facing: the agents' and managers' channels.
+    AgentDraft => "agent_draft" {
+        case_id: i64, heading: String, customer: String, order_id: String, product: String,
+        amount_paid: String, reason_label: String, details: String, resolution_label: String,
+        verdict_label: String, verdict_amount: String, rules: Vec<String>, flags: Vec<String>,
+        draft: String,
+    }
+    AgentHandoff => "agent_handoff" { case_id: i64, customer: String, attempts: u32 }
+    AgentReminder => "agent_reminder" { case_id: i64, waiting: String }
+    AgentMarkRefunded => "agent_mark_refunded" { case_id: i64, amount: String, order_id: String, approved_by: String }
+    AgentSupportRequest => "agent_support_request" { case_id: i64, customer: String, product: String, details: String }
+    /// `kind` is `chargeback_risk` or `abusive`.
+    AgentAlert => "agent_alert" { case_id: i64, customer: String, kind: String, excerpt: String }
+    AgentRejected => "agent_rejected" { case_id: i64, actor: String }
+    ManagerEscalation => "manager_escalation" {
+        case_id: i64, customer: String, order_id: String, product: String, amount_paid: String,
+        verdict_amount: String, reason_label: String, details: String, rules: Vec<String>,
+        flags: Vec<String>,
+    }
+    ManagerReminder => "manager_reminder" { case_id: i64, waiting: String }
+    /// `action` is `approved`, `rejected` or `edited`; `text` is what was sent (may be empty).
+    DraftDecided => "draft_decided" { case_id: i64, action: String, actor: String, text: String }
+    EscalationDecided => "escalation_decided" { case_id: i64, approved: bool, actor: String }
+}
+
+impl Reply {
+    /// Every template name, in declaration order (also the built-in file names without `.hbs`).
+    pub fn template_names() -> Vec<&'static str> {
+        BUILTIN_EN.iter().map(|(name, _)| *name).collect()
+    }
+}
+
+/// Why the templates could not be loaded or a reply could not be rendered. Every variant names
+/// the template file, so a broken override is found without reading the code.
+#[derive(Debug, thiserror::Error)]
+pub enum RepliesError {
+    #[error("{file}{}: {message}", position(*line, *column))]
+    Template {
+        file: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("{file}{}: cannot render: {message}", position(*line, *column))]
+    Render {
+        file: String,
+        line: Option<usize>,
+        column: Option<usize>,
+        message: String,
+    },
+    #[error("{file}: cannot read: {source}")]
+    Io {
+        file: String,
+        source: std::io::Error,
+    },
+    #[error("{file}: no reply is named {name:?} (template files are named after replies, e.g. ask_email.hbs)")]
+    UnknownTemplate { file: String, name: String },
+    #[error("locale {locale:?}: {message}")]
+    Locale { locale: String, message: String },
+}
+
+fn position(line: Option<usize>, column: Option<usize>) -> String {
+    match (line, column) {
+        (Some(l), Some(c)) => format!(":{l}:{c}"),
+        (Some(l), None) => format!(":{l}"),
+        _ => String::new(),
+    }
+}
+
+/// The loaded templates of one locale, ready to render.
+pub struct Replies {
+    registry: Handlebars<'static>,
+    /// Template name -> the file it came from, for error messages.
+    files: HashMap<&'static str, String>,
+}
+
+impl std::fmt::Debug for Replies {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replies")
+            .field("files", &self.files)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The only locale with built-in templates; others must come from a folder.
+const BUILTIN_LOCALE: &str = "en";
+
+impl Replies {
+    /// Loads the templates of `locale`: `dir/<locale>/<name>.hbs` where it exists, else the
+    /// built-in English one. Then renders every sample, so a template that fails (syntax, or a
+    /// variable its reply does not have) is refused here with its file, line and column.
+    pub fn load(dir: Option<&Path>, locale: &str) -> Result<Replies, RepliesError> {
+        let locale_err = |message: String| RepliesError::Locale {
+            locale: locale.to_string(),
+            message,
+        };
+        // The locale becomes a path component: keep it to a plain tag like "en" or "pt-BR".
+        if locale.is_empty()
+            || !locale
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(locale_err(
+                "not a locale tag (expected letters, digits, '-' or '_')".into(),
+            ));
+        }
+        let locale_dir = dir.map(|d| d.join(locale)).filter(|d| d.is_dir());
+        if locale != BUILTIN_LOCALE && locale_dir.is_none() {
+            let looked = dir.map_or("no replies folder configured".to_string(), |d| {
+                format!("{} does not exist", d.join(locale).display())
+            });
+            return Err(locale_err(format!("only \"en\" is built in, and {looked}")));
+        }
+        if let Some(d) = &locale_dir {
+            refuse_stray_files(d)?;
+        }
+
+        let mut registry = Handlebars::new();
+        registry.set_strict_mode(true);
+        registry.register_escape_fn(neutralise_mentions);
+        registry.register_helper("quote", Box::new(helpers::quote));
+        registry.register_helper("if", Box::new(helpers::StrictIf { positive: true }));
+        registry.register_helper("unless", Box::new(helpers::StrictIf { positive: false }));
+
+        let mut files = HashMap::new();
+        for &(name, builtin) in BUILTIN_EN {
+            let override_path = locale_dir.as_ref().map(|d| d.join(format!("{name}.hbs")));
+            let (file, source) = match override_path.filter(|p| p.is_file()) {
+                Some(path) => {
+                    let file = path.display().to_string();
+                    let source =
+                        std::fs::read_to_string(&path).map_err(|source| RepliesError::Io {
+                            file: file.clone(),
+                            source,
+                        })?;
+                    (file, source)
+                }
+                None => (
+                    format!("replies/en/{name}.hbs (built-in)"),
+                    builtin.to_string(),
+                ),
+            };
+            registry
+                .register_template_string(name, source)
+                .map_err(|e| {
+                    let (line, column) = e.pos().unzip();
+                    RepliesError::Template {
+                        file: file.clone(),
+                        line,
+                        column,
+                        message: e.reason().to_string(),
+                    }
+                })?;
+            files.insert(name, file);
+        }
+
+        let replies = Replies { registry, files };
+        for sample in Reply::samples() {
+            replies.render(&sample)?;
+        }
+        Ok(replies)
+    }
+
+    /// The built-in English templates. They are checked by the tests, so this does not fail.
+    pub fn builtin() -> Replies {
+        Replies::load(None, BUILTIN_LOCALE).expect("built-in reply templates are valid")
+    }
+
+    /// The chat text of `reply`, trailing whitespace trimmed.
+    pub fn render(&self, reply: &Reply) -> Result<String, RepliesError> {
+        let name = reply.template_name();
+        let rendered = self
+            .registry
+            .render(name, reply)
+            .map_err(|e| RepliesError::Render {
+                file: self
+                    .files
+                    .get(name)
+                    .cloned()
+                    .unwrap_or_else(|| name.to_string()),
+                line: e.line_no,
+                column: e.column_no,
+                message: e.reason().to_string(),
+            })?;
+        let trimmed_len = rendered.trim_end().len();
+        let mut text = rendered;
+        text.truncate(trimmed_len);
+        Ok(text)
+    }
+}
+
+/// A `.hbs` file that matches no reply is almost always a typo (`ask_emial.hbs`) that would
+/// otherwise be ignored silently while the built-in text goes out.
+fn refuse_stray_files(dir: &Path) -> Result<(), RepliesError> {
+    let io_err = |source| RepliesError::Io {
+        file: dir.display().to_string(),
+        source,
+    };
+    let names = Reply::template_names();
+    for entry in std::fs::read_dir(dir).map_err(io_err)? {
+        let path: PathBuf = entry.map_err(io_err)?.path();
+        if path.extension().is_some_and(|e| e == "hbs") {
+            let stem = path
+                .file_stem()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if !names.contains(&stem.as_str()) {
+                return Err(RepliesError::UnknownTemplate {
+                    file: path.display().to_string(),
+                    name: stem,
+                });
+            }
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,414 @@
+//! Sent messages, their buttons, drafts, escalations and the outbox, all inside a `Tx`.
+
+use super::records::*;
+use super::{from_ts, ts, StoreError, StoreResult, Tx};
+use crate::domain::{ButtonId, CaseId, MessageId};
+use crate::events::{ButtonOut, Outbound};
+use chrono::{DateTime, Utc};
+use sqlx::any::AnyRow;
+use sqlx::Row;
+
+/// A message to send; written to `messages`, `buttons` and the outbox together.
+#[derive(Debug, Clone, Default)]
+pub struct NewMessage {
+    pub case_id: Option<CaseId>,
+    pub to: String,
+    pub purpose: String,
+    pub ref_id: Option<i64>,
+    pub text: String,
+    pub expects: Option<String>,
+    /// (action, label) pairs.
+    pub buttons: Vec<(String, String)>,
+    pub mentions: Vec<String>,
+    pub reactions: Vec<String>,
+}
+
+/// What an edit does to the buttons of the edited message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditButtons {
+    Keep,
+    Remove,
+}
+
+fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
+    Ok(MessageRecord {
+        id: MessageId(row.try_get("id")?),
+        case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+        recipient: row.try_get("recipient")?,
+        purpose: row.try_get("purpose")?,
+        ref_id: row.try_get("ref_id")?,
+        text: row.try_get("text")?,
+        active: row.try_get::<i64, _>("active")? != 0,
+    })
+}
+
+fn draft_from_row(row: &AnyRow) -> StoreResult<DraftRecord> {
+    Ok(DraftRecord {
+        id: row.try_get("id")?,
+        case_id: CaseId(row.try_get("case_id")?),
+        kind: row.try_get("kind")?,
+        text: row.try_get("text")?,
+        decision_json: row.try_get("decision_json")?,
+        status: row.try_get("status")?,
+        message_id: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
+        created_at: from_ts(&row.try_get::<String, _>("created_at")?)?,
+    })
+}
+
+fn escalation_from_row(row: &AnyRow) -> StoreResult<EscalationRecord> {
+    Ok(EscalationRecord {
+        id: row.try_get("id")?,
+        case_id: CaseId(row.try_get("case_id")?),
+        message_id: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
+        status: row.try_get("status")?,
+        created_at: from_ts(&row.try_get::<String, _>("created_at")?)?,
+        decided_by: row.try_get("decided_by")?,
+    })
+}
+
+const MESSAGE_COLUMNS: &str = "id, case_id, recipient, purpose, ref_id, text, active";
+const DRAFT_COLUMNS: &str =
+    "id, case_id, kind, text, decision_json, status, message_id, created_at";
+const ESCALATION_COLUMNS: &str = "id, case_id, message_id, status, created_at, decided_by";
+
+impl Tx<'_> {
+    /// Records a message and queues its delivery; returns its id.
+    pub async fn send(&mut self, msg: NewMessage, now: DateTime<Utc>) -> StoreResult<MessageId> {
+        let is_prompt = !msg.buttons.is_empty() || msg.expects.is_some();
+        if let (Some(case), true, true) = (msg.case_id, msg.to.starts_with("dm:"), is_prompt) {
+            // Only the latest question to a customer is live: older buttons are refused.
+            sqlx::query("UPDATE messages SET active = 0 WHERE case_id = $1 AND recipient = $2 AND active = 1")
+                .bind(case.0)
+                .bind(&msg.to)
+                .execute(self.conn())
+                .await?;
+        }
+        let id: i64 = sqlx::query(
+            "INSERT INTO messages (case_id, recipient, purpose, ref_id, text, active, created_at)
+             VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
+        )
+        .bind(msg.case_id.map(|c| c.0))
+        .bind(&msg.to)
+        .bind(&msg.purpose)
+        .bind(msg.ref_id)
+        .bind(&msg.text)
+        .bind(ts(now))
+        .fetch_one(self.conn())
+        .await?
+        .try_get("id")?;
+        let message_id = MessageId(id);
+        let mut buttons = Vec::with_capacity(msg.buttons.len());
+        for (action, label) in msg.buttons {
+            let button_id: i64 = sqlx::query(
+                "INSERT INTO buttons (message_id, action, label) VALUES ($1, $2, $3) RETURNING id",
+            )
+            .bind(id)
+            .bind(&action)
+            .bind(&label)
+            .fetch_one(self.conn())
+            .await?
+            .try_get("id")?;
+            buttons.push(ButtonOut {
+                id: ButtonId(button_id).to_string(),
+                action,
+                label,
+            });
+        }
+        let action = Outbound::Send {
+            id: message_id.to_string(),
+            to: msg.to,
+            case: msg.case_id.map(|c| c.0),
+            text: msg.text,
+            expects: msg.expects,
+            buttons,
+            mentions: msg.mentions,
+            reactions: msg.reactions,
+        };
+        self.enqueue(msg.case_id, &action, now).await?;
+        Ok(message_id)
+    }
+
+    /// Replaces a sent message's text; removing its buttons makes them inactive for good.
+    pub async fn edit_message(
+        &mut self,
+        id: MessageId,
+        text: &str,
+        buttons: EditButtons,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let message = self
+            .find_message(id)
+            .await?
+            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let active = buttons == EditButtons::Keep && message.active;
+        sqlx::query("UPDATE messages SET text = $1, active = $2 WHERE id = $3")
+            .bind(text)
+            .bind(i64::from(active))
+            .bind(id.0)
+            .execute(self.conn())
+            .await?;
+        let buttons = if active {
+            self.buttons_of(id).await?
+        } else {
+            Vec::new()
+        };
+        let action = Outbound::Edit {
+            id: id.to_string(),
+            text: text.to_string(),
+            buttons,
+        };
+        self.enqueue(message.case_id, &action, now).await
+    }
+
+    pub async fn react(
+        &mut self,
+        case: Option<CaseId>,
+        message: MessageId,
+        emoji: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let action = Outbound::React {
+            message: message.to_string(),
+            emoji: emoji.to_string(),
+        };
+        self.enqueue(case, &action, now).await
+    }
+
+    async fn enqueue(
+        &mut self,
+        case: Option<CaseId>,
+        action: &Outbound,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let json = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        sqlx::query("INSERT INTO outbox (case_id, action_json, created_at) VALUES ($1, $2, $3)")
+            .bind(case.map(|c| c.0))
+            .bind(json)
+            .bind(ts(now))
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    async fn buttons_of(&mut self, id: MessageId) -> StoreResult<Vec<ButtonOut>> {
+        let rows =
+            sqlx::query("SELECT id, action, label FROM buttons WHERE message_id = $1 ORDER BY id")
+                .bind(id.0)
+                .fetch_all(self.conn())
+                .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(ButtonOut {
+                    id: ButtonId(row.try_get("id")?).to_string(),
+                    action: row.try_get("action")?,
+                    label: row.try_get("label")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn find_message(&mut self, id: MessageId) -> StoreResult<Option<MessageRecord>> {
+        let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id.0)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(message_from_row).transpose()
+    }
+
+    pub async fn find_button(&mut self, id: ButtonId) -> StoreResult<Option<ButtonRecord>> {
+        let row = sqlx::query("SELECT message_id, action, label FROM buttons WHERE id = $1")
+            .bind(id.0)
+            .fetch_optional(self.conn())
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let message_id = MessageId(row.try_get("message_id")?);
+        let message = self
+            .find_message(message_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("button {id} without its message")))?;
+        Ok(Some(ButtonRecord {
+            id,
+            message,
+            action: row.try_get("action")?,
+            label: row.try_get("label")?,
+        }))
+    }
+
+    pub async fn insert_draft(
+        &mut self,
+        case: CaseId,
+        kind: &str,
+        text: &str,
+        decision_json: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        // A case has one live draft: a new one supersedes whatever was pending.
+        sqlx::query(
+            "UPDATE drafts SET status = 'superseded' WHERE case_id = $1 AND status = 'pending'",
+        )
+        .bind(case.0)
+        .execute(self.conn())
+        .await?;
+        let row = sqlx::query(
+            "INSERT INTO drafts (case_id, kind, text, decision_json, status, created_at)
+             VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
+        )
+        .bind(case.0)
+        .bind(kind)
+        .bind(text)
+        .bind(decision_json)
+        .bind(ts(now))
+        .fetch_one(self.conn())
+        .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn set_draft_message(&mut self, draft: i64, message: MessageId) -> StoreResult<()> {
+        sqlx::query("UPDATE drafts SET message_id = $1 WHERE id = $2")
+            .bind(message.0)
+            .bind(draft)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn find_draft(&mut self, id: i64) -> StoreResult<Option<DraftRecord>> {
+        let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(draft_from_row).transpose()
+    }
+
+    pub async fn pending_draft(&mut self, case: CaseId) -> StoreResult<Option<DraftRecord>> {
+        let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE case_id = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1");
+        let row = sqlx::query(&sql)
+            .bind(case.0)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(draft_from_row).transpose()
+    }
+
+    pub async fn update_draft_text(&mut self, id: i64, text: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE drafts SET text = $1 WHERE id = $2")
+            .bind(text)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// Settles a pending draft; false when someone else already did (the race is lost).
+    pub async fn decide_draft(
+        &mut self,
+        id: i64,
+        status: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE drafts SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(actor)
+        .bind(ts(now))
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    pub async fn insert_escalation(
+        &mut self,
+        case: CaseId,
+        now: DateTime<Utc>,
+    ) -> StoreResult<i64> {
+        let row = sqlx::query("INSERT INTO escalations (case_id, status, created_at) VALUES ($1, 'pending', $2) RETURNING id")
+            .bind(case.0)
+            .bind(ts(now))
+            .fetch_one(self.conn())
+            .await?;
+        Ok(row.try_get("id")?)
+    }
+
+    pub async fn set_escalation_message(&mut self, id: i64, message: MessageId) -> StoreResult<()> {
+        sqlx::query("UPDATE escalations SET message_id = $1 WHERE id = $2")
+            .bind(message.0)
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    pub async fn find_escalation(&mut self, id: i64) -> StoreResult<Option<EscalationRecord>> {
+        let sql = format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1");
+        let row = sqlx::query(&sql)
+            .bind(id)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(escalation_from_row).transpose()
+    }
+
+    pub async fn pending_escalation(
+        &mut self,
+        case: CaseId,
+    ) -> StoreResult<Option<EscalationRecord>> {
+        let sql = format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE case_id = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1");
+        let row = sqlx::query(&sql)
+            .bind(case.0)
+            .fetch_optional(self.conn())
+            .await?;
+        row.as_ref().map(escalation_from_row).transpose()
+    }
+
+    /// Settles a pending escalation; false when another decision came first.
+    pub async fn decide_escalation(
+        &mut self,
+        id: i64,
+        status: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let done = sqlx::query(
+            "UPDATE escalations SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
+        )
+        .bind(status)
+        .bind(actor)
+        .bind(ts(now))
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Outbound actions not yet handed to an adapter, oldest first.
+    pub async fn undelivered(&mut self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, case_id, action_json, attempts FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxRecord {
+                    id: row.try_get("id")?,
+                    case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+                    action_json: row.try_get("action_json")?,
+                    attempts: row.try_get("attempts")?,
+                })
+            })
+            .collect()
+    }
+
+    pub async fn mark_delivered(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2")
+            .bind(ts(now))
+            .bind(id)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,53 @@
+//! Rows the engine reads back: sent messages, their buttons, drafts, escalations, outbox entries.
+
+use crate::domain::{ButtonId, CaseId, MessageId};
+use chrono::{DateTime, Utc};
+
+#[derive(Debug, Clone)]
+pub struct MessageRecord {
+    pub id: MessageId,
+    pub case_id: Option<CaseId>,
+    pub recipient: String,
+    pub purpose: String,
+    pub ref_id: Option<i64>,
+    pub text: String,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct ButtonRecord {
+    pub id: ButtonId,
+    pub message: MessageRecord,
+    pub action: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct DraftRecord {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub kind: String,
+    pub text: String,
+    pub decision_json: String,
+    pub status: String,
+    pub message_id: Option<MessageId>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct EscalationRecord {
+    pub id: i64,
+    pub case_id: CaseId,
+    pub message_id: Option<MessageId>,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub decided_by: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct OutboxRecord {
+    pub id: i64,
+    pub case_id: Option<CaseId>,
+    pub action_json: String,
+    pub attempts: i64,
+}

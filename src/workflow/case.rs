@@ -1,0 +1,169 @@
+//! A refund case as the engine sees it: who asked, about which order, where it stands.
+
+use crate::domain::{CaseId, ChatUserId, Currency, Email, Money, OrderId, Reason, Resolution};
+use crate::intake::Intake;
+use crate::policy::Verdict;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Where a case is in its life; each state names who the case waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseState {
+    /// The customer is talking to the bot.
+    Intake,
+    /// A draft reply waits for an agent.
+    AwaitingAgent,
+    /// An escalation waits for a manager's reaction.
+    AwaitingManager,
+    /// Approved: staff issue the money, then mark it refunded.
+    AwaitingRefund,
+    /// The customer was offered alternatives.
+    AwaitingCustomer,
+    /// Refunded; the feedback question is scheduled or asked.
+    AwaitingFeedback,
+    /// The customer gave a score and may add a comment.
+    FeedbackComment,
+    Closed,
+}
+
+/// How a case ended, or `Open` while it has not (CONTRACTS section 5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Open,
+    Refunded,
+    PartiallyRefunded,
+    Denied,
+    Alternative,
+    Cancelled,
+}
+
+macro_rules! snake_codes {
+    ($ty:ty { $($variant:ident => $code:literal),+ $(,)? }) => {
+        impl $ty {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $code),+ }
+            }
+            pub fn parse(code: &str) -> Option<Self> {
+                match code { $($code => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
+snake_codes!(CaseState {
+    Intake => "intake",
+    AwaitingAgent => "awaiting_agent",
+    AwaitingManager => "awaiting_manager",
+    AwaitingRefund => "awaiting_refund",
+    AwaitingCustomer => "awaiting_customer",
+    AwaitingFeedback => "awaiting_feedback",
+    FeedbackComment => "feedback_comment",
+    Closed => "closed",
+});
+
+snake_codes!(Outcome {
+    Open => "open",
+    Refunded => "refunded",
+    PartiallyRefunded => "partially_refunded",
+    Denied => "denied",
+    Alternative => "alternative",
+    Cancelled => "cancelled",
+});
+
+impl CaseState {
+    /// Plain words for a customer asking where their case stands.
+    pub fn status_words(self) -> &'static str {
+        match self {
+            CaseState::Intake => "we're still gathering the details",
+            CaseState::AwaitingAgent => "a member of our team is reviewing it",
+            CaseState::AwaitingManager => "a senior member of our team is reviewing it",
+            CaseState::AwaitingRefund => "your refund is approved and being issued",
+            CaseState::AwaitingCustomer => {
+                "we've replied and are waiting to hear which option you'd like"
+            }
+            CaseState::AwaitingFeedback | CaseState::FeedbackComment => {
+                "your refund has been issued"
+            }
+            CaseState::Closed => "it's closed",
+        }
+    }
+}
+
+/// What approving a draft does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Decision {
+    Refund {
+        amount_minor: i64,
+        currency: Currency,
+        partial: bool,
+    },
+    Deny {
+        alternatives: Vec<Resolution>,
+    },
+    Alternative {
+        resolution: Resolution,
+    },
+}
+
+impl Decision {
+    pub fn refund(amount: Money, partial: bool) -> Decision {
+        Decision::Refund {
+            amount_minor: amount.minor(),
+            currency: amount.currency(),
+            partial,
+        }
+    }
+}
+
+/// Case flags (CONTRACTS section 5).
+pub const FLAG_ABUSIVE: &str = "abusive";
+pub const FLAG_CHARGEBACK: &str = "chargeback_risk";
+pub const FLAG_REPEAT: &str = "repeat_refunder";
+
+#[derive(Debug, Clone)]
+pub struct Case {
+    pub id: CaseId,
+    pub customer: ChatUserId,
+    pub order_id: Option<OrderId>,
+    pub email: Option<Email>,
+    pub reason: Option<Reason>,
+    pub details: Option<String>,
+    pub resolution: Option<Resolution>,
+    pub state: CaseState,
+    pub outcome: Outcome,
+    pub intake: Option<Intake>,
+    pub verdict: Option<Verdict>,
+    pub policy_hash: Option<String>,
+    pub decision: Option<Decision>,
+    pub flags: Vec<String>,
+    pub strikes: u32,
+    pub requested_at: DateTime<Utc>,
+    pub opened_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub last_customer_at: DateTime<Utc>,
+}
+
+impl Case {
+    /// Adds a flag once; returns whether it is new.
+    pub fn flag(&mut self, flag: &str) -> bool {
+        if self.flags.iter().any(|f| f == flag) {
+            return false;
+        }
+        self.flags.push(flag.to_string());
+        true
+    }
+
+    pub fn has_flag(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+
+    /// Closes the case with an outcome; the intake conversation ends with it.
+    pub fn close(&mut self, outcome: Outcome) {
+        self.state = CaseState::Closed;
+        self.outcome = outcome;
+        self.intake = None;
+    }
+}

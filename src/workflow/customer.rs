@@ -1,0 +1,510 @@
+//! What customers do: messages (the intake conversation, feedback, questions while a case is
+//! with staff) and their button presses.
+
+use super::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
+use super::engine::EngineError;
+use super::turn::{Post, Turn};
+use crate::domain::{ChatUserId, Resolution};
+use crate::events::AGENTS;
+use crate::intake::{self, understand, Choice, Effect, Input, OrderBrief, OrderCheck};
+use crate::moderation;
+use crate::replies::Reply;
+use crate::store::ButtonRecord;
+
+/// Messages longer than this are kept whole but the customer is told we saw it all.
+const LONG_MESSAGE_CHARS: usize = 2000;
+const STRIKES_TO_CLOSE: u32 = 3;
+
+impl Turn<'_> {
+    pub async fn on_message(&mut self, user: &str, raw_text: &str) -> Result<(), EngineError> {
+        let text = understand::clean(raw_text);
+        let customer = ChatUserId::new(user);
+        let (mut case, opened) = match self.tx.active_case_for(&customer).await? {
+            Some(case) => (case, false),
+            None => (self.open_case(&customer).await?, true),
+        };
+        self.event(case.id, user, "message", &text).await?;
+        if case.state == CaseState::Intake {
+            case.last_customer_at = self.now;
+        }
+        if self.screen(&mut case, &text).await? {
+            return self.save(&case).await;
+        }
+        let length = text.chars().count();
+        if length > LONG_MESSAGE_CHARS {
+            self.tell(
+                &case,
+                Reply::LongMessage { kept_chars: length },
+                None,
+                vec![],
+            )
+            .await?;
+        }
+        match case.state {
+            CaseState::Intake => {
+                // A first message is answered by the greeting unless it already names the order.
+                if opened && understand::identity(&text) == understand::Identity::default() {
+                } else if text.is_empty() {
+                    let hint = "It looks like that message was empty.";
+                    self.tell(
+                        &case,
+                        Reply::NotUnderstood { hint: hint.into() },
+                        None,
+                        vec![],
+                    )
+                    .await?;
+                } else {
+                    self.run_intake(&mut case, Input::Text(&text)).await?;
+                }
+            }
+            CaseState::FeedbackComment => self.take_feedback_comment(&mut case, &text).await?,
+            CaseState::AwaitingCustomer => match understand::resolution(&text) {
+                Some(resolution) if self.offered(&case, resolution) => {
+                    self.accept_alternative(&mut case, resolution).await?
+                }
+                _ => self.tell_status(&case).await?,
+            },
+            _ => self.tell_status(&case).await?,
+        }
+        self.save(&case).await
+    }
+
+    /// Starts a new case: acknowledge at once and ask for the order.
+    async fn open_case(&mut self, customer: &ChatUserId) -> Result<Case, EngineError> {
+        let id = self.tx.create_case(customer, self.now).await?;
+        let mut case = self
+            .tx
+            .load_case(id)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
+        self.event(
+            id,
+            customer.as_str(),
+            "opened",
+            "customer started a request",
+        )
+        .await?;
+        let (state, effects) = intake::start();
+        case.intake = Some(state);
+        self.apply_effects(&mut case, effects).await?;
+        let idle = chrono::Duration::hours(i64::from(self.engine.settings.sla.idle_timeout_hours));
+        self.tx
+            .schedule("idle_timeout", id, self.now + idle)
+            .await?;
+        Ok(case)
+    }
+
+    /// Abuse and chargeback checks. Returns true when the message was an insult and has been
+    /// answered with a boundary (it is not read as an answer).
+    async fn screen(&mut self, case: &mut Case, text: &str) -> Result<bool, EngineError> {
+        let user = case.customer.as_str().to_string();
+        if moderation::mentions_chargeback(text) && case.flag(FLAG_CHARGEBACK) {
+            self.event(case.id, "bot", "flagged", FLAG_CHARGEBACK)
+                .await?;
+            let alert = Reply::AgentAlert {
+                case_id: case.id.0,
+                customer: user.clone(),
+                kind: FLAG_CHARGEBACK.into(),
+                excerpt: excerpt(text),
+            };
+            self.post(case.id, alert, Post::to(AGENTS, "alert")).await?;
+        }
+        if !moderation::is_abusive(text, &self.engine.settings.abusive_words) {
+            return Ok(false);
+        }
+        case.strikes += 1;
+        self.event(
+            case.id,
+            "bot",
+            "strike",
+            &format!("abusive language, strike {}", case.strikes),
+        )
+        .await?;
+        if case.strikes < STRIKES_TO_CLOSE {
+            let reply = Reply::Boundary {
+                strikes_left: STRIKES_TO_CLOSE - case.strikes - 1,
+            };
+            self.tell(case, reply, None, vec![]).await?;
+            return Ok(true);
+        }
+        case.flag(FLAG_ABUSIVE);
+        self.tell(case, Reply::ClosedAbusive {}, None, vec![])
+            .await?;
+        let alert = Reply::AgentAlert {
+            case_id: case.id.0,
+            customer: user,
+            kind: FLAG_ABUSIVE.into(),
+            excerpt: excerpt(text),
+        };
+        self.post(case.id, alert, Post::to(AGENTS, "alert")).await?;
+        if case.state == CaseState::Intake {
+            case.close(Outcome::Cancelled);
+        }
+        self.event(
+            case.id,
+            "bot",
+            "closed",
+            "conversation closed after the third strike",
+        )
+        .await?;
+        Ok(true)
+    }
+
+    /// Feeds one input to the intake and carries out what it asks, including order look-ups.
+    pub(super) async fn run_intake(
+        &mut self,
+        case: &mut Case,
+        input: Input<'_>,
+    ) -> Result<(), EngineError> {
+        let Some(state) = case.intake.take() else {
+            return Ok(());
+        };
+        let (next, effects) = intake::step(state, input);
+        case.intake = next;
+        self.apply_effects(case, effects).await
+    }
+
+    async fn apply_effects(
+        &mut self,
+        case: &mut Case,
+        effects: Vec<Effect>,
+    ) -> Result<(), EngineError> {
+        let mut queue: std::collections::VecDeque<Effect> = effects.into();
+        while let Some(effect) = queue.pop_front() {
+            match effect {
+                Effect::Say(prompt) => {
+                    self.tell(case, prompt.reply, prompt.expects, prompt.buttons)
+                        .await?;
+                }
+                Effect::CheckOrder { order_id, email } => {
+                    let check = self.check_order(case, &order_id, &email).await?;
+                    queue.extend(self.feed(case, Input::Checked(check)));
+                }
+                Effect::ListOrders { email } => {
+                    let candidates = self.candidates(case, &email).await?;
+                    queue.extend(
+                        self.feed(case, Input::Checked(OrderCheck::Candidates(candidates))),
+                    );
+                }
+                Effect::HandOff { attempts } => self.hand_off(case, attempts).await?,
+                Effect::Submit {
+                    reason,
+                    details,
+                    resolution,
+                } => {
+                    case.reason = Some(reason);
+                    case.details = Some(details);
+                    case.resolution = Some(resolution);
+                    self.event(
+                        case.id,
+                        case.customer.as_str(),
+                        "confirmed",
+                        &format!("{reason}, wants {resolution}"),
+                    )
+                    .await?;
+                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.submit(case).await?;
+                }
+                Effect::ChoseSupport { reason, details } => {
+                    case.reason = Some(reason);
+                    case.details = Some(details.clone());
+                    case.resolution = Some(Resolution::Support);
+                    case.close(Outcome::Alternative);
+                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.event(
+                        case.id,
+                        case.customer.as_str(),
+                        "alternative",
+                        "chose help from support",
+                    )
+                    .await?;
+                    self.post_support_request(case, details).await?;
+                }
+                Effect::Cancel => {
+                    case.close(Outcome::Cancelled);
+                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.event(
+                        case.id,
+                        case.customer.as_str(),
+                        "cancelled",
+                        "the customer ended the conversation",
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one intake step for an input the engine produced (a look-up result).
+    fn feed(&mut self, case: &mut Case, input: Input<'_>) -> Vec<Effect> {
+        let Some(state) = case.intake.take() else {
+            return vec![];
+        };
+        let (next, effects) = intake::step(state, input);
+        case.intake = next;
+        effects
+    }
+
+    async fn check_order(
+        &mut self,
+        case: &mut Case,
+        order_id: &crate::domain::OrderId,
+        email: &crate::domain::Email,
+    ) -> Result<OrderCheck, EngineError> {
+        let order = self.tx.find_order(order_id).await?;
+        let Some(order) = order.filter(|o| &o.email == email) else {
+            self.event(
+                case.id,
+                "bot",
+                "order_not_matched",
+                &format!("order id {order_id} with the email given"),
+            )
+            .await?;
+            return Ok(OrderCheck::NoMatch);
+        };
+        if let Some(open) = self.tx.open_case_for_order(order_id, case.id).await? {
+            self.event(
+                case.id,
+                "bot",
+                "duplicate_request",
+                &format!("order {order_id} already has case {open}"),
+            )
+            .await?;
+            return Ok(OrderCheck::AlreadyOpen(open));
+        }
+        case.order_id = Some(order.order_id.clone());
+        case.email = Some(order.email.clone());
+        self.tx.remember_email(&case.customer, &order.email).await?;
+        self.event(
+            case.id,
+            "bot",
+            "order_proven",
+            &format!("{} ({})", order.order_id, order.product),
+        )
+        .await?;
+        Ok(OrderCheck::Proven(brief(&order)))
+    }
+
+    /// Orders of an email, offered only to a customer who proved that email before.
+    async fn candidates(
+        &mut self,
+        case: &Case,
+        email: &crate::domain::Email,
+    ) -> Result<Vec<OrderBrief>, EngineError> {
+        if !self.tx.has_proved_email(&case.customer, email).await? {
+            return Ok(vec![]);
+        }
+        let orders = self.tx.orders_by_email(email).await?;
+        Ok(orders
+            .iter()
+            .filter(|o| !o.unrefunded().is_zero())
+            .map(brief)
+            .collect())
+    }
+
+    async fn hand_off(&mut self, case: &mut Case, attempts: u32) -> Result<(), EngineError> {
+        case.state = CaseState::AwaitingAgent;
+        case.intake = None;
+        self.tx.cancel_job("idle_timeout", case.id).await?;
+        self.event(
+            case.id,
+            "bot",
+            "handed_off",
+            &format!("to agents after {attempts} failed order checks"),
+        )
+        .await?;
+        let reply = Reply::AgentHandoff {
+            case_id: case.id.0,
+            customer: case.customer.to_string(),
+            attempts,
+        };
+        let mut post = Post::to(AGENTS, "handoff");
+        post.buttons = vec![("edit".into(), "Write a reply".into())];
+        post.expects = Some("text");
+        self.post(case.id, reply, post).await?;
+        self.schedule_agent_reminder(case).await
+    }
+
+    async fn post_support_request(
+        &mut self,
+        case: &Case,
+        details: String,
+    ) -> Result<(), EngineError> {
+        let product = match &case.order_id {
+            Some(id) => self
+                .tx
+                .find_order(id)
+                .await?
+                .map(|o| o.product)
+                .unwrap_or_default(),
+            None => String::new(),
+        };
+        let reply = Reply::AgentSupportRequest {
+            case_id: case.id.0,
+            customer: case.customer.to_string(),
+            product,
+            details,
+        };
+        self.post(case.id, reply, Post::to(AGENTS, "support"))
+            .await?;
+        Ok(())
+    }
+
+    async fn tell_status(&mut self, case: &Case) -> Result<(), EngineError> {
+        let reply = Reply::CaseInReview {
+            case_id: case.id.0,
+            status: case.state.status_words().to_string(),
+        };
+        self.tell(case, reply, None, vec![]).await?;
+        Ok(())
+    }
+
+    fn offered(&self, case: &Case, resolution: Resolution) -> bool {
+        matches!(&case.decision, Some(super::case::Decision::Deny { alternatives }) if alternatives.contains(&resolution))
+    }
+
+    async fn accept_alternative(
+        &mut self,
+        case: &mut Case,
+        resolution: Resolution,
+    ) -> Result<(), EngineError> {
+        case.resolution = Some(resolution);
+        case.close(Outcome::Alternative);
+        self.event(
+            case.id,
+            case.customer.as_str(),
+            "alternative",
+            resolution.code(),
+        )
+        .await?;
+        let reply = Reply::AlternativeChosen {
+            resolution_label: resolution.label().to_string(),
+        };
+        self.tell(case, reply, None, vec![]).await?;
+        let details = format!("The customer accepted: {}.", resolution.label());
+        self.post_support_request(case, details).await
+    }
+
+    async fn take_feedback_comment(
+        &mut self,
+        case: &mut Case,
+        text: &str,
+    ) -> Result<(), EngineError> {
+        let comment = (!understand::is_skip(text)).then_some(text);
+        let score = self
+            .tx
+            .feedback_of(case.id)
+            .await?
+            .map_or(0, |f| f.score as u8);
+        self.tx
+            .save_feedback(case.id, score, comment, self.now)
+            .await?;
+        self.event(
+            case.id,
+            case.customer.as_str(),
+            "feedback_comment",
+            comment.unwrap_or("(skipped)"),
+        )
+        .await?;
+        case.state = CaseState::Closed;
+        self.tell(case, Reply::FeedbackThanks { score }, None, vec![])
+            .await?;
+        Ok(())
+    }
+
+    /// A customer's button: intake choices, alternatives after a denial, feedback scores.
+    pub(super) async fn on_customer_click(
+        &mut self,
+        user: &str,
+        button: &ButtonRecord,
+    ) -> Result<(), EngineError> {
+        let case_id = button
+            .message
+            .case_id
+            .ok_or_else(|| EngineError::Internal(format!("button {} without a case", button.id)))?;
+        let mut case = self
+            .tx
+            .load_case(case_id)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
+        self.event(case.id, user, "clicked", &button.label).await?;
+        if let Some(score) = button
+            .action
+            .strip_prefix("feedback:")
+            .and_then(|s| s.parse::<u8>().ok())
+        {
+            return self.take_feedback_score(&mut case, score).await;
+        }
+        if button.action == "feedback_skip" && case.state == CaseState::FeedbackComment {
+            self.take_feedback_comment(&mut case, "skip").await?;
+            return self.save(&case).await;
+        }
+        match (case.state, Choice::parse(&button.action)) {
+            (CaseState::Intake, Some(choice)) => {
+                case.last_customer_at = self.now;
+                self.run_intake(&mut case, Input::Choice(choice)).await?;
+            }
+            (CaseState::AwaitingCustomer, Some(Choice::Resolution(r)))
+                if self.offered(&case, r) =>
+            {
+                self.accept_alternative(&mut case, r).await?;
+            }
+            _ => {
+                self.notify(user, Some(case.id), Reply::ButtonExpired {})
+                    .await?
+            }
+        }
+        self.save(&case).await
+    }
+
+    async fn take_feedback_score(&mut self, case: &mut Case, score: u8) -> Result<(), EngineError> {
+        if case.state != CaseState::AwaitingFeedback || !(1..=5).contains(&score) {
+            return self
+                .notify(
+                    case.customer.as_str(),
+                    Some(case.id),
+                    Reply::ButtonExpired {},
+                )
+                .await;
+        }
+        self.tx
+            .save_feedback(case.id, score, None, self.now)
+            .await?;
+        self.event(
+            case.id,
+            case.customer.as_str(),
+            "feedback",
+            &format!("score {score}"),
+        )
+        .await?;
+        case.state = CaseState::FeedbackComment;
+        let skip = vec![("feedback_skip".to_string(), "Nothing to add".to_string())];
+        self.tell(
+            case,
+            Reply::FeedbackCommentAsk { score },
+            Some("feedback_comment"),
+            skip,
+        )
+        .await?;
+        self.save(case).await
+    }
+}
+
+pub(super) fn brief(order: &crate::domain::Order) -> OrderBrief {
+    OrderBrief {
+        order_id: order.order_id.to_string(),
+        product: order.product.clone(),
+        amount_paid: order.amount.to_string(),
+    }
+}
+
+/// The start of a flagged message, for the alert to agents.
+fn excerpt(text: &str) -> String {
+    let cut: String = text.chars().take(300).collect();
+    if cut.len() < text.len() {
+        format!("{cut}…")
+    } else {
+        cut
+    }
+}

@@ -1,0 +1,138 @@
+//! The engine: takes one inbound event at a time, runs it in one transaction, commits the
+//! state change together with the outbound actions it caused.
+
+use super::turn::Turn;
+use crate::config::{Processor, Roles, Sla};
+use crate::events::Inbound;
+use crate::policy::Policy;
+use crate::replies::{Replies, RepliesError};
+use crate::store::{Store, StoreError};
+use chrono::{DateTime, Utc};
+use std::sync::{Arc, RwLock};
+
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("rendering a reply: {0}")]
+    Render(#[from] RepliesError),
+    #[error("{0}")]
+    Internal(String),
+}
+
+/// What the engine needs from the configuration.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub roles: Roles,
+    pub sla: Sla,
+    pub processor: Processor,
+    pub abusive_words: Vec<String>,
+}
+
+pub struct Engine {
+    pub(super) store: Store,
+    policy: RwLock<Arc<Policy>>,
+    pub(super) replies: Replies,
+    pub(super) settings: Settings,
+    /// One event at a time per process: SQLite has one writer anyway, and it keeps a customer's
+    /// messages in the order they arrived.
+    serial: tokio::sync::Mutex<()>,
+}
+
+impl Engine {
+    pub fn new(store: Store, policy: Policy, replies: Replies, settings: Settings) -> Engine {
+        Engine {
+            store,
+            policy: RwLock::new(Arc::new(policy)),
+            replies,
+            settings,
+            serial: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn policy(&self) -> Arc<Policy> {
+        self.policy.read().expect("policy lock").clone()
+    }
+
+    /// Puts a new policy in force; cases already decided keep the verdict they have.
+    pub fn set_policy(&self, policy: Policy) {
+        *self.policy.write().expect("policy lock") = Arc::new(policy);
+    }
+
+    /// Handles one inbound event at `now`. A tick runs whatever is due at `now`.
+    pub async fn handle(&self, event: &Inbound, now: DateTime<Utc>) -> Result<(), EngineError> {
+        if let Inbound::Tick { .. } = event {
+            self.run_due_jobs(now).await?;
+            return Ok(());
+        }
+        self.handle_keyed(None, event, now).await.map(|_| ())
+    }
+
+    /// Like `handle`, but a platform event id seen before is skipped (a redelivery after a
+    /// reconnect); returns whether the event was new.
+    pub async fn handle_once(
+        &self,
+        event_key: &str,
+        event: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        self.handle_keyed(Some(event_key), event, now).await
+    }
+
+    async fn handle_keyed(
+        &self,
+        event_key: Option<&str>,
+        event: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        let _one_at_a_time = self.serial.lock().await;
+        let mut turn = Turn::begin(self, now).await?;
+        if let Some(key) = event_key {
+            if !turn.tx.first_sighting(key, now).await? {
+                return Ok(false);
+            }
+        }
+        match event {
+            Inbound::Message { user, text } => turn.on_message(user, text).await?,
+            Inbound::Click { user, button } => turn.on_click(user, button, None).await?,
+            Inbound::Submit { user, button, text } => {
+                turn.on_click(user, button, Some(text)).await?
+            }
+            Inbound::React {
+                user,
+                message,
+                emoji,
+            } => turn.on_react(user, message, emoji).await?,
+            Inbound::Tick { .. } => {}
+        }
+        turn.commit().await?;
+        Ok(true)
+    }
+
+    /// Runs every job due at `now`, each in its own transaction; returns how many ran.
+    pub async fn run_due_jobs(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+        let mut ran = 0;
+        loop {
+            let _one_at_a_time = self.serial.lock().await;
+            let mut turn = Turn::begin(self, now).await?;
+            let Some(job) = turn.tx.claim_due_job(now).await? else {
+                return Ok(ran);
+            };
+            turn.run_job(&job).await?;
+            turn.commit().await?;
+            ran += 1;
+        }
+    }
+
+    pub(super) fn is_agent(&self, user: &str) -> bool {
+        self.settings.roles.agents.iter().any(|a| a == user)
+    }
+
+    pub(super) fn is_manager(&self, user: &str) -> bool {
+        self.settings.roles.managers.iter().any(|m| m == user)
+    }
+}

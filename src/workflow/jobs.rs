@@ -1,0 +1,103 @@
+//! Scheduled work: reminders to agents and managers, the feedback question, idle intakes.
+
+use super::case::{CaseState, Outcome};
+use super::engine::EngineError;
+use super::turn::{Post, Turn};
+use crate::events::{AGENTS, MANAGERS};
+use crate::replies::Reply;
+use crate::store::Job;
+use chrono::{DateTime, Duration, Utc};
+
+impl Turn<'_> {
+    /// Runs one claimed job. A reminder reschedules itself from now, so a long pause produces
+    /// one reminder, not a burst.
+    pub async fn run_job(&mut self, job: &Job) -> Result<(), EngineError> {
+        let Some(mut case) = self.tx.load_case(job.case_id).await? else {
+            return Ok(());
+        };
+        let sla = self.engine.settings.sla.clone();
+        match (job.kind.as_str(), case.state) {
+            ("agent_reminder", CaseState::AwaitingAgent) => {
+                let since = self
+                    .tx
+                    .pending_draft(case.id)
+                    .await?
+                    .map_or(case.updated_at, |d| d.created_at);
+                let reply = Reply::AgentReminder {
+                    case_id: case.id.0,
+                    waiting: waited(since, self.now),
+                };
+                let mut post = Post::to(AGENTS, "reminder");
+                post.mentions = vec!["role:agents".into()];
+                self.post(case.id, reply, post).await?;
+                self.event(case.id, "bot", "reminder", "agents reminded")
+                    .await?;
+                let next = self.now + Duration::minutes(i64::from(sla.agent_reminder_minutes));
+                self.tx.schedule("agent_reminder", case.id, next).await?;
+            }
+            ("manager_reminder", CaseState::AwaitingManager) => {
+                let since = self
+                    .tx
+                    .pending_escalation(case.id)
+                    .await?
+                    .map_or(case.updated_at, |e| e.created_at);
+                let reply = Reply::ManagerReminder {
+                    case_id: case.id.0,
+                    waiting: waited(since, self.now),
+                };
+                let mut post = Post::to(MANAGERS, "reminder");
+                post.mentions = vec!["role:managers".into()];
+                self.post(case.id, reply, post).await?;
+                self.event(case.id, "bot", "reminder", "managers reminded")
+                    .await?;
+                let next = self.now + Duration::hours(i64::from(sla.manager_reminder_hours));
+                self.tx.schedule("manager_reminder", case.id, next).await?;
+            }
+            ("followup", CaseState::AwaitingFeedback) => {
+                let order = self.load_order(&case).await?;
+                let buttons = (1..=5)
+                    .map(|n| (format!("feedback:{n}"), "★".repeat(n)))
+                    .collect();
+                let reply = Reply::FeedbackRequest {
+                    product: order.product,
+                    case_id: case.id.0,
+                };
+                self.tell(&case, reply, None, buttons).await?;
+                self.event(case.id, "bot", "followup", "asked for feedback")
+                    .await?;
+            }
+            ("idle_timeout", CaseState::Intake) => {
+                let deadline =
+                    case.last_customer_at + Duration::hours(i64::from(sla.idle_timeout_hours));
+                if deadline > self.now {
+                    self.tx.schedule("idle_timeout", case.id, deadline).await?;
+                    return Ok(());
+                }
+                self.tell(&case, Reply::IdleClosed {}, None, vec![]).await?;
+                case.close(Outcome::Cancelled);
+                self.event(
+                    case.id,
+                    "bot",
+                    "closed",
+                    "no answer from the customer; conversation closed",
+                )
+                .await?;
+                self.save(&case).await?;
+            }
+            // The case moved on since the job was scheduled: nothing to do.
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// "45 minutes", "3 hours", "2 days".
+fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+    let minutes = (now - since).num_minutes().max(0);
+    match minutes {
+        0..=1 => "a minute".into(),
+        2..=119 => format!("{minutes} minutes"),
+        m if m < 48 * 60 => format!("{} hours", m / 60),
+        m => format!("{} days", m / (24 * 60)),
+    }
+}

@@ -1,0 +1,12 @@
+//! The case lifecycle: intake hand-over, verdicts, drafts for agents, escalations to managers,
+//! refunds, follow-ups and reminders. Each inbound event is one `Turn` in one transaction.
+
+pub mod case;
+mod customer;
+mod engine;
+mod jobs;
+mod propose;
+mod staff;
+mod turn;
+
+pub use engine::{Engine, EngineError, Settings};

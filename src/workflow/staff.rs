@@ -1,0 +1,559 @@
+//! What staff do: agents approve, edit or reject drafts and mark refunds; managers react to
+//! escalations. Every action is permission-checked here, and refusals are recorded.
+
+use super::case::{Case, CaseState, Decision, Outcome};
+use super::engine::EngineError;
+use super::propose::{labels, DraftOrigin};
+use super::turn::{Post, Turn};
+use crate::config::Processor;
+use crate::domain::{ButtonId, CaseId, MessageId, Money};
+use crate::events::{AGENTS, APPROVE_EMOJI, DENY_EMOJI};
+use crate::replies::Reply;
+use crate::store::{ButtonRecord, DraftRecord, EditButtons};
+use chrono::Duration;
+
+impl Turn<'_> {
+    /// Any button press; `form_text` is the text of the form behind an `edit` button.
+    pub async fn on_click(
+        &mut self,
+        user: &str,
+        button: &str,
+        form_text: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let found = match ButtonId::parse(button) {
+            Some(id) => self.tx.find_button(id).await?,
+            None => None,
+        };
+        let Some(button) = found else {
+            return self.notify(user, None, Reply::ButtonExpired {}).await;
+        };
+        if !button.message.active {
+            return self
+                .notify(user, button.message.case_id, Reply::ButtonExpired {})
+                .await;
+        }
+        match button.message.recipient.strip_prefix("dm:") {
+            Some(owner) if owner == user => self.on_customer_click(user, &button).await,
+            Some(_) => {
+                if let Some(case) = button.message.case_id {
+                    self.event(
+                        case,
+                        user,
+                        "refused",
+                        &format!("pressed {} from someone else's conversation", button.id),
+                    )
+                    .await?;
+                }
+                self.notify(user, None, Reply::ButtonNotYours {}).await
+            }
+            None => self.on_agent_click(user, &button, form_text).await,
+        }
+    }
+
+    async fn on_agent_click(
+        &mut self,
+        user: &str,
+        button: &ButtonRecord,
+        form_text: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let case_id = button
+            .message
+            .case_id
+            .ok_or_else(|| EngineError::Internal(format!("button {} has no case", button.id)))?;
+        if !self.engine.is_agent(user) {
+            self.event(
+                case_id,
+                user,
+                "refused",
+                &format!("`{}` by someone who is not an agent", button.action),
+            )
+            .await?;
+            return self
+                .notify_text(user, Some(case_id), "Only agents can do that.")
+                .await;
+        }
+        let mut case = self
+            .tx
+            .load_case(case_id)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
+        let form_text = form_text
+            .map(crate::intake::understand::clean)
+            .filter(|t| !t.is_empty());
+        match (
+            button.action.as_str(),
+            button.message.purpose.as_str(),
+            form_text,
+        ) {
+            ("approve", "draft", _) => self.approve(user, &mut case, button).await?,
+            ("reject", "draft", _) => self.reject(user, &mut case, button).await?,
+            ("edit", "draft", Some(text)) => {
+                self.edit_draft(user, &mut case, button, &text).await?
+            }
+            ("edit", "rejected" | "handoff", Some(text)) => {
+                self.write_reply(user, &mut case, button, &text).await?
+            }
+            ("edit", _, None) => {
+                self.notify_text(user, Some(case_id), "Send the new text with the Edit form.")
+                    .await?
+            }
+            ("mark_refunded", "refund", _) => self.mark_refunded(user, &mut case, button).await?,
+            (action, purpose, _) => {
+                let why = format!("`{action}` does nothing on a {purpose} message");
+                self.notify_text(user, Some(case_id), &why).await?;
+            }
+        }
+        self.save(&case).await
+    }
+
+    /// The pending draft a button belongs to, or a note to the agent that it is settled.
+    async fn live_draft(
+        &mut self,
+        user: &str,
+        case: &Case,
+        button: &ButtonRecord,
+    ) -> Result<Option<DraftRecord>, EngineError> {
+        let draft = match button.message.ref_id {
+            Some(id) => self.tx.find_draft(id).await?,
+            None => None,
+        };
+        match draft {
+            Some(draft) if draft.status == "pending" => Ok(Some(draft)),
+            _ => {
+                self.notify_text(user, Some(case.id), "That draft has already been handled.")
+                    .await?;
+                Ok(None)
+            }
+        }
+    }
+
+    async fn approve(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        button: &ButtonRecord,
+    ) -> Result<(), EngineError> {
+        let Some(draft) = self.live_draft(user, case, button).await? else {
+            return Ok(());
+        };
+        if !self
+            .tx
+            .decide_draft(draft.id, "approved", user, self.now)
+            .await?
+        {
+            return self
+                .notify_text(user, Some(case.id), "That draft has already been handled.")
+                .await;
+        }
+        let decided = Reply::DraftDecided {
+            case_id: case.id.0,
+            action: "approved".into(),
+            actor: user.into(),
+            text: draft.text.clone(),
+        };
+        let decided = self.render(&decided)?;
+        self.tx
+            .edit_message(button.message.id, &decided, EditButtons::Remove, self.now)
+            .await?;
+        self.tx.cancel_job("agent_reminder", case.id).await?;
+        self.event(
+            case.id,
+            user,
+            "approved",
+            &format!("draft {} sent to the customer", draft.id),
+        )
+        .await?;
+        let decision: Option<Decision> = serde_json::from_str(&draft.decision_json)
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        let buttons = match &decision {
+            Some(Decision::Deny { alternatives }) => alternatives
+                .iter()
+                .map(|r| (format!("resolution:{}", r.code()), r.label().to_string()))
+                .collect(),
+            _ => vec![],
+        };
+        self.tell_text(case, draft.text.clone(), "reply", None, buttons)
+            .await?;
+        self.carry_out(user, case, decision, draft.id).await
+    }
+
+    /// What an approved draft does to the case.
+    async fn carry_out(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        decision: Option<Decision>,
+        draft: i64,
+    ) -> Result<(), EngineError> {
+        match decision {
+            Some(Decision::Refund {
+                amount_minor,
+                currency,
+                ..
+            }) => {
+                case.state = CaseState::AwaitingRefund;
+                let order = self.load_order(case).await?;
+                let reply = Reply::AgentMarkRefunded {
+                    case_id: case.id.0,
+                    amount: Money::from_minor(amount_minor, currency).to_string(),
+                    order_id: order.order_id.to_string(),
+                    approved_by: user.to_string(),
+                };
+                let mut post = Post::to(AGENTS, "refund");
+                post.ref_id = Some(draft);
+                if self.engine.settings.processor == Processor::Manual {
+                    post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
+                }
+                self.post(case.id, reply, post).await?;
+            }
+            Some(Decision::Deny { alternatives }) => {
+                case.outcome = Outcome::Denied;
+                case.state = if alternatives.is_empty() {
+                    CaseState::Closed
+                } else {
+                    CaseState::AwaitingCustomer
+                };
+            }
+            Some(Decision::Alternative { resolution }) => {
+                case.resolution = Some(resolution);
+                case.close(Outcome::Alternative);
+            }
+            // A reply written for a conversation handed over to a person: the agent carries on
+            // outside the refund flow.
+            None => case.close(Outcome::Cancelled),
+        }
+        Ok(())
+    }
+
+    async fn edit_draft(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        button: &ButtonRecord,
+        text: &str,
+    ) -> Result<(), EngineError> {
+        let Some(draft) = self.live_draft(user, case, button).await? else {
+            return Ok(());
+        };
+        self.tx.update_draft_text(draft.id, text).await?;
+        let order = self.load_order(case).await?;
+        let reply = self.agent_draft_reply(case, Some(&order), &format!("Edited by {user}"), text);
+        let rendered = self.render(&reply)?;
+        self.tx
+            .edit_message(button.message.id, &rendered, EditButtons::Keep, self.now)
+            .await?;
+        self.event(
+            case.id,
+            user,
+            "edited",
+            &format!("draft {}: {text}", draft.id),
+        )
+        .await
+    }
+
+    async fn reject(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        button: &ButtonRecord,
+    ) -> Result<(), EngineError> {
+        let Some(draft) = self.live_draft(user, case, button).await? else {
+            return Ok(());
+        };
+        if !self
+            .tx
+            .decide_draft(draft.id, "rejected", user, self.now)
+            .await?
+        {
+            return self
+                .notify_text(user, Some(case.id), "That draft has already been handled.")
+                .await;
+        }
+        let decided = Reply::DraftDecided {
+            case_id: case.id.0,
+            action: "rejected".into(),
+            actor: user.into(),
+            text: draft.text.clone(),
+        };
+        let decided = self.render(&decided)?;
+        self.tx
+            .edit_message(button.message.id, &decided, EditButtons::Remove, self.now)
+            .await?;
+        self.event(
+            case.id,
+            user,
+            "rejected",
+            &format!("draft {} discarded; the agent writes the reply", draft.id),
+        )
+        .await?;
+        let mut post = Post::to(AGENTS, "rejected");
+        post.ref_id = Some(draft.id);
+        post.buttons = vec![("edit".into(), "Write the reply".into())];
+        post.expects = Some("text");
+        self.post(
+            case.id,
+            Reply::AgentRejected {
+                case_id: case.id.0,
+                actor: user.into(),
+            },
+            post,
+        )
+        .await?;
+        Ok(())
+    }
+
+    /// The agent's own reply after a reject or a hand-off becomes a new draft to approve;
+    /// the case's decision stays what it was.
+    async fn write_reply(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        button: &ButtonRecord,
+        text: &str,
+    ) -> Result<(), EngineError> {
+        let done = Reply::DraftDecided {
+            case_id: case.id.0,
+            action: "edited".into(),
+            actor: user.into(),
+            text: text.into(),
+        };
+        let done = self.render(&done)?;
+        self.tx
+            .edit_message(button.message.id, &done, EditButtons::Remove, self.now)
+            .await?;
+        let origin = DraftOrigin {
+            kind: "custom",
+            heading: format!("Reply written by {user}"),
+        };
+        let decision = case.decision.clone();
+        let order = match case.order_id.is_some() {
+            true => Some(self.load_order(case).await?),
+            false => None,
+        };
+        self.propose(case, order.as_ref(), decision, text.to_string(), origin)
+            .await
+    }
+
+    async fn mark_refunded(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        button: &ButtonRecord,
+    ) -> Result<(), EngineError> {
+        let Some(Decision::Refund {
+            amount_minor,
+            currency,
+            partial,
+        }) = case.decision.clone()
+        else {
+            return self
+                .notify_text(user, Some(case.id), "This case has no approved refund.")
+                .await;
+        };
+        let key = format!("draft:{}", button.message.ref_id.unwrap_or_default());
+        let recorded = self
+            .tx
+            .record_refund(
+                case,
+                amount_minor,
+                currency.code(),
+                "manual",
+                user,
+                &key,
+                self.now,
+            )
+            .await?;
+        if !recorded {
+            self.event(
+                case.id,
+                user,
+                "refused",
+                "refund already recorded for this approval",
+            )
+            .await?;
+            return self
+                .notify_text(user, Some(case.id), "That refund is already recorded.")
+                .await;
+        }
+        let amount = Money::from_minor(amount_minor, currency);
+        let done = format!(
+            "💸 Case #{}: refund of {amount} recorded by {user}.",
+            case.id
+        );
+        self.tx
+            .edit_message(button.message.id, &done, EditButtons::Remove, self.now)
+            .await?;
+        self.event(
+            case.id,
+            user,
+            "refunded",
+            &format!("{amount} issued by staff (manual)"),
+        )
+        .await?;
+        let order = self.load_order(case).await?;
+        case.outcome = if order.unrefunded().is_zero() {
+            Outcome::Refunded
+        } else {
+            Outcome::PartiallyRefunded
+        };
+        case.state = CaseState::AwaitingFeedback;
+        let reply = Reply::RefundIssued {
+            amount: amount.to_string(),
+            method: "your original payment method".into(),
+            timeline: "5–10 business days".into(),
+            partial,
+        };
+        self.tell(case, reply, None, vec![]).await?;
+        let followup = Duration::days(i64::from(self.engine.settings.sla.followup_days));
+        self.tx
+            .schedule("followup", case.id, self.now + followup)
+            .await?;
+        Ok(())
+    }
+
+    /// A reaction on a sent message: managers decide escalations with ✅ / ❌.
+    pub async fn on_react(
+        &mut self,
+        user: &str,
+        message: &str,
+        emoji: &str,
+    ) -> Result<(), EngineError> {
+        let found = match MessageId::parse(message) {
+            Some(id) => self.tx.find_message(id).await?,
+            None => None,
+        };
+        let Some(message) = found.filter(|m| m.purpose == "escalation") else {
+            return Ok(());
+        };
+        let (Some(case_id), Some(escalation_id)) = (message.case_id, message.ref_id) else {
+            return Ok(());
+        };
+        let approve = match emoji {
+            APPROVE_EMOJI | "✔️" | "☑️" => true,
+            DENY_EMOJI | "✖️" => false,
+            _ => return Ok(()),
+        };
+        if !self.engine.is_manager(user) {
+            self.event(
+                case_id,
+                user,
+                "refused",
+                &format!("reaction {emoji} by someone who is not a manager"),
+            )
+            .await?;
+            return self
+                .notify_text(user, Some(case_id), "Only managers can decide escalations.")
+                .await;
+        }
+        let status = if approve { "approved" } else { "denied" };
+        if !self
+            .tx
+            .decide_escalation(escalation_id, status, user, self.now)
+            .await?
+        {
+            let by = self
+                .tx
+                .find_escalation(escalation_id)
+                .await?
+                .and_then(|e| e.decided_by)
+                .unwrap_or_default();
+            self.event(
+                case_id,
+                user,
+                "refused",
+                &format!("reaction {emoji} after the decision by {by}"),
+            )
+            .await?;
+            return self
+                .notify_text(
+                    user,
+                    Some(case_id),
+                    &format!("Case #{case_id} was already decided by {by}."),
+                )
+                .await;
+        }
+        self.decide_exception(user, case_id, message.id, approve, emoji)
+            .await
+    }
+
+    async fn decide_exception(
+        &mut self,
+        user: &str,
+        case_id: CaseId,
+        message: MessageId,
+        approve: bool,
+        emoji: &str,
+    ) -> Result<(), EngineError> {
+        let mut case = self
+            .tx
+            .load_case(case_id)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
+        self.tx.cancel_job("manager_reminder", case.id).await?;
+        let decided = self.render(&Reply::EscalationDecided {
+            case_id: case.id.0,
+            approved: approve,
+            actor: user.into(),
+        })?;
+        self.tx
+            .edit_message(message, &decided, EditButtons::Remove, self.now)
+            .await?;
+        self.tx
+            .react(Some(case.id), message, emoji, self.now)
+            .await?;
+        self.event(
+            case.id,
+            user,
+            if approve {
+                "exception_approved"
+            } else {
+                "exception_denied"
+            },
+            "manager decision",
+        )
+        .await?;
+        let order = self.load_order(&case).await?;
+        let verdict = case.verdict.clone().ok_or_else(|| {
+            EngineError::Internal(format!("case {case_id} escalated without a verdict"))
+        })?;
+        let (decision, reply, heading) = if approve {
+            let partial = verdict.percent.is_some();
+            let reply = Reply::ExceptionApproved {
+                product: order.product.clone(),
+                order_id: order.order_id.to_string(),
+                amount: verdict.amount().to_string(),
+                partial,
+            };
+            (
+                Decision::refund(verdict.amount(), partial),
+                reply,
+                format!("Exception approved by {user}"),
+            )
+        } else {
+            let alternatives = verdict.alternatives.clone();
+            let reply = Reply::ExceptionDenied {
+                product: order.product.clone(),
+                order_id: order.order_id.to_string(),
+                alternatives: labels(&alternatives),
+            };
+            (
+                Decision::Deny { alternatives },
+                reply,
+                format!("Exception denied by {user}"),
+            )
+        };
+        let text = self.render(&reply)?;
+        self.propose(
+            &mut case,
+            Some(&order),
+            Some(decision),
+            text,
+            DraftOrigin {
+                kind: "decision",
+                heading,
+            },
+        )
+        .await?;
+        self.save(&case).await
+    }
+}

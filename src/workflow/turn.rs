@@ -1,0 +1,168 @@
+//! One event's unit of work: the transaction, the clock reading, and the ways to speak.
+
+use super::case::Case;
+use super::engine::{Engine, EngineError};
+use crate::domain::{CaseId, MessageId};
+use crate::events::dm;
+use crate::replies::Reply;
+use crate::store::{NewMessage, Tx};
+use chrono::{DateTime, Utc};
+
+pub(crate) struct Turn<'e> {
+    pub engine: &'e Engine,
+    pub tx: Tx<'static>,
+    pub now: DateTime<Utc>,
+}
+
+/// A staff post: where it goes and what it carries.
+pub(crate) struct Post {
+    pub to: &'static str,
+    pub purpose: &'static str,
+    pub ref_id: Option<i64>,
+    pub buttons: Vec<(String, String)>,
+    pub mentions: Vec<String>,
+    pub reactions: Vec<String>,
+    pub expects: Option<&'static str>,
+}
+
+impl Post {
+    pub fn to(to: &'static str, purpose: &'static str) -> Post {
+        Post {
+            to,
+            purpose,
+            ref_id: None,
+            buttons: vec![],
+            mentions: vec![],
+            reactions: vec![],
+            expects: None,
+        }
+    }
+}
+
+impl<'e> Turn<'e> {
+    pub async fn begin(engine: &'e Engine, now: DateTime<Utc>) -> Result<Turn<'e>, EngineError> {
+        Ok(Turn {
+            engine,
+            tx: engine.store.begin().await?,
+            now,
+        })
+    }
+
+    pub async fn commit(self) -> Result<(), EngineError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    pub fn render(&self, reply: &Reply) -> Result<String, EngineError> {
+        Ok(self.engine.replies.render(reply)?)
+    }
+
+    /// Sends a reply to the case's customer.
+    pub async fn tell(
+        &mut self,
+        case: &Case,
+        reply: Reply,
+        expects: Option<&'static str>,
+        buttons: Vec<(String, String)>,
+    ) -> Result<MessageId, EngineError> {
+        let text = self.render(&reply)?;
+        self.tell_text(case, text, "customer", expects, buttons)
+            .await
+    }
+
+    pub async fn tell_text(
+        &mut self,
+        case: &Case,
+        text: String,
+        purpose: &str,
+        expects: Option<&'static str>,
+        buttons: Vec<(String, String)>,
+    ) -> Result<MessageId, EngineError> {
+        let message = NewMessage {
+            case_id: Some(case.id),
+            to: dm(case.customer.as_str()),
+            purpose: purpose.to_string(),
+            text,
+            expects: expects.map(str::to_string),
+            buttons,
+            ..NewMessage::default()
+        };
+        Ok(self.tx.send(message, self.now).await?)
+    }
+
+    /// A direct note to anyone (a refusal, a hint), outside any conversation's flow.
+    pub async fn notify(
+        &mut self,
+        user: &str,
+        case: Option<CaseId>,
+        reply: Reply,
+    ) -> Result<(), EngineError> {
+        let text = self.render(&reply)?;
+        let message = NewMessage {
+            case_id: case,
+            to: dm(user),
+            purpose: "notice".into(),
+            text,
+            ..NewMessage::default()
+        };
+        self.tx.send(message, self.now).await?;
+        Ok(())
+    }
+
+    /// A plain-text note to a staff member (refusals of staff actions).
+    pub async fn notify_text(
+        &mut self,
+        user: &str,
+        case: Option<CaseId>,
+        text: &str,
+    ) -> Result<(), EngineError> {
+        let message = NewMessage {
+            case_id: case,
+            to: dm(user),
+            purpose: "notice".into(),
+            text: text.to_string(),
+            ..NewMessage::default()
+        };
+        self.tx.send(message, self.now).await?;
+        Ok(())
+    }
+
+    /// Posts to a staff channel.
+    pub async fn post(
+        &mut self,
+        case: CaseId,
+        reply: Reply,
+        post: Post,
+    ) -> Result<MessageId, EngineError> {
+        let text = self.render(&reply)?;
+        let message = NewMessage {
+            case_id: Some(case),
+            to: post.to.to_string(),
+            purpose: post.purpose.to_string(),
+            ref_id: post.ref_id,
+            text,
+            expects: post.expects.map(str::to_string),
+            buttons: post.buttons,
+            mentions: post.mentions,
+            reactions: post.reactions,
+        };
+        Ok(self.tx.send(message, self.now).await?)
+    }
+
+    pub async fn event(
+        &mut self,
+        case: CaseId,
+        actor: &str,
+        kind: &str,
+        detail: &str,
+    ) -> Result<(), EngineError> {
+        Ok(self
+            .tx
+            .add_event(case, self.now, actor, kind, detail)
+            .await?)
+    }
+
+    pub async fn save(&mut self, case: &Case) -> Result<(), EngineError> {
+        Ok(self.tx.save_case(case, self.now).await?)
+    }
+}

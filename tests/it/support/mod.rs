@@ -1,0 +1,274 @@
+//! Test harness: a fresh folder per test (config, policy, orders, SQLite file) and the real
+//! `refund-bot jsonl` process driven line by line.
+
+use serde_json::{json, Value};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_refund-bot");
+pub const CLOCK: &str = "2026-11-23T12:00:00Z";
+
+pub const POLICY: &str = include_str!("../../../policy.example.toml");
+
+pub const ORDERS: &str = r#"{"order_id":"ORD-1001","email":"alice@example.com","sku":"course-webdesign","product":"Web Design Course","amount":"49.00","currency":"USD","purchased_at":"2026-11-10T10:00:00Z","usage":{"progress_percent":12},"refunded":"0.00"}
+{"order_id":"ORD-1002","email":"bob@example.com","sku":"course-webdesign","product":"Web Design Course","amount":"49.00","currency":"USD","purchased_at":"2026-11-12T09:30:00Z","usage":{"progress_percent":45},"refunded":"0.00"}
+{"order_id":"ORD-1003","email":"carol@example.com","sku":"ebook-rust","product":"Rust for Sellers (ebook)","amount":"19.00","currency":"USD","purchased_at":"2026-09-01T08:00:00Z","usage":{"downloads":1},"refunded":"0.00"}
+{"order_id":"ORD-1004","email":"dave@example.com","sku":"course-masterclass","product":"Masterclass Bundle","amount":"249.00","currency":"USD","purchased_at":"2026-11-20T16:45:00Z","usage":{"progress_percent":5},"refunded":"0.00"}
+{"order_id":"ORD-1005","email":"alice@example.com","sku":"template-pack","product":"Notion Template Pack","amount":"15.00","currency":"USD","purchased_at":"2026-11-21T10:00:00Z","usage":{"downloads":0},"refunded":"0.00"}
+"#;
+
+/// A fresh folder with a config, the example policy and imported orders.
+pub struct Fixture {
+    pub dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    pub fn new() -> Fixture {
+        Fixture::with_config("")
+    }
+
+    pub fn with_config(extra: &str) -> Fixture {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config =
+            format!("database_url = \"sqlite://bot.db\"\npolicy = \"policy.toml\"\n{extra}");
+        std::fs::write(dir.path().join("refund-bot.toml"), config).unwrap();
+        std::fs::write(dir.path().join("policy.toml"), POLICY).unwrap();
+        std::fs::write(dir.path().join("orders.jsonl"), ORDERS).unwrap();
+        let fixture = Fixture { dir };
+        let out = fixture.cli(&["orders", "import", "orders.jsonl"]);
+        assert!(
+            out.status.success(),
+            "import failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        fixture
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn config(&self) -> PathBuf {
+        self.path().join("refund-bot.toml")
+    }
+
+    /// Runs a command of the binary in the fixture folder.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        Command::new(BIN)
+            .arg("--config")
+            .arg(self.config())
+            .args(args)
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .env_remove("REFUND_BOT_CONFIG")
+            .output()
+            .expect("run refund-bot")
+    }
+
+    pub fn case(&self, id: i64) -> Value {
+        let out = self.cli(&["case", "show", &id.to_string(), "--json"]);
+        assert!(
+            out.status.success(),
+            "case show failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("case json")
+    }
+
+    pub fn cases(&self) -> Vec<Value> {
+        let out = self.cli(&["case", "list", "--json"]);
+        assert!(
+            out.status.success(),
+            "case list failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).expect("case list json")
+    }
+
+    pub fn start(&self) -> Bot {
+        self.start_at(CLOCK)
+    }
+
+    pub fn start_at(&self, clock: &str) -> Bot {
+        let mut child = Command::new(BIN)
+            .arg("--config")
+            .arg(self.config())
+            .args(["jsonl", "--clock", clock])
+            .current_dir(self.path())
+            .env_remove("DATABASE_URL")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(if std::env::var_os("TEST_LOG").is_some() {
+                Stdio::inherit()
+            } else {
+                Stdio::null()
+            })
+            .spawn()
+            .expect("start refund-bot jsonl");
+        let stdin = child.stdin.take().unwrap();
+        let stdout = BufReader::new(child.stdout.take().unwrap());
+        Bot {
+            child,
+            stdin: Some(stdin),
+            stdout,
+            seq: 0,
+            log: Vec::new(),
+        }
+    }
+}
+
+/// A running `refund-bot jsonl`.
+pub struct Bot {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    stdout: BufReader<ChildStdout>,
+    seq: u64,
+    /// Every outbound action seen, in order.
+    pub log: Vec<Value>,
+}
+
+impl Bot {
+    /// Writes one raw line and returns everything up to and including its `done` or `error`.
+    pub fn raw(&mut self, line: &str) -> Vec<Value> {
+        self.seq += 1;
+        let stdin = self.stdin.as_mut().expect("bot running");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+        let mut out = Vec::new();
+        loop {
+            let mut text = String::new();
+            let n = self.stdout.read_line(&mut text).expect("read bot output");
+            assert!(
+                n > 0,
+                "bot exited before answering line {}: {line}",
+                self.seq
+            );
+            let value: Value = serde_json::from_str(&text)
+                .unwrap_or_else(|e| panic!("bad output line {text:?}: {e}"));
+            let finished = matches!(value["kind"].as_str(), Some("done") | Some("error"))
+                && value["seq"] == json!(self.seq);
+            out.push(value);
+            if finished {
+                return out;
+            }
+        }
+    }
+
+    /// Sends an event that must be handled (`done`); returns the actions it caused.
+    pub fn send(&mut self, event: Value) -> Vec<Value> {
+        let mut out = self.raw(&event.to_string());
+        let last = out.pop().unwrap();
+        assert_eq!(
+            last["kind"], "done",
+            "event {event} was not handled: {last}"
+        );
+        self.log.extend(out.iter().cloned());
+        out
+    }
+
+    pub fn say(&mut self, user: &str, text: &str) -> Vec<Value> {
+        self.send(json!({"kind": "message", "user": user, "text": text}))
+    }
+
+    pub fn click(&mut self, user: &str, button: &str) -> Vec<Value> {
+        self.send(json!({"kind": "click", "user": user, "button": button}))
+    }
+
+    pub fn submit(&mut self, user: &str, button: &str, text: &str) -> Vec<Value> {
+        self.send(json!({"kind": "submit", "user": user, "button": button, "text": text}))
+    }
+
+    pub fn react(&mut self, user: &str, message: &str, emoji: &str) -> Vec<Value> {
+        self.send(json!({"kind": "react", "user": user, "message": message, "emoji": emoji}))
+    }
+
+    pub fn tick(&mut self, secs: u64) -> Vec<Value> {
+        self.send(json!({"kind": "tick", "advance_secs": secs}))
+    }
+
+    /// Closes stdin and waits for a clean exit.
+    pub fn stop(mut self) {
+        drop(self.stdin.take());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "bot exited with {status}");
+    }
+}
+
+impl Drop for Bot {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The sends to one destination.
+pub fn sends_to<'a>(out: &'a [Value], to: &str) -> Vec<&'a Value> {
+    out.iter()
+        .filter(|v| v["kind"] == "send" && v["to"] == to)
+        .collect()
+}
+
+/// The one send to a destination; panics with the whole output otherwise.
+pub fn one_to<'a>(out: &'a [Value], to: &str) -> &'a Value {
+    let found = sends_to(out, to);
+    assert_eq!(
+        found.len(),
+        1,
+        "expected one send to {to}, got {}: {out:#?}",
+        found.len()
+    );
+    found[0]
+}
+
+/// The id of the button with this action on a sent message.
+pub fn button(message: &Value, action: &str) -> String {
+    message["buttons"]
+        .as_array()
+        .and_then(|b| b.iter().find(|b| b["action"] == action))
+        .and_then(|b| b["id"].as_str())
+        .unwrap_or_else(|| panic!("no `{action}` button on {message:#}"))
+        .to_string()
+}
+
+pub fn id(message: &Value) -> String {
+    message["id"].as_str().expect("message id").to_string()
+}
+
+pub fn case_id(message: &Value) -> i64 {
+    message["case"].as_i64().expect("case id")
+}
+
+/// Runs the intake for `user` up to the summary and confirms; returns the agents' draft post.
+pub fn request(
+    bot: &mut Bot,
+    user: &str,
+    order: &str,
+    email: &str,
+    reason: &str,
+    resolution: &str,
+) -> Value {
+    let dm = format!("dm:{user}");
+    let out = bot.say(user, "Hi, I'd like a refund please");
+    assert_eq!(one_to(&out, &dm)["expects"], "order_id");
+    let out = bot.say(user, &format!("Order {order}, I bought it with {email}"));
+    let ask_reason = one_to(&out, &dm).clone();
+    let out = bot.click(user, &button(&ask_reason, &format!("reason:{reason}")));
+    assert_eq!(one_to(&out, &dm)["expects"], "details");
+    let mut out = bot.say(user, "It wasn't what I needed, sorry.");
+    if reason == "technical_issue" {
+        let offer = one_to(&out, &dm).clone();
+        out = bot.click(user, &button(&offer, "resolution:refund"));
+    }
+    let ask_resolution = one_to(&out, &dm).clone();
+    let out = bot.click(
+        user,
+        &button(&ask_resolution, &format!("resolution:{resolution}")),
+    );
+    let summary = one_to(&out, &dm).clone();
+    let out = bot.click(user, &button(&summary, "confirm"));
+    out.iter()
+        .find(|v| v["kind"] == "send" && v["to"] != json!(dm))
+        .cloned()
+        .unwrap_or_else(|| panic!("no staff post after confirm: {out:#?}"))
+}
