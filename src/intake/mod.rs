@@ -140,11 +140,11 @@ pub enum Effect {
 }
 
 fn say(reply: Reply, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
-    Effect::Say(Prompt {
+    Effect::Say(Box::new(Prompt {
         reply,
         expects,
         buttons,
-    })
+    }))
 }
 
 fn with_cancel(mut buttons: Vec<(String, String)>) -> Vec<(String, String)> {
