@@ -124,7 +124,10 @@ impl Tx<'_> {
     }
 
     pub async fn load_case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1");
+        let sql = format!(
+            "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 {}",
+            self.lock_rows("FOR UPDATE")
+        );
         let row = sqlx::query(&sql)
             .bind(id.0)
             .fetch_optional(self.conn())
@@ -135,7 +138,8 @@ impl Tx<'_> {
     /// The customer's most recent case that is not closed, if any.
     pub async fn active_case_for(&mut self, customer: &ChatUserId) -> StoreResult<Option<Case>> {
         let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE customer = $1 AND state <> 'closed' ORDER BY id DESC LIMIT 1"
+            "SELECT {CASE_COLUMNS} FROM cases WHERE customer = $1 AND state <> 'closed' ORDER BY id DESC LIMIT 1 {}",
+            self.lock_rows("FOR UPDATE")
         );
         let row = sqlx::query(&sql)
             .bind(customer.as_str())
@@ -281,7 +285,12 @@ impl Tx<'_> {
     /// The earliest due job, removed from the table: running it happens in this same
     /// transaction, so a crash before the commit leaves the job in place.
     pub async fn claim_due_job(&mut self, now: DateTime<Utc>) -> StoreResult<Option<Job>> {
-        let row = sqlx::query("SELECT id, kind, case_id, due_at FROM jobs WHERE due_at <= $1 ORDER BY due_at, id LIMIT 1")
+        // SKIP LOCKED: a job another replica is running is not waited for, nor run twice.
+        let sql = format!(
+            "SELECT id, kind, case_id, due_at FROM jobs WHERE due_at <= $1 ORDER BY due_at, id LIMIT 1 {}",
+            self.lock_rows("FOR UPDATE SKIP LOCKED")
+        );
+        let row = sqlx::query(&sql)
             .bind(ts(now))
             .fetch_optional(self.conn())
             .await?;

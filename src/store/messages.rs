@@ -385,12 +385,11 @@ impl Tx<'_> {
 
     /// Outbound actions not yet handed to an adapter, oldest first.
     pub async fn undelivered(&mut self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
-        let rows = sqlx::query(
-            "SELECT id, case_id, action_json, attempts FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1",
-        )
-        .bind(limit)
-        .fetch_all(self.conn())
-        .await?;
+        let sql = format!(
+            "SELECT id, case_id, action_json, attempts FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1 {}",
+            self.lock_rows("FOR UPDATE SKIP LOCKED")
+        );
+        let rows = sqlx::query(&sql).bind(limit).fetch_all(self.conn()).await?;
         rows.iter()
             .map(|row| {
                 Ok(OutboxRecord {

@@ -14,6 +14,7 @@ pub use time::{from_ts, ts};
 
 use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::MigrateDatabase as _;
 use sqlx::{Any, AnyPool, Executor as _, Transaction};
 use std::path::Path;
 use std::str::FromStr;
@@ -47,6 +48,7 @@ pub struct Store {
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and applies the migrations.
@@ -62,8 +64,11 @@ impl Store {
                 redact(url)
             );
         };
-        if backend == Backend::Postgres {
-            anyhow::bail!("PostgreSQL support is not built yet; use a sqlite:// database_url");
+        if backend == Backend::Postgres && !Any::database_exists(url).await.unwrap_or(true) {
+            // A fresh database for a new seller or a test, like SQLite's mode=rwc.
+            Any::create_database(url)
+                .await
+                .with_context(|| format!("cannot create the database `{}`", redact(url)))?;
         }
         let url = if backend == Backend::Sqlite && !url.contains("mode=") {
             let sep = if url.contains('?') { '&' } else { '?' };
@@ -100,7 +105,11 @@ impl Store {
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {
-        SQLITE_MIGRATIONS
+        let migrations = match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        };
+        migrations
             .run(&self.pool)
             .await
             .context("applying database migrations")?;
@@ -113,7 +122,10 @@ impl Store {
 
     pub async fn begin(&self) -> StoreResult<Tx<'static>> {
         let tx = self.pool.begin().await?;
-        Ok(Tx { tx })
+        Ok(Tx {
+            tx,
+            backend: self.backend,
+        })
     }
 
     pub async fn close(&self) {
@@ -138,6 +150,7 @@ pub fn redact(url: &str) -> String {
 /// One transaction. Everything the engine does for one inbound event happens inside one.
 pub struct Tx<'c> {
     tx: Transaction<'c, Any>,
+    backend: Backend,
 }
 
 impl Tx<'_> {
@@ -148,6 +161,14 @@ impl Tx<'_> {
 
     fn conn(&mut self) -> &mut sqlx::AnyConnection {
         &mut self.tx
+    }
+
+    /// Row locks for PostgreSQL, where replicas run side by side; SQLite has one writer anyway.
+    fn lock_rows(&self, clause: &'static str) -> &'static str {
+        match self.backend {
+            Backend::Postgres => clause,
+            Backend::Sqlite => "",
+        }
     }
 }
 

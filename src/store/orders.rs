@@ -8,7 +8,7 @@ use sqlx::Row;
 
 const ORDER_SELECT: &str = "SELECT o.order_id, o.email, o.sku, o.product, o.amount_minor, o.currency, o.purchased_at,
     o.usage_json, o.imported_refunded_minor, o.charge_id, o.payment_intent_id,
-    COALESCE((SELECT SUM(r.amount_minor) FROM refunds r WHERE r.order_id = o.order_id AND r.status = 'succeeded'), 0) AS bot_refunded
+    CAST(COALESCE((SELECT SUM(r.amount_minor) FROM refunds r WHERE r.order_id = o.order_id AND r.status = 'succeeded'), 0) AS BIGINT) AS bot_refunded
     FROM orders o";
 
 fn order_from_row(row: &AnyRow) -> StoreResult<Order> {

@@ -316,14 +316,12 @@ fn outcome_code(verdict: &Verdict) -> &'static str {
 
 fn verdict_label(verdict: &Verdict) -> String {
     match verdict.outcome {
-        VerdictOutcome::FullRefund => format!("Full refund of {}", verdict.amount()),
-        VerdictOutcome::PartialRefund => format!(
-            "Partial refund of {} ({}%)",
-            verdict.amount(),
-            verdict.percent.unwrap_or(0)
-        ),
+        VerdictOutcome::FullRefund => "Full refund".to_string(),
+        VerdictOutcome::PartialRefund => {
+            format!("Partial refund ({}%)", verdict.percent.unwrap_or(0))
+        }
         VerdictOutcome::NotEligible => "Not eligible under the policy".to_string(),
-        VerdictOutcome::ManagerReview => format!("Manager review (up to {})", verdict.amount()),
+        VerdictOutcome::ManagerReview => "Manager review".to_string(),
     }
 }
 

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_refund-bot");
 pub const CLOCK: &str = "2026-11-23T12:00:00Z";
@@ -21,6 +22,53 @@ pub const ORDERS: &str = r#"{"order_id":"ORD-1001","email":"alice@example.com","
 /// A fresh folder with a config, the example policy and imported orders.
 pub struct Fixture {
     pub dir: tempfile::TempDir,
+    /// (server URL, database name) of a PostgreSQL database to drop afterwards.
+    pg_database: Option<(String, String)>,
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if let Some((server, name)) = &self.pg_database {
+            let _ = Command::new("psql")
+                .arg(server)
+                .args([
+                    "-q",
+                    "-c",
+                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
+}
+
+/// Runs each test body on SQLite and, when `TEST_DATABASE_URL` is set, on PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($(#[$meta:meta])* fn $name:ident($fixture:ident: &Fixture) $body:block)*) => {
+        $(
+            $(#[$meta])*
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                fn body($fixture: &Fixture) $body
+
+                #[test]
+                fn sqlite() {
+                    body(&Fixture::new());
+                }
+
+                #[test]
+                fn postgres() {
+                    if let Some(fixture) = Fixture::postgres() {
+                        body(&fixture);
+                    }
+                }
+            }
+        )*
+    };
 }
 
 impl Fixture {
@@ -29,13 +77,47 @@ impl Fixture {
     }
 
     pub fn with_config(extra: &str) -> Fixture {
+        Fixture::create("sqlite://bot.db".into(), extra)
+    }
+
+    /// A fixture on a fresh PostgreSQL database, when `TEST_DATABASE_URL` names a server.
+    pub fn postgres() -> Option<Fixture> {
+        let Some(server) = std::env::var("TEST_DATABASE_URL")
+            .ok()
+            .filter(|u| !u.is_empty())
+        else {
+            eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL half of this test");
+            return None;
+        };
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .subsec_nanos();
+        let name = format!(
+            "rb_test_{}_{}_{nanos}",
+            std::process::id(),
+            NEXT.fetch_add(1, Ordering::Relaxed)
+        );
+        let base = server
+            .rsplit_once('/')
+            .map_or(server.as_str(), |(base, _)| base);
+        let mut fixture = Fixture::create(format!("{base}/{name}"), "");
+        fixture.pg_database = Some((server.clone(), name));
+        Some(fixture)
+    }
+
+    fn create(database_url: String, extra: &str) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
         let config =
-            format!("database_url = \"sqlite://bot.db\"\npolicy = \"policy.toml\"\n{extra}");
+            format!("database_url = \"{database_url}\"\npolicy = \"policy.toml\"\n{extra}");
         std::fs::write(dir.path().join("refund-bot.toml"), config).unwrap();
         std::fs::write(dir.path().join("policy.toml"), POLICY).unwrap();
         std::fs::write(dir.path().join("orders.jsonl"), ORDERS).unwrap();
-        let fixture = Fixture { dir };
+        let fixture = Fixture {
+            dir,
+            pg_database: None,
+        };
         let out = fixture.cli(&["orders", "import", "orders.jsonl"]);
         assert!(
             out.status.success(),
