@@ -71,6 +71,7 @@ pub async fn case_json(tx: &mut Tx<'_>, case: &Case) -> Result<Value, CliError> 
         "feedback": tx.feedback_of(case.id).await.map_err(runtime)?,
         "flags": case.flags,
         "events": tx.timeline(case.id).await.map_err(runtime)?,
+        "dead_letters": tx.dead_letters(case.id).await.map_err(runtime)?,
     });
     if let (Value::Object(base), Value::Object(more)) = (&mut value, extra) {
         base.extend(more);

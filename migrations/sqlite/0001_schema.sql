@@ -130,7 +130,11 @@ CREATE TABLE outbox (
     action_json  TEXT NOT NULL,
     created_at   TEXT NOT NULL,
     delivered_at TEXT,
-    attempts     INTEGER NOT NULL DEFAULT 0
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    -- after a failed delivery: when to try again; after too many, dead_at (never a silent drop)
+    next_attempt_at TEXT,
+    dead_at      TEXT,
+    last_error   TEXT
 );
 CREATE INDEX outbox_pending ON outbox (delivered_at, id);
 

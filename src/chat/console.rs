@@ -72,8 +72,8 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
                 }
                 let mut delivered = Vec::new();
                 drain_outbox(app.engine.store(), now, |action| {
-                    delivered.push(action.clone());
-                    Ok(())
+                    delivered.push(action);
+                    async { Ok(()) }
                 })
                 .await?;
                 for action in delivered {

@@ -1,11 +1,13 @@
 //! The JSON-lines adapter (CONTRACTS section 4): inbound events on stdin, outbound actions on
 //! stdout, `done` after each line is committed, `error` for a line that cannot be read.
+//! An inbound line may carry an `"id"`: a line with an id seen before is not handled again,
+//! so a script can resend its unacknowledged lines after a crash.
 
 use super::{drain_outbox, AdapterClock};
 use crate::events::Inbound;
 use crate::workflow::Engine;
 use chrono::{DateTime, Utc};
-use serde_json::json;
+use serde_json::{json, Value};
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
@@ -20,17 +22,14 @@ where
     W: Write,
 {
     let mut clock = AdapterClock::new(start);
-    // Actions committed by an earlier run that crashed before printing them go out first.
-    drain_outbox(engine.store(), clock.now(), |action| {
-        write_line(&mut output, &serde_json::to_value(action)?)
-    })
-    .await?;
+    // Actions committed by an earlier run that stopped before printing them go out first.
+    deliver(engine, clock.now(), &mut output).await?;
     let mut lines = input.lines();
     let mut seq: u64 = 0;
     while let Some(line) = lines.next_line().await? {
         seq += 1;
-        let event = match parse_line(&line) {
-            Ok(event) => event,
+        let (event_id, event) = match parse_line(&line) {
+            Ok(parsed) => parsed,
             Err(error) => {
                 write_line(
                     &mut output,
@@ -43,7 +42,20 @@ where
             clock.advance(advance_secs);
         }
         let now = clock.now();
-        if let Err(error) = engine.handle(&event, now).await {
+        let handled = match (&event_id, &event) {
+            (
+                Some(id),
+                Inbound::Message { .. }
+                | Inbound::Click { .. }
+                | Inbound::Submit { .. }
+                | Inbound::React { .. },
+            ) => engine
+                .handle_once(&format!("jsonl:{id}"), &event, now)
+                .await
+                .map(|_| ()),
+            _ => engine.handle(&event, now).await,
+        };
+        if let Err(error) = handled {
             tracing::error!(seq, error = %error, "handling an inbound line failed");
             let message =
                 "internal error while handling this line; nothing was changed (see the log)";
@@ -53,24 +65,45 @@ where
             )?;
             continue;
         }
-        drain_outbox(engine.store(), now, |action| {
-            write_line(&mut output, &serde_json::to_value(action)?)
-        })
-        .await?;
+        deliver(engine, now, &mut output).await?;
         write_line(&mut output, &json!({"kind": "done", "seq": seq}))?;
     }
     Ok(())
 }
 
-/// Reads one line; the error says what is wrong in words a script author can act on.
-fn parse_line(line: &str) -> Result<Inbound, String> {
+async fn deliver<W: Write>(
+    engine: &Engine,
+    now: DateTime<Utc>,
+    output: &mut W,
+) -> anyhow::Result<()> {
+    drain_outbox(engine.store(), now, |action| {
+        let written = serde_json::to_value(&action)
+            .map_err(anyhow::Error::from)
+            .and_then(|v| write_line(output, &v));
+        async move { written }
+    })
+    .await?;
+    Ok(())
+}
+
+/// Reads one line and its optional `id`; the error says what is wrong in words a script
+/// author can act on.
+fn parse_line(line: &str) -> Result<(Option<String>, Inbound), String> {
     if line.trim().is_empty() {
         return Err("empty line: expected one JSON object".into());
     }
-    serde_json::from_str::<Inbound>(line).map_err(|e| format!("not a valid inbound event: {e}"))
+    let mut value: Value = serde_json::from_str(line).map_err(|e| format!("not JSON: {e}"))?;
+    let id = match value.as_object_mut().and_then(|o| o.remove("id")) {
+        None => None,
+        Some(Value::String(id)) if !id.is_empty() => Some(id),
+        Some(other) => return Err(format!("`id` must be a non-empty string, not {other}")),
+    };
+    let event = serde_json::from_value::<Inbound>(value)
+        .map_err(|e| format!("not a valid inbound event: {e}"))?;
+    Ok((id, event))
 }
 
-fn write_line<W: Write>(output: &mut W, value: &serde_json::Value) -> anyhow::Result<()> {
+fn write_line<W: Write>(output: &mut W, value: &Value) -> anyhow::Result<()> {
     serde_json::to_writer(&mut *output, value)?;
     output.write_all(b"\n")?;
     output.flush()?;

@@ -5,32 +5,83 @@ pub mod jsonl;
 
 use crate::events::Outbound;
 use crate::store::Store;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use std::future::Future;
 
-/// Hands every undelivered outbox action to `deliver`, oldest first, marking each delivered
-/// after `deliver` returns. A crash in between redelivers it (at least once).
-pub async fn drain_outbox<F>(
+/// Deliveries are given up after this many failures (about 17 minutes of backoff in all).
+pub const MAX_ATTEMPTS: i64 = 10;
+
+/// Waits 2, 4, 8 ... seconds between attempts, at most five minutes.
+fn backoff(attempts: i64) -> Duration {
+    Duration::seconds(2i64.saturating_pow(attempts.clamp(1, 20) as u32).min(300))
+}
+
+/// What one drain did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Drained {
+    pub delivered: usize,
+    pub failed: usize,
+    pub dead: usize,
+}
+
+/// Hands every due outbox action to `deliver`, oldest first, marking each delivered after
+/// `deliver` succeeds (a crash in between redelivers it: at least once, with a stable id).
+/// A failure is retried with backoff; after `MAX_ATTEMPTS` it becomes a dead letter, logged and
+/// shown in `case show`, never silently dropped.
+pub async fn drain_outbox<F, Fut>(
     store: &Store,
     now: DateTime<Utc>,
     mut deliver: F,
-) -> anyhow::Result<usize>
+) -> anyhow::Result<Drained>
 where
-    F: FnMut(&Outbound) -> anyhow::Result<()>,
+    F: FnMut(Outbound) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
 {
-    let mut delivered = 0;
+    let mut drained = Drained::default();
     loop {
         let mut tx = store.begin().await?;
-        let batch = tx.undelivered(100).await?;
+        let batch = tx.undelivered(100, now).await?;
         if batch.is_empty() {
-            return Ok(delivered);
+            return Ok(drained);
         }
         for record in &batch {
             let action: Outbound = serde_json::from_str(&record.action_json)?;
-            deliver(&action)?;
-            tx.mark_delivered(record.id, now).await?;
-            delivered += 1;
+            match deliver(action).await {
+                Ok(()) => {
+                    tx.mark_delivered(record.id, now).await?;
+                    drained.delivered += 1;
+                }
+                Err(error) => {
+                    let attempts = record.attempts + 1;
+                    let error = format!("{error:#}");
+                    if attempts >= MAX_ATTEMPTS {
+                        tracing::error!(outbox_id = record.id, case_id = ?record.case_id.map(|c| c.0), attempts, %error, "giving up on an outbound action: dead letter");
+                        tx.mark_failed(record.id, &error, None, now).await?;
+                        if let Some(case) = record.case_id {
+                            tx.add_event(
+                                case,
+                                now,
+                                "bot",
+                                "dead_letter",
+                                &format!("delivery failed {attempts} times: {error}"),
+                            )
+                            .await?;
+                        }
+                        drained.dead += 1;
+                    } else {
+                        tracing::warn!(outbox_id = record.id, attempts, %error, "delivery failed; will retry");
+                        tx.mark_failed(record.id, &error, Some(now + backoff(attempts)), now)
+                            .await?;
+                        drained.failed += 1;
+                    }
+                }
+            }
         }
         tx.commit().await?;
+        if drained.failed + drained.dead > 0 {
+            // Retries wait for their backoff; the rest of this batch went through above.
+            return Ok(drained);
+        }
     }
 }
 
@@ -38,14 +89,14 @@ where
 #[derive(Debug, Clone)]
 pub struct AdapterClock {
     start: Option<DateTime<Utc>>,
-    advanced: chrono::Duration,
+    advanced: Duration,
 }
 
 impl AdapterClock {
     pub fn new(start: Option<DateTime<Utc>>) -> AdapterClock {
         AdapterClock {
             start,
-            advanced: chrono::Duration::zero(),
+            advanced: Duration::zero(),
         }
     }
 
@@ -54,6 +105,6 @@ impl AdapterClock {
     }
 
     pub fn advance(&mut self, secs: u64) {
-        self.advanced += chrono::Duration::seconds(secs.min(i64::MAX as u64 / 1000) as i64);
+        self.advanced += Duration::seconds(secs.min(i64::MAX as u64 / 1000) as i64);
     }
 }

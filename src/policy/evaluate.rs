@@ -216,6 +216,9 @@ fn duplicate_of(
         other.order_id != order.order_id
             && other.sku == order.sku
             && other.email == order.email
+            // An already refunded twin cannot make this order a duplicate: otherwise each of
+            // two purchases could be refunded in turn as the other's duplicate.
+            && !other.unrefunded().is_zero()
             && (other.purchased_at - order.purchased_at).abs() <= window
     });
     match twin {

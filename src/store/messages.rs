@@ -383,13 +383,24 @@ impl Tx<'_> {
         Ok(done.rows_affected() == 1)
     }
 
-    /// Outbound actions not yet handed to an adapter, oldest first.
-    pub async fn undelivered(&mut self, limit: i64) -> StoreResult<Vec<OutboxRecord>> {
+    /// Outbound actions due for delivery, oldest first. On PostgreSQL a row another replica is
+    /// delivering is skipped, not waited for.
+    pub async fn undelivered(
+        &mut self,
+        limit: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<OutboxRecord>> {
         let sql = format!(
-            "SELECT id, case_id, action_json, attempts FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT $1 {}",
+            "SELECT id, case_id, action_json, attempts FROM outbox
+             WHERE delivered_at IS NULL AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
+             ORDER BY id LIMIT $2 {}",
             self.lock_rows("FOR UPDATE SKIP LOCKED")
         );
-        let rows = sqlx::query(&sql).bind(limit).fetch_all(self.conn()).await?;
+        let rows = sqlx::query(&sql)
+            .bind(ts(now))
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(OutboxRecord {
@@ -410,4 +421,60 @@ impl Tx<'_> {
             .await?;
         Ok(())
     }
+
+    /// Records a failed delivery: retried at `retry_at`, or dead when `retry_at` is `None`.
+    pub async fn mark_failed(
+        &mut self,
+        id: i64,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let dead_at = retry_at.is_none().then(|| ts(now));
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, dead_at = $3 WHERE id = $4",
+        )
+        .bind(error)
+        .bind(retry_at.map(ts))
+        .bind(dead_at)
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
+    }
+
+    /// Actions of a case that could not be delivered, for `case show`.
+    pub async fn dead_letters(&mut self, case: CaseId) -> StoreResult<Vec<DeadLetter>> {
+        let rows = sqlx::query(
+            "SELECT action_json, attempts, last_error, dead_at FROM outbox WHERE case_id = $1 AND dead_at IS NOT NULL ORDER BY id",
+        )
+        .bind(case.0)
+        .fetch_all(self.conn())
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let action: String = row.try_get("action_json")?;
+                Ok(DeadLetter {
+                    action: serde_json::from_str(&action)
+                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    attempts: row.try_get("attempts")?,
+                    last_error: row
+                        .try_get::<Option<String>, _>("last_error")?
+                        .unwrap_or_default(),
+                    dead_at: row
+                        .try_get::<Option<String>, _>("dead_at")?
+                        .unwrap_or_default(),
+                })
+            })
+            .collect()
+    }
+}
+
+/// An outbound action given up on after repeated failures.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DeadLetter {
+    pub action: serde_json::Value,
+    pub attempts: i64,
+    pub last_error: String,
+    pub dead_at: String,
 }

@@ -8,7 +8,7 @@ mod records;
 mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
-pub use messages::{EditButtons, NewMessage};
+pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{ButtonRecord, DraftRecord, EscalationRecord, MessageRecord, OutboxRecord};
 pub use time::{from_ts, ts};
 

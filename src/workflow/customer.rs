@@ -43,8 +43,9 @@ impl Turn<'_> {
         match case.state {
             CaseState::Intake => {
                 // A first message is answered by the greeting unless it already names the order.
-                if opened && understand::identity(&text) == understand::Identity::default() {
-                } else if text.is_empty() {
+                let greeting_is_enough =
+                    opened && understand::identity(&text) == understand::Identity::default();
+                if text.is_empty() {
                     let hint = "It looks like that message was empty.";
                     self.tell(
                         &case,
@@ -53,7 +54,7 @@ impl Turn<'_> {
                         vec![],
                     )
                     .await?;
-                } else {
+                } else if !greeting_is_enough {
                     self.run_intake(&mut case, Input::Text(&text)).await?;
                 }
             }
