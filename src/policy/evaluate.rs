@@ -13,6 +13,7 @@ pub struct RefundRequest {
 }
 
 /// What the verdict needs beyond the order.
+#[derive(Debug, Default)]
 pub struct History {
     /// Other orders of the same purchase email.
     pub same_email_orders: Vec<Order>,
@@ -145,7 +146,7 @@ pub fn evaluate(
         let count = history
             .refunds_at
             .iter()
-            .filter(|at| **at > since && **at <= request.requested_at)
+            .filter(|at| **at >= since && **at <= request.requested_at)
             .count();
         if count >= max as usize {
             trace.repeat_refunder = true;

@@ -5,6 +5,7 @@ mod support;
 mod adapter;
 mod bad_input;
 mod cli;
+mod crash;
 mod flows;
 mod intake;
 mod replies;

@@ -269,6 +269,42 @@ impl Bot {
         self.send(json!({"kind": "tick", "advance_secs": secs}))
     }
 
+    /// Writes one line without waiting for its answer.
+    pub fn write_line(&mut self, line: &str) {
+        let stdin = self.stdin.as_mut().expect("bot running");
+        writeln!(stdin, "{line}").unwrap();
+        stdin.flush().unwrap();
+    }
+
+    /// The next output line, or `None` when the process has gone.
+    pub fn read_value(&mut self) -> Option<Value> {
+        let mut text = String::new();
+        match self.stdout.read_line(&mut text) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(
+                serde_json::from_str(&text)
+                    .unwrap_or_else(|e| panic!("bad output line {text:?}: {e}")),
+            ),
+        }
+    }
+
+    /// SIGKILL: no chance to finish anything. Returns what it had printed before dying and
+    /// was not read yet (a real consumer would have received it).
+    pub fn kill(mut self) -> Vec<Value> {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut printed = Vec::new();
+        let mut text = String::new();
+        while matches!(self.stdout.read_line(&mut text), Ok(n) if n > 0) {
+            // A line cut short by the kill never reached the consumer whole: skip it.
+            if let Ok(value) = serde_json::from_str(&text) {
+                printed.push(value);
+            }
+            text.clear();
+        }
+        printed
+    }
+
     /// Closes stdin and waits for a clean exit.
     pub fn stop(mut self) {
         drop(self.stdin.take());
