@@ -8,4 +8,6 @@ mod cli;
 mod crash;
 mod flows;
 mod intake;
+mod outbox;
+mod replicas;
 mod replies;
