@@ -8,6 +8,8 @@ mod cli;
 mod crash;
 mod flows;
 mod intake;
+mod orders_file;
 mod outbox;
+mod policy;
 mod replicas;
 mod replies;
