@@ -8,19 +8,29 @@ use serde::{Deserialize, Serialize};
 pub enum Inbound {
     /// A direct message to the bot.
     Message { user: String, text: String },
-    /// A button of an earlier send.
-    Click { user: String, button: String },
+    /// A button of an earlier send. `roles`: the platform roles of the person, where the
+    /// platform tells them (Discord members); `[roles]` may name role ids as well as user ids.
+    Click {
+        user: String,
+        button: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        roles: Vec<String>,
+    },
     /// A form behind a button (the edit of a draft).
     Submit {
         user: String,
         button: String,
         text: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        roles: Vec<String>,
     },
     /// A reaction on a sent message.
     React {
         user: String,
         message: String,
         emoji: String,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        roles: Vec<String>,
     },
     /// Moves the clock and runs what is due.
     Tick { advance_secs: u64 },
@@ -56,6 +66,12 @@ pub enum Outbound {
         message: String,
         emoji: String,
     },
+    /// Takes away someone else's reaction (a refused decision), where the platform can.
+    Unreact {
+        message: String,
+        user: String,
+        emoji: String,
+    },
 }
 
 /// Destinations of outbound messages.
@@ -64,6 +80,18 @@ pub const MANAGERS: &str = "channel:managers";
 
 pub fn dm(user: &str) -> String {
     format!("dm:{user}")
+}
+
+impl Inbound {
+    /// The platform roles the acting person has, as the event tells them.
+    pub fn roles(&self) -> &[String] {
+        match self {
+            Inbound::Click { roles, .. }
+            | Inbound::Submit { roles, .. }
+            | Inbound::React { roles, .. } => roles,
+            _ => &[],
+        }
+    }
 }
 
 pub const APPROVE_EMOJI: &str = "✅";

@@ -120,6 +120,7 @@ impl Console {
                 return Err(format!("type `/edit {n} your text` to write it"));
             }
             return Ok(Some(Inbound::Click {
+                roles: Vec::new(),
                 user,
                 button: button.id.clone(),
             }));
@@ -140,6 +141,7 @@ impl Console {
                     .get(n.wrapping_sub(1))
                     .ok_or(format!("there is no button {n}"))?;
                 Ok(Some(Inbound::Submit {
+                    roles: Vec::new(),
                     user,
                     button: button.id.clone(),
                     text: text.to_string(),
@@ -153,6 +155,7 @@ impl Console {
                     other => other,
                 };
                 Ok(Some(Inbound::React {
+                    roles: Vec::new(),
                     user,
                     message: message.to_string(),
                     emoji: emoji.to_string(),
@@ -239,6 +242,16 @@ impl Console {
                     .entry("edits".into())
                     .or_default()
                     .push(format!("[{id} updated] {text}"));
+            }
+            Outbound::Unreact {
+                message,
+                user,
+                emoji,
+            } => {
+                self.inbox
+                    .entry("edits".into())
+                    .or_default()
+                    .push(format!("[{message}] {user}'s {emoji} was removed"));
             }
             Outbound::React { message, emoji } => {
                 self.inbox

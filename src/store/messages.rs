@@ -174,6 +174,23 @@ impl Tx<'_> {
         self.enqueue(case, &action, now).await
     }
 
+    /// Removes another person's reaction (a refused decision) on platforms that allow it.
+    pub async fn unreact(
+        &mut self,
+        case: Option<CaseId>,
+        message: MessageId,
+        user: &str,
+        emoji: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let action = Outbound::Unreact {
+            message: message.to_string(),
+            user: user.to_string(),
+            emoji: emoji.to_string(),
+        };
+        self.enqueue(case, &action, now).await
+    }
+
     async fn enqueue(
         &mut self,
         case: Option<CaseId>,

@@ -91,6 +91,7 @@ impl Engine {
     ) -> Result<bool, EngineError> {
         let _one_at_a_time = self.serial.lock().await;
         let mut turn = Turn::begin(self, now).await?;
+        turn.roles = event.roles().to_vec();
         if let Some(key) = event_key {
             if !turn.tx.first_sighting(key, now).await? {
                 return Ok(false);
@@ -98,14 +99,15 @@ impl Engine {
         }
         match event {
             Inbound::Message { user, text } => turn.on_message(user, text).await?,
-            Inbound::Click { user, button } => turn.on_click(user, button, None).await?,
-            Inbound::Submit { user, button, text } => {
-                turn.on_click(user, button, Some(text)).await?
-            }
+            Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
+            Inbound::Submit {
+                user, button, text, ..
+            } => turn.on_click(user, button, Some(text)).await?,
             Inbound::React {
                 user,
                 message,
                 emoji,
+                ..
             } => turn.on_react(user, message, emoji).await?,
             Inbound::Tick { .. } => {}
         }
@@ -128,11 +130,14 @@ impl Engine {
         }
     }
 
-    pub(super) fn is_agent(&self, user: &str) -> bool {
-        self.settings.roles.agents.iter().any(|a| a == user)
+    /// Whether the user, or one of their platform roles, is listed in `[roles] agents`.
+    pub(super) fn is_agent(&self, user: &str, roles: &[String]) -> bool {
+        let agents = &self.settings.roles.agents;
+        agents.iter().any(|a| a == user || roles.contains(a))
     }
 
-    pub(super) fn is_manager(&self, user: &str) -> bool {
-        self.settings.roles.managers.iter().any(|m| m == user)
+    pub(super) fn is_manager(&self, user: &str, roles: &[String]) -> bool {
+        let managers = &self.settings.roles.managers;
+        managers.iter().any(|m| m == user || roles.contains(m))
     }
 }

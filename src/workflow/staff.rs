@@ -60,7 +60,7 @@ impl Turn<'_> {
             .message
             .case_id
             .ok_or_else(|| EngineError::Internal(format!("button {} has no case", button.id)))?;
-        if !self.engine.is_agent(user) {
+        if !self.engine.is_agent(user, &self.roles) {
             self.event(
                 case_id,
                 user,
@@ -433,7 +433,7 @@ impl Turn<'_> {
             DENY_EMOJI | "✖️" => false,
             _ => return Ok(()),
         };
-        if !self.engine.is_manager(user) {
+        if !self.engine.is_manager(user, &self.roles) {
             self.event(
                 case_id,
                 user,
@@ -441,6 +441,9 @@ impl Turn<'_> {
                 &format!("reaction {emoji} by someone who is not a manager"),
             )
             .await?;
+            self.tx
+                .unreact(Some(case_id), message.id, user, emoji, self.now)
+                .await?;
             return self
                 .notify_text(user, Some(case_id), "Only managers can decide escalations.")
                 .await;

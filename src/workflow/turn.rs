@@ -12,6 +12,8 @@ pub(crate) struct Turn<'e> {
     pub engine: &'e Engine,
     pub tx: Tx<'static>,
     pub now: DateTime<Utc>,
+    /// The acting person's platform roles, for permission checks.
+    pub roles: Vec<String>,
 }
 
 /// A staff post: where it goes and what it carries.
@@ -42,6 +44,7 @@ impl Post {
 impl<'e> Turn<'e> {
     pub async fn begin(engine: &'e Engine, now: DateTime<Utc>) -> Result<Turn<'e>, EngineError> {
         Ok(Turn {
+            roles: Vec::new(),
             engine,
             tx: engine.store.begin().await?,
             now,
