@@ -96,6 +96,7 @@ fn message(user: &str, text: &str) -> Inbound {
 
 fn click(user: &str, button: String) -> Inbound {
     Inbound::Click {
+        roles: Vec::new(),
         user: user.into(),
         button,
     }
