@@ -114,8 +114,13 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
         }
     }
     let config = &loaded.config;
+    let mut roles = config.roles.clone();
+    if let Some(discord) = &config.discord {
+        roles.agents.extend(discord.agent_role_id.clone());
+        roles.managers.extend(discord.manager_role_id.clone());
+    }
     let settings = Settings {
-        roles: config.roles.clone(),
+        roles,
         sla: config.sla.clone(),
         processor: config.payments.processor,
         abusive_words: config.moderation.abusive_words.clone(),

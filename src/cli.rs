@@ -50,6 +50,17 @@ pub enum Command {
     },
     /// Apply the database migrations.
     Migrate,
+    /// Discord helpers.
+    Discord {
+        #[command(subcommand)]
+        command: DiscordCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DiscordCommand {
+    /// Post the persistent "Request a refund" button to a channel.
+    PostPanel { channel_id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -98,31 +109,69 @@ fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
 pub async fn execute(cli: Cli) -> Result<(), CliError> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Run => Err(CliError::input(
-            "no chat platform is configured: add a [discord] section to refund-bot.toml (see README, \"Run it on Discord\"), \
-             or try `refund-bot console` to play with the bot locally",
-        )),
+        Command::Run => {
+            let loaded = app::load_config(config)?;
+            let Some(discord) = loaded.config.discord.clone() else {
+                return Err(CliError::input(
+                    "no chat platform is configured: add a [discord] section to refund-bot.toml (see README, \"Run it on Discord\"), \
+                     or try `refund-bot console` to play with the bot locally",
+                ));
+            };
+            let app = std::sync::Arc::new(app::open(config, false).await?);
+            crate::chat::discord::run(app, discord).await
+        }
+        Command::Discord {
+            command: DiscordCommand::PostPanel { channel_id },
+        } => {
+            let loaded = app::load_config(config)?;
+            let discord = loaded
+                .config
+                .discord
+                .clone()
+                .ok_or_else(|| CliError::input("refund-bot.toml has no [discord] section"))?;
+            crate::chat::discord::post_panel(&discord, &channel_id).await
+        }
         Command::Console => {
             let app = app::open(config, true).await?;
-            crate::chat::console::run(&app).await.map_err(CliError::runtime)
+            crate::chat::console::run(&app)
+                .await
+                .map_err(CliError::runtime)
         }
         Command::Jsonl { clock } => {
             let app = app::open(config, false).await?;
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout()).await.map_err(CliError::runtime)
+            crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout())
+                .await
+                .map_err(CliError::runtime)
         }
-        Command::Policy { command: PolicyCommand::Check { file } } => {
+        Command::Policy {
+            command: PolicyCommand::Check { file },
+        } => {
             let policy = Policy::load(&file).map_err(CliError::input)?;
             println!("{}: ok (policy {})", file.display(), &policy.hash()[..12]);
             Ok(())
         }
-        Command::Policy { command: PolicyCommand::Explain { order_id, at, reason } } => explain(config, &order_id, at, &reason).await,
-        Command::Orders { command: OrdersCommand::Import { file } } => {
+        Command::Policy {
+            command:
+                PolicyCommand::Explain {
+                    order_id,
+                    at,
+                    reason,
+                },
+        } => explain(config, &order_id, at, &reason).await,
+        Command::Orders {
+            command: OrdersCommand::Import { file },
+        } => {
             let orders = crate::orders_file::parse_orders(&file).map_err(CliError::input)?;
             let loaded = app::load_config(config)?;
             let store = app::open_store(&loaded).await?;
-            let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
-            tx.upsert_orders(&orders, Utc::now()).await.map_err(|e| CliError::runtime(e.into()))?;
+            let mut tx = store
+                .begin()
+                .await
+                .map_err(|e| CliError::runtime(e.into()))?;
+            tx.upsert_orders(&orders, Utc::now())
+                .await
+                .map_err(|e| CliError::runtime(e.into()))?;
             tx.commit().await.map_err(|e| CliError::runtime(e.into()))?;
             println!("imported {} orders from {}", orders.len(), file.display());
             Ok(())

@@ -16,7 +16,7 @@ pub struct Config {
     pub sla: Sla,
     pub payments: Payments,
     pub moderation: Moderation,
-    pub discord: Option<toml::Table>,
+    pub discord: Option<DiscordConfig>,
     pub http: Http,
 }
 
@@ -130,6 +130,28 @@ impl Default for Moderation {
             abusive_words: words.iter().map(|w| w.to_string()).collect(),
         }
     }
+}
+
+/// `[discord]`: where the bot works in the seller's server. The token comes from `DISCORD_TOKEN`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DiscordConfig {
+    pub guild_id: String,
+    pub agents_channel_id: String,
+    pub managers_channel_id: String,
+    /// Members with this role are agents (added to `[roles] agents`).
+    #[serde(default)]
+    pub agent_role_id: Option<String>,
+    /// Members with this role are managers (added to `[roles] managers`).
+    #[serde(default)]
+    pub manager_role_id: Option<String>,
+    /// Tests and proxies point this at another server; the rate limiter then stays off.
+    #[serde(default = "default_discord_api")]
+    pub api_base: String,
+}
+
+fn default_discord_api() -> String {
+    "https://discord.com".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]

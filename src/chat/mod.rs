@@ -1,6 +1,7 @@
 //! Chat adapters: each maps a platform onto `Inbound` events and delivers `Outbound` actions.
 
 pub mod console;
+pub mod discord;
 pub mod jsonl;
 
 use crate::events::Outbound;

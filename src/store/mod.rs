@@ -4,6 +4,7 @@
 mod cases;
 mod messages;
 mod orders;
+mod platform;
 mod records;
 mod time;
 

@@ -1,0 +1,273 @@
+//! The engine's outbound actions as Discord REST calls: messages with buttons and a stable
+//! `nonce`, edits, reactions; customer text never pings (`allowed_mentions` is explicit).
+
+use super::{Shared, PLATFORM};
+use crate::domain::MessageId as OurMessageId;
+use crate::events::{ButtonOut, Outbound};
+use anyhow::{anyhow, Context as _};
+use serde_json::{json, Value};
+use serenity::all::{ChannelId, Http, MessageId, ReactionType, UserId};
+use std::time::{Duration, Instant};
+
+/// Discord's limit for a message's content.
+pub const MAX_CONTENT: usize = 2000;
+
+/// A global cap on REST calls (Discord allows 50 a second per bot; serenity has no global
+/// throttle of its own, and with a proxy its limiter is off entirely).
+pub struct RateCap {
+    spacing: Duration,
+    next: std::sync::Mutex<Instant>,
+}
+
+impl RateCap {
+    pub fn per_second(calls: u32) -> RateCap {
+        RateCap {
+            spacing: Duration::from_secs(1) / calls.max(1),
+            next: std::sync::Mutex::new(Instant::now()),
+        }
+    }
+
+    pub async fn wait(&self) {
+        let slot = {
+            let mut next = self.next.lock().expect("rate cap lock");
+            let slot = (*next).max(Instant::now());
+            *next = slot + self.spacing;
+            slot
+        };
+        tokio::time::sleep_until(slot.into()).await;
+    }
+}
+
+fn snowflake(raw: &str) -> anyhow::Result<u64> {
+    raw.parse::<u64>()
+        .map_err(|_| anyhow!("`{raw}` is not a Discord id"))
+}
+
+/// Splits text at line ends (or hard at the limit) into Discord-sized pieces.
+pub fn split_content(text: &str, limit: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        let mut line = line;
+        while current.chars().count() + line.chars().count() > limit {
+            if !current.is_empty() {
+                pieces.push(std::mem::take(&mut current));
+                continue;
+            }
+            let cut = line
+                .char_indices()
+                .nth(limit)
+                .map_or(line.len(), |(i, _)| i);
+            pieces.push(line[..cut].to_string());
+            line = &line[cut..];
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() || pieces.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}
+
+fn button_style(action: &str) -> u8 {
+    match action {
+        "approve" | "confirm" | "mark_refunded" => 3,
+        "reject" => 4,
+        "cancel" | "feedback_skip" => 2,
+        _ => 1,
+    }
+}
+
+/// Buttons in rows of five, at most five rows (Discord's limits).
+pub fn components(buttons: &[ButtonOut]) -> Value {
+    let rows: Vec<Value> = buttons
+        .chunks(5)
+        .take(5)
+        .map(|row| {
+            let row: Vec<Value> = row
+                .iter()
+                .map(|b| {
+                    let label: String = b.label.chars().take(80).collect();
+                    json!({"type": 2, "style": button_style(&b.action), "label": label, "custom_id": b.id})
+                })
+                .collect();
+            json!({"type": 1, "components": row})
+        })
+        .collect();
+    Value::Array(rows)
+}
+
+impl Shared {
+    async fn channel_for(&self, http: &Http, to: &str) -> anyhow::Result<ChannelId> {
+        let raw = match to {
+            "channel:agents" => self.config.agents_channel_id.clone(),
+            "channel:managers" => self.config.managers_channel_id.clone(),
+            other => {
+                let user = other
+                    .strip_prefix("dm:")
+                    .ok_or_else(|| anyhow!("unknown destination {other}"))?;
+                return self.dm_channel(http, user).await;
+            }
+        };
+        Ok(ChannelId::new(snowflake(&raw)?))
+    }
+
+    async fn dm_channel(&self, http: &Http, user: &str) -> anyhow::Result<ChannelId> {
+        let store = self.app.engine.store();
+        let mut tx = store.begin().await?;
+        if let Some(channel) = tx.dm_channel(PLATFORM, user).await? {
+            return Ok(ChannelId::new(snowflake(&channel)?));
+        }
+        self.cap.wait().await;
+        let channel = http
+            .create_private_channel(&json!({"recipient_id": user}))
+            .await
+            .context("opening a DM channel")?;
+        tx.save_dm_channel(PLATFORM, user, &channel.id.to_string())
+            .await?;
+        tx.commit().await?;
+        Ok(channel.id)
+    }
+
+    /// The role pings a post asks for; everything else, customer text included, pings no one.
+    fn pings(&self, mentions: &[String]) -> (String, Value) {
+        let roles: Vec<String> = mentions
+            .iter()
+            .filter_map(|m| match m.as_str() {
+                "role:managers" => self.config.manager_role_id.clone(),
+                "role:agents" => self.config.agent_role_id.clone(),
+                _ => None,
+            })
+            .collect();
+        let prefix: String = roles.iter().map(|r| format!("<@&{r}> ")).collect();
+        (prefix, json!({"parse": [], "roles": roles}))
+    }
+
+    async fn located(&self, message: &str) -> anyhow::Result<Option<(ChannelId, MessageId)>> {
+        let ours =
+            OurMessageId::parse(message).ok_or_else(|| anyhow!("bad message id {message}"))?;
+        let mut tx = self.app.engine.store().begin().await?;
+        let Some((channel, id)) = tx.platform_message(ours, PLATFORM).await? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            ChannelId::new(snowflake(&channel)?),
+            MessageId::new(snowflake(&id)?),
+        )))
+    }
+}
+
+pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::Result<()> {
+    match action {
+        Outbound::Send {
+            id,
+            to,
+            text,
+            buttons,
+            mentions,
+            reactions,
+            ..
+        } => {
+            let channel = shared.channel_for(http, &to).await?;
+            let (prefix, allowed) = shared.pings(&mentions);
+            let pieces = split_content(&format!("{prefix}{text}"), MAX_CONTENT);
+            let last = pieces.len() - 1;
+            let mut posted = None;
+            for (index, piece) in pieces.into_iter().enumerate() {
+                // The stable outbox id is the nonce: a resend after a crash returns the first post.
+                let nonce = if index == last {
+                    id.clone()
+                } else {
+                    format!("{id}.{index}")
+                };
+                let mut body = json!({"content": piece, "allowed_mentions": allowed, "nonce": nonce, "enforce_nonce": true});
+                if index == last {
+                    body["components"] = components(&buttons);
+                }
+                shared.cap.wait().await;
+                posted = Some(
+                    http.send_message(channel, vec![], &body)
+                        .await
+                        .with_context(|| format!("posting {id} to {to}"))?,
+                );
+            }
+            let posted = posted.expect("at least one piece");
+            let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
+            let mut tx = shared.app.engine.store().begin().await?;
+            tx.record_platform_message(
+                ours,
+                PLATFORM,
+                &channel.to_string(),
+                &posted.id.to_string(),
+            )
+            .await?;
+            tx.commit().await?;
+            for emoji in reactions {
+                shared.cap.wait().await;
+                http.create_reaction(channel, posted.id, &ReactionType::Unicode(emoji))
+                    .await
+                    .context("adding a reaction")?;
+            }
+            Ok(())
+        }
+        Outbound::Edit { id, text, buttons } => {
+            let Some((channel, message)) = shared.located(&id).await? else {
+                tracing::warn!(message = %id, "edit of a message Discord never got; skipped");
+                return Ok(());
+            };
+            let content: String = text.chars().take(MAX_CONTENT).collect();
+            let body = json!({"content": content, "components": components(&buttons), "allowed_mentions": {"parse": []}});
+            shared.cap.wait().await;
+            http.edit_message(channel, message, &body, vec![])
+                .await
+                .context("editing a message")?;
+            Ok(())
+        }
+        Outbound::React { message, emoji } => {
+            let Some((channel, id)) = shared.located(&message).await? else {
+                return Ok(());
+            };
+            shared.cap.wait().await;
+            http.create_reaction(channel, id, &ReactionType::Unicode(emoji))
+                .await
+                .context("reacting")?;
+            Ok(())
+        }
+        Outbound::Unreact {
+            message,
+            user,
+            emoji,
+        } => {
+            let Some((channel, id)) = shared.located(&message).await? else {
+                return Ok(());
+            };
+            shared.cap.wait().await;
+            let user = UserId::new(snowflake(&user)?);
+            http.delete_reaction(channel, id, user, &ReactionType::Unicode(emoji))
+                .await
+                .context("removing a reaction")?;
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn splits_at_lines_and_hard_at_the_limit() {
+        assert_eq!(split_content("short", 10), vec!["short"]);
+        assert_eq!(
+            split_content("aaaa\nbbbb\ncc", 10),
+            vec!["aaaa\nbbbb\n", "cc"]
+        );
+        assert_eq!(
+            split_content(&"x".repeat(25), 10),
+            vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]
+        );
+        assert!(split_content(&"é".repeat(4500), 2000)
+            .iter()
+            .all(|p| p.chars().count() <= 2000));
+    }
+}
