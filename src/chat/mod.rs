@@ -5,7 +5,7 @@ pub mod discord;
 pub mod jsonl;
 
 use crate::events::Outbound;
-use crate::store::Store;
+use crate::store::{Backend, OutboxRecord, Store, Tx};
 use chrono::{DateTime, Duration, Utc};
 use std::future::Future;
 
@@ -29,6 +29,11 @@ pub struct Drained {
 /// `deliver` succeeds (a crash in between redelivers it: at least once, with a stable id).
 /// A failure is retried with backoff; after `MAX_ATTEMPTS` it becomes a dead letter, logged and
 /// shown in `case show`, never silently dropped.
+///
+/// On PostgreSQL the batch's rows stay locked while they are delivered, so another replica
+/// skips them. SQLite has one writer: a transaction held open across a delivery that writes
+/// (a Discord message id, say) would fail with "database is locked", so there each batch is read
+/// and each outcome written in short transactions; callers keep to one drain per process.
 pub async fn drain_outbox<F, Fut>(
     store: &Store,
     now: DateTime<Utc>,
@@ -38,6 +43,7 @@ where
     F: FnMut(Outbound) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
+    let hold_locks = store.backend() == Backend::Postgres;
     let mut drained = Drained::default();
     loop {
         let mut tx = store.begin().await?;
@@ -45,45 +51,70 @@ where
         if batch.is_empty() {
             return Ok(drained);
         }
+        let mut held = if hold_locks {
+            Some(tx)
+        } else {
+            tx.commit().await?;
+            None
+        };
         for record in &batch {
             let action: Outbound = serde_json::from_str(&record.action_json)?;
-            match deliver(action).await {
-                Ok(()) => {
-                    tx.mark_delivered(record.id, now).await?;
-                    drained.delivered += 1;
-                }
-                Err(error) => {
-                    let attempts = record.attempts + 1;
-                    let error = format!("{error:#}");
-                    if attempts >= MAX_ATTEMPTS {
-                        tracing::error!(outbox_id = record.id, case_id = ?record.case_id.map(|c| c.0), attempts, %error, "giving up on an outbound action: dead letter");
-                        tx.mark_failed(record.id, &error, None, now).await?;
-                        if let Some(case) = record.case_id {
-                            tx.add_event(
-                                case,
-                                now,
-                                "bot",
-                                "dead_letter",
-                                &format!("delivery failed {attempts} times: {error}"),
-                            )
-                            .await?;
-                        }
-                        drained.dead += 1;
-                    } else {
-                        tracing::warn!(outbox_id = record.id, attempts, %error, "delivery failed; will retry");
-                        tx.mark_failed(record.id, &error, Some(now + backoff(attempts)), now)
-                            .await?;
-                        drained.failed += 1;
-                    }
+            let outcome = deliver(action).await;
+            match held.as_mut() {
+                Some(tx) => settle(tx, record, outcome, now, &mut drained).await?,
+                None => {
+                    let mut tx = store.begin().await?;
+                    settle(&mut tx, record, outcome, now, &mut drained).await?;
+                    tx.commit().await?;
                 }
             }
         }
-        tx.commit().await?;
+        if let Some(tx) = held {
+            tx.commit().await?;
+        }
         if drained.failed + drained.dead > 0 {
             // Retries wait for their backoff; the rest of this batch went through above.
             return Ok(drained);
         }
     }
+}
+
+/// Records one delivery's outcome: delivered, retry later, or dead letter.
+async fn settle(
+    tx: &mut Tx<'_>,
+    record: &OutboxRecord,
+    outcome: anyhow::Result<()>,
+    now: DateTime<Utc>,
+    drained: &mut Drained,
+) -> anyhow::Result<()> {
+    let Err(error) = outcome else {
+        tx.mark_delivered(record.id, now).await?;
+        drained.delivered += 1;
+        return Ok(());
+    };
+    let attempts = record.attempts + 1;
+    let error = format!("{error:#}");
+    if attempts < MAX_ATTEMPTS {
+        tracing::warn!(outbox_id = record.id, attempts, %error, "delivery failed; will retry");
+        tx.mark_failed(record.id, &error, Some(now + backoff(attempts)), now)
+            .await?;
+        drained.failed += 1;
+        return Ok(());
+    }
+    tracing::error!(outbox_id = record.id, case_id = ?record.case_id.map(|c| c.0), attempts, %error, "giving up on an outbound action: dead letter");
+    tx.mark_failed(record.id, &error, None, now).await?;
+    if let Some(case) = record.case_id {
+        tx.add_event(
+            case,
+            now,
+            "bot",
+            "dead_letter",
+            &format!("delivery failed {attempts} times: {error}"),
+        )
+        .await?;
+    }
+    drained.dead += 1;
+    Ok(())
 }
 
 /// The time an adapter runs at: the wall clock, or a fixed start moved only by ticks.

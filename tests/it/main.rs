@@ -6,6 +6,7 @@ mod adapter;
 mod bad_input;
 mod cli;
 mod crash;
+mod discord;
 mod flows;
 mod intake;
 mod orders_file;

@@ -1,0 +1,535 @@
+//! A fake Discord on 127.0.0.1: the REST routes the bot uses and a gateway WebSocket speaking
+//! Hello / Identify / Ready / heartbeat acks / Resume, with sequence numbers. Every dispatch it
+//! sends is first checked to deserialize in serenity, so no event is silently dropped.
+
+use axum::body::Bytes;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use serenity::model::event::{Event, GatewayEvent};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use tokio::net::TcpListener;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+pub const BOT_ID: &str = "900000000000000001";
+pub const APP_ID: &str = "900000000000000002";
+pub const GUILD_ID: &str = "910000000000000001";
+pub const AGENTS_CHANNEL: &str = "920000000000000001";
+pub const MANAGERS_CHANNEL: &str = "920000000000000002";
+pub const AGENT_ROLE: &str = "930000000000000001";
+pub const MANAGER_ROLE: &str = "930000000000000002";
+
+/// A message the bot posted (and its later edits).
+#[derive(Debug, Clone)]
+pub struct Posted {
+    pub id: String,
+    pub channel_id: String,
+    pub body: Value,
+    pub edits: Vec<Value>,
+}
+
+impl Posted {
+    pub fn content(&self) -> String {
+        self.body["content"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    /// The custom id of the button with this label text.
+    pub fn button(&self, label_part: &str) -> String {
+        let rows = self.body["components"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        rows.iter()
+            .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
+            .find(|b| b["label"].as_str().is_some_and(|l| l.contains(label_part)))
+            .and_then(|b| b["custom_id"].as_str().map(str::to_string))
+            .unwrap_or_else(|| panic!("no button like {label_part:?} on {:#}", self.body))
+    }
+}
+
+#[derive(Default)]
+pub struct State {
+    next_id: u64,
+    pub posted: Vec<Posted>,
+    pub reactions: Vec<(String, String)>,
+    pub removed_reactions: Vec<(String, String, String)>,
+    pub callbacks: HashMap<String, Vec<Value>>,
+    pub commands: Vec<Value>,
+    dm_channels: HashMap<String, String>,
+    nonces: HashMap<String, usize>,
+    pub identifies: usize,
+    pub resumes: usize,
+    pub heartbeats: usize,
+    seq: u64,
+    gateway: Option<mpsc::UnboundedSender<Value>>,
+    /// Answer the next N message posts with 429 and a retry-after.
+    pub rate_limit_next: usize,
+    pub rate_limited: usize,
+}
+
+impl State {
+    fn snowflake(&mut self) -> String {
+        self.next_id += 1;
+        format!("{}", 950_000_000_000_000_000u64 + self.next_id)
+    }
+}
+
+#[derive(Clone)]
+pub struct FakeDiscord {
+    pub rest: SocketAddr,
+    pub gateway: SocketAddr,
+    pub state: Arc<Mutex<State>>,
+}
+
+pub fn user(id: &str, name: &str, bot: bool) -> Value {
+    json!({"id": id, "username": name, "discriminator": "0", "global_name": null, "avatar": null, "bot": bot})
+}
+
+pub fn member(id: &str, roles: &[&str]) -> Value {
+    json!({"user": user(id, "someone", false), "roles": roles, "joined_at": "2026-01-01T00:00:00.000000+00:00",
+           "deaf": false, "mute": false, "flags": 0, "pending": false})
+}
+
+fn message_json(
+    id: &str,
+    channel_id: &str,
+    author: Value,
+    content: &str,
+    components: Value,
+) -> Value {
+    json!({"id": id, "channel_id": channel_id, "author": author, "content": content,
+           "timestamp": "2026-11-23T12:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
+           "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
+           "pinned": false, "type": 0, "components": components})
+}
+
+impl FakeDiscord {
+    pub async fn start() -> FakeDiscord {
+        let rest_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let gateway_listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let fake = FakeDiscord {
+            rest: rest_listener.local_addr().unwrap(),
+            gateway: gateway_listener.local_addr().unwrap(),
+            state: Arc::default(),
+        };
+        let rest_fake = fake.clone();
+        let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
+            let fake = rest_fake.clone();
+            async move { fake.rest(method, uri.path().to_string(), body) }
+        });
+        tokio::spawn(async move { axum::serve(rest_listener, app).await.unwrap() });
+        let gateway_fake = fake.clone();
+        tokio::spawn(async move {
+            while let Ok((stream, _)) = gateway_listener.accept().await {
+                let fake = gateway_fake.clone();
+                tokio::spawn(async move { fake.gateway_session(stream).await });
+            }
+        });
+        fake
+    }
+
+    pub fn api_base(&self) -> String {
+        format!("http://{}", self.rest)
+    }
+
+    fn rest(&self, method: Method, path: String, body: Bytes) -> Response {
+        let body: Value = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body).unwrap_or(Value::Null)
+        };
+        let path = path.trim_start_matches("/api/v10").to_string();
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        let mut state = self.state.lock().unwrap();
+        let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
+        match (method.as_str(), parts.as_slice()) {
+            ("GET", ["gateway"]) => ok(json!({"url": format!("ws://{}", self.gateway)})),
+            ("GET", ["users", "@me"]) => ok(user(BOT_ID, "refund-bot", true)),
+            ("GET", ["oauth2", "applications", "@me"]) => ok(json!({
+                "id": APP_ID, "name": "refund-bot", "icon": null, "description": "", "bot_public": true,
+                "bot_require_code_grant": false, "verify_key": "00", "flags": 0, "team": null,
+                "owner": user("900000000000000009", "seller", false)
+            })),
+            ("POST", ["applications", _, "guilds", _, "commands"]) => {
+                let id = state.snowflake();
+                state.commands.push(body.clone());
+                ok(
+                    json!({"id": id, "application_id": APP_ID, "guild_id": GUILD_ID, "name": body["name"],
+                          "description": body["description"], "type": 1, "version": "1", "default_member_permissions": null, "dm_permission": true}),
+                )
+            }
+            ("POST", ["users", "@me", "channels"]) => {
+                let recipient = body["recipient_id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_string();
+                let channel = match state.dm_channels.get(&recipient) {
+                    Some(c) => c.clone(),
+                    None => {
+                        let c = state.snowflake();
+                        state.dm_channels.insert(recipient.clone(), c.clone());
+                        c
+                    }
+                };
+                ok(
+                    json!({"id": channel, "type": 1, "recipients": [user(&recipient, "customer", false)], "last_message_id": null}),
+                )
+            }
+            ("POST", ["channels", channel, "messages"]) => {
+                if state.rate_limit_next > 0 {
+                    state.rate_limit_next -= 1;
+                    state.rate_limited += 1;
+                    let body = json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false});
+                    return (
+                        StatusCode::TOO_MANY_REQUESTS,
+                        [("retry-after", "1")],
+                        axum::Json(body),
+                    )
+                        .into_response();
+                }
+                let content = body["content"].as_str().unwrap_or_default();
+                if content.chars().count() > 2000 {
+                    let error = json!({"code": 50035, "message": "Invalid Form Body", "errors": {"content": "Must be 2000 or fewer in length."}});
+                    return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+                }
+                // enforce_nonce: a repeated nonce returns the original message.
+                let nonce = body["nonce"].as_str().map(str::to_string);
+                if let Some(index) = nonce.as_ref().and_then(|n| state.nonces.get(n)) {
+                    let original = state.posted[*index].clone();
+                    return ok(message_json(
+                        &original.id,
+                        &original.channel_id,
+                        user(BOT_ID, "refund-bot", true),
+                        &original.content(),
+                        original.body["components"].clone(),
+                    ));
+                }
+                let id = state.snowflake();
+                state.posted.push(Posted {
+                    id: id.clone(),
+                    channel_id: channel.to_string(),
+                    body: body.clone(),
+                    edits: vec![],
+                });
+                if let Some(nonce) = nonce {
+                    let index = state.posted.len() - 1;
+                    state.nonces.insert(nonce, index);
+                }
+                ok(message_json(
+                    &id,
+                    channel,
+                    user(BOT_ID, "refund-bot", true),
+                    content,
+                    body["components"].clone(),
+                ))
+            }
+            ("PATCH", ["channels", channel, "messages", message]) => {
+                let Some(posted) = state.posted.iter_mut().find(|p| p.id == *message) else {
+                    return (
+                        StatusCode::NOT_FOUND,
+                        axum::Json(json!({"code": 10008, "message": "Unknown Message"})),
+                    )
+                        .into_response();
+                };
+                posted.edits.push(body.clone());
+                let content = body["content"].as_str().unwrap_or_default().to_string();
+                ok(message_json(
+                    message,
+                    channel,
+                    user(BOT_ID, "refund-bot", true),
+                    &content,
+                    body["components"].clone(),
+                ))
+            }
+            ("PUT", ["channels", _, "messages", message, "reactions", emoji, "@me"]) => {
+                let emoji = percent_decode(emoji);
+                state.reactions.push((message.to_string(), emoji));
+                StatusCode::NO_CONTENT.into_response()
+            }
+            ("DELETE", ["channels", _, "messages", message, "reactions", emoji, user_id]) => {
+                let emoji = percent_decode(emoji);
+                state
+                    .removed_reactions
+                    .push((message.to_string(), emoji, user_id.to_string()));
+                StatusCode::NO_CONTENT.into_response()
+            }
+            ("POST", ["interactions", id, _token, "callback"]) => {
+                let calls = state.callbacks.entry(id.to_string()).or_default();
+                if !calls.is_empty() {
+                    let error = json!({"code": 40060, "message": "Interaction has already been acknowledged."});
+                    return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+                }
+                calls.push(body);
+                StatusCode::NO_CONTENT.into_response()
+            }
+            _ => {
+                let error = json!({"code": 0, "message": format!("fake Discord has no route {method} {path}")});
+                (StatusCode::NOT_FOUND, axum::Json(error)).into_response()
+            }
+        }
+    }
+
+    async fn gateway_session(&self, stream: tokio::net::TcpStream) {
+        let Ok(mut ws) = tokio_tungstenite::accept_async(stream).await else {
+            return;
+        };
+        let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
+        let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}, "s": null, "t": null});
+        if ws.send(WsMessage::Text(hello.to_string())).await.is_err() {
+            return;
+        }
+        loop {
+            tokio::select! {
+                incoming = ws.next() => {
+                    let Some(Ok(WsMessage::Text(text))) = incoming else { return };
+                    let payload: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+                    let reply = self.on_gateway(payload, &tx);
+                    if let Some(reply) = reply {
+                        if ws.send(WsMessage::Text(reply.to_string())).await.is_err() { return; }
+                    }
+                }
+                outgoing = rx.recv() => {
+                    let Some(payload) = outgoing else { return };
+                    if ws.send(WsMessage::Text(payload.to_string())).await.is_err() { return; }
+                }
+            }
+        }
+    }
+
+    fn on_gateway(&self, payload: Value, tx: &mpsc::UnboundedSender<Value>) -> Option<Value> {
+        let mut state = self.state.lock().unwrap();
+        match payload["op"].as_u64() {
+            Some(1) => {
+                state.heartbeats += 1;
+                Some(json!({"op": 11, "d": null, "s": null, "t": null}))
+            }
+            Some(2) => {
+                state.identifies += 1;
+                state.gateway = Some(tx.clone());
+                drop(state);
+                let ready = json!({
+                    "v": 10, "user": user(BOT_ID, "refund-bot", true), "guilds": [], "session_id": "fake-session",
+                    "resume_gateway_url": format!("ws://{}", self.gateway), "application": {"id": APP_ID, "flags": 0},
+                    "shard": [0, 1]
+                });
+                Some(self.dispatch_payload("READY", ready))
+            }
+            Some(6) => {
+                state.resumes += 1;
+                state.gateway = Some(tx.clone());
+                drop(state);
+                Some(self.dispatch_payload("RESUMED", json!({})))
+            }
+            _ => None,
+        }
+    }
+
+    /// A dispatch with the next sequence number, checked against serenity's own types.
+    fn dispatch_payload(&self, kind: &str, data: Value) -> Value {
+        let seq = {
+            let mut state = self.state.lock().unwrap();
+            state.seq += 1;
+            state.seq
+        };
+        let payload = json!({"op": 0, "s": seq, "t": kind, "d": data});
+        match serde_json::from_value::<GatewayEvent>(payload.clone()) {
+            Ok(GatewayEvent::Dispatch(_, Event::Unknown(_))) => {
+                panic!("serenity would ignore this {kind}: {payload:#}")
+            }
+            Ok(GatewayEvent::Dispatch(..)) => {}
+            Ok(other) => panic!("{kind} is not a dispatch: {other:?}"),
+            Err(error) => panic!("serenity cannot read this {kind} ({error}): {payload:#}"),
+        }
+        payload
+    }
+
+    /// Sends a dispatch to the connected bot.
+    pub fn dispatch(&self, kind: &str, data: Value) {
+        let payload = self.dispatch_payload(kind, data);
+        let gateway = self
+            .state
+            .lock()
+            .unwrap()
+            .gateway
+            .clone()
+            .expect("the bot is connected");
+        gateway.send(payload).expect("gateway session alive");
+    }
+
+    pub fn snowflake(&self) -> String {
+        self.state.lock().unwrap().snowflake()
+    }
+
+    /// A customer's direct message to the bot.
+    pub fn customer_says(&self, customer: &str, text: &str) -> String {
+        let channel = {
+            let mut state = self.state.lock().unwrap();
+            match state.dm_channels.get(customer) {
+                Some(c) => c.clone(),
+                None => {
+                    let c = state.snowflake();
+                    state.dm_channels.insert(customer.to_string(), c.clone());
+                    c
+                }
+            }
+        };
+        let id = self.snowflake();
+        self.dispatch(
+            "MESSAGE_CREATE",
+            message_json(
+                &id,
+                &channel,
+                user(customer, "customer", false),
+                text,
+                json!([]),
+            ),
+        );
+        id
+    }
+
+    /// A button press: in a DM (no member) or in the server (member with roles).
+    pub fn press(&self, who: &str, roles: Option<&[&str]>, on: &Posted, custom_id: &str) -> String {
+        let id = self.snowflake();
+        let mut data = json!({
+            "id": id, "application_id": APP_ID, "type": 3, "token": format!("token-{id}"), "version": 1,
+            "channel_id": on.channel_id, "locale": "en-US", "entitlements": [], "attachment_size_limit": 8388608,
+            "authorizing_integration_owners": {},
+            "data": {"custom_id": custom_id, "component_type": 2},
+            "message": message_json(&on.id, &on.channel_id, user(BOT_ID, "refund-bot", true), &on.content(), on.body["components"].clone()),
+        });
+        match roles {
+            Some(roles) => {
+                data["guild_id"] = json!(GUILD_ID);
+                data["member"] = member(who, roles);
+            }
+            None => data["user"] = user(who, "customer", false),
+        }
+        self.dispatch("INTERACTION_CREATE", data);
+        id
+    }
+
+    /// A modal form submitted (an agent's edited reply).
+    pub fn submit_modal(
+        &self,
+        who: &str,
+        roles: &[&str],
+        custom_id: &str,
+        text: &str,
+        channel: &str,
+    ) -> String {
+        let id = self.snowflake();
+        self.dispatch("INTERACTION_CREATE", json!({
+            "id": id, "application_id": APP_ID, "type": 5, "token": format!("token-{id}"), "version": 1,
+            "channel_id": channel, "guild_id": GUILD_ID, "member": member(who, roles), "locale": "en-US",
+            "entitlements": [], "attachment_size_limit": 8388608, "authorizing_integration_owners": {},
+            "data": {"custom_id": custom_id, "components": [{"type": 1, "components": [{"type": 4, "custom_id": "text", "value": text}]}]}
+        }));
+        id
+    }
+
+    /// `/refund` in the server.
+    pub fn slash_refund(&self, who: &str) -> String {
+        let id = self.snowflake();
+        self.dispatch("INTERACTION_CREATE", json!({
+            "id": id, "application_id": APP_ID, "type": 2, "token": format!("token-{id}"), "version": 1,
+            "channel_id": AGENTS_CHANNEL, "guild_id": GUILD_ID, "member": member(who, &[]), "locale": "en-US",
+            "entitlements": [], "attachment_size_limit": 8388608, "authorizing_integration_owners": {},
+            "data": {"id": "940000000000000001", "name": "refund", "type": 1}
+        }));
+        id
+    }
+
+    /// A reaction in the server, as a raw MESSAGE_REACTION_ADD.
+    pub fn react(&self, who: &str, roles: &[&str], on: &Posted, emoji: &str) {
+        self.dispatch("MESSAGE_REACTION_ADD", json!({
+            "user_id": who, "channel_id": on.channel_id, "message_id": on.id, "guild_id": GUILD_ID,
+            "member": member(who, roles), "emoji": {"id": null, "name": emoji}, "burst": false, "type": 0
+        }));
+    }
+
+    /// Sends the same dispatch again with a new sequence number (a redelivery).
+    pub fn redeliver_message(&self, customer: &str, id: &str, text: &str) {
+        let channel = self
+            .state
+            .lock()
+            .unwrap()
+            .dm_channels
+            .get(customer)
+            .cloned()
+            .unwrap();
+        self.dispatch(
+            "MESSAGE_CREATE",
+            message_json(
+                id,
+                &channel,
+                user(customer, "customer", false),
+                text,
+                json!([]),
+            ),
+        );
+    }
+
+    /// Messages posted to a channel, oldest first.
+    pub fn posted_in(&self, channel: &str) -> Vec<Posted> {
+        self.state
+            .lock()
+            .unwrap()
+            .posted
+            .iter()
+            .filter(|p| p.channel_id == channel)
+            .cloned()
+            .collect()
+    }
+
+    pub fn dm_of(&self, customer: &str) -> Vec<Posted> {
+        let channel = self
+            .state
+            .lock()
+            .unwrap()
+            .dm_channels
+            .get(customer)
+            .cloned();
+        channel.map(|c| self.posted_in(&c)).unwrap_or_default()
+    }
+
+    /// Waits (bounded) until `check` holds, for the bot works asynchronously.
+    pub async fn until<T>(
+        &self,
+        what: &str,
+        mut check: impl FnMut(&FakeDiscord) -> Option<T>,
+    ) -> T {
+        for _ in 0..200 {
+            if let Some(found) = check(self) {
+                return found;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!("timed out waiting for {what}");
+    }
+}
+
+fn percent_decode(raw: &str) -> String {
+    let bytes = raw.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&raw[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}

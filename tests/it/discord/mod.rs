@@ -1,0 +1,334 @@
+//! The bot as a real serenity client in a real process, against the fake Discord on loopback.
+
+mod fake;
+
+use crate::support::*;
+use fake::*;
+use serde_json::json;
+use std::process::{Child, Command, Stdio};
+
+const ALICE: &str = "800000000000000001";
+const DAVE: &str = "800000000000000004";
+const AGENT: &str = "810000000000000001";
+const MANAGER: &str = "810000000000000002";
+const STRANGER: &str = "810000000000000009";
+
+struct Running {
+    child: Child,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn fixture_for(fake: &FakeDiscord) -> Fixture {
+    Fixture::with_config(&format!(
+        "[discord]\nguild_id = \"{GUILD_ID}\"\nagents_channel_id = \"{AGENTS_CHANNEL}\"\nmanagers_channel_id = \"{MANAGERS_CHANNEL}\"\n\
+         agent_role_id = \"{AGENT_ROLE}\"\nmanager_role_id = \"{MANAGER_ROLE}\"\napi_base = \"{}\"\n",
+        fake.api_base()
+    ))
+}
+
+async fn start_bot(fake: &FakeDiscord, fixture: &Fixture) -> Running {
+    let identified = fake.state.lock().unwrap().identifies;
+    let child = Command::new(BIN)
+        .arg("--config")
+        .arg(fixture.config())
+        .arg("run")
+        .current_dir(fixture.path())
+        .env("DISCORD_TOKEN", "test-token")
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(if std::env::var_os("TEST_LOG").is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .expect("start refund-bot run");
+    let running = Running { child };
+    fake.until("the bot to identify", |f| {
+        (f.state.lock().unwrap().identifies > identified).then_some(())
+    })
+    .await;
+    running
+}
+
+/// The newest post in a channel that has a button like `label`.
+async fn post_with_button(fake: &FakeDiscord, channel: &str, label: &str) -> Posted {
+    let channel = channel.to_string();
+    fake.until(&format!("a `{label}` button in {channel}"), |f| {
+        f.posted_in(&channel)
+            .into_iter()
+            .rev()
+            .find(|p| p.body["components"].to_string().contains(label))
+    })
+    .await
+}
+
+async fn dm_count(fake: &FakeDiscord, customer: &str, at_least: usize) -> Vec<Posted> {
+    fake.until(&format!("{at_least} DMs to {customer}"), |f| {
+        let dms = f.dm_of(customer);
+        (dms.len() >= at_least).then_some(dms)
+    })
+    .await
+}
+
+/// Customer side of a request, up to the confirmation.
+async fn request(fake: &FakeDiscord, customer: &str, order_line: &str, reason: &str) {
+    fake.customer_says(customer, "Hi, I'd like a refund please");
+    dm_count(fake, customer, 1).await;
+    fake.customer_says(customer, order_line);
+    let dms = dm_count(fake, customer, 2).await;
+    let ask = dms.last().unwrap().clone();
+    fake.press(customer, None, &ask, &ask.button(reason));
+    dm_count(fake, customer, 3).await;
+    fake.customer_says(customer, "Wrong product, @everyone please help <@123>");
+    let dms = dm_count(fake, customer, 4).await;
+    let ask = dms.last().unwrap().clone();
+    fake.press(customer, None, &ask, &ask.button("A refund"));
+    let dms = dm_count(fake, customer, 5).await;
+    let summary = dms.last().unwrap().clone();
+    fake.press(customer, None, &summary, &summary.button("Yes, send it"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund() {
+    let fake = FakeDiscord::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    assert_eq!(
+        fake.state.lock().unwrap().commands[0]["name"],
+        "refund",
+        "/refund registered at start"
+    );
+
+    // A gateway event delivered twice is handled once.
+    let first = fake.customer_says(ALICE, "Hi, I'd like a refund please");
+    dm_count(&fake, ALICE, 1).await;
+    fake.redeliver_message(ALICE, &first, "Hi, I'd like a refund please");
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    let dms = dm_count(&fake, ALICE, 2).await;
+    assert_eq!(dms.len(), 2, "one greeting, then the reason question");
+    let ask = dms.last().unwrap().clone();
+    let press = fake.press(ALICE, None, &ask, &ask.button("by accident"));
+    dm_count(&fake, ALICE, 3).await;
+    assert_eq!(
+        fake.state.lock().unwrap().callbacks[&press][0]["type"],
+        6,
+        "acknowledged at once"
+    );
+    fake.customer_says(ALICE, "Wrong product, @everyone please help <@123>");
+    let ask = dm_count(&fake, ALICE, 4).await.last().unwrap().clone();
+    fake.press(ALICE, None, &ask, &ask.button("A refund"));
+    let summary = dm_count(&fake, ALICE, 5).await.last().unwrap().clone();
+    fake.press(ALICE, None, &summary, &summary.button("Yes, send it"));
+
+    let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
+    assert_eq!(
+        draft.body["allowed_mentions"]["parse"],
+        json!([]),
+        "customer text pings no one"
+    );
+    assert_eq!(draft.body["allowed_mentions"]["roles"], json!([]));
+    assert!(
+        !draft.content().contains("@everyone") && !draft.content().contains("<@123>"),
+        "{}",
+        draft.content()
+    );
+    assert!(draft.body["nonce"].as_str().unwrap().starts_with("m-"));
+    assert_eq!(draft.body["enforce_nonce"], true);
+
+    // Someone without the agent role cannot approve.
+    fake.press(STRANGER, Some(&[]), &draft, &draft.button("Approve"));
+    fake.until("the refusal", |f| f.dm_of(STRANGER).last().cloned())
+        .await;
+    fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Approve"));
+    let dms = dm_count(&fake, ALICE, 7).await;
+    assert!(dms[6].content().contains("$49.00"), "{}", dms[6].content());
+    let edited = fake
+        .until("the draft post edited", |f| {
+            f.posted_in(AGENTS_CHANNEL)
+                .into_iter()
+                .find(|p| p.id == draft.id && !p.edits.is_empty())
+        })
+        .await;
+    assert_eq!(
+        edited.edits[0]["components"],
+        json!([]),
+        "buttons gone after the action"
+    );
+    let mark = post_with_button(&fake, AGENTS_CHANNEL, "Mark refunded").await;
+    fake.press(
+        AGENT,
+        Some(&[AGENT_ROLE]),
+        &mark,
+        &mark.button("Mark refunded"),
+    );
+    let dms = dm_count(&fake, ALICE, 8).await;
+    assert!(
+        dms[7].content().contains("on its way"),
+        "{}",
+        dms[7].content()
+    );
+    let case = fixture.case(1);
+    assert_eq!(case["outcome"], "refunded");
+    assert_eq!(
+        case["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|e| e["kind"] == "message" && e["actor"] == ALICE)
+            .count(),
+        3
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slash_command_and_panel_open_a_conversation_and_an_edited_draft_is_sent() {
+    let fake = FakeDiscord::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    let command = fake.slash_refund(ALICE);
+    dm_count(&fake, ALICE, 1).await;
+    let callback = fake.state.lock().unwrap().callbacks[&command][0].clone();
+    assert_eq!(callback["type"], 4);
+    assert_eq!(callback["data"]["flags"], 64, "ephemeral");
+
+    let panel = Posted {
+        id: fake.snowflake(),
+        channel_id: AGENTS_CHANNEL.into(),
+        body: json!({"content": "panel", "components": [{"type": 1, "components": [{"type": 2, "label": "Request a refund", "custom_id": "panel:refund", "style": 1}]}]}),
+        edits: vec![],
+    };
+    fake.press(DAVE, Some(&[]), &panel, "panel:refund");
+    dm_count(&fake, DAVE, 1).await;
+
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    let ask = dm_count(&fake, ALICE, 2).await.last().unwrap().clone();
+    fake.press(ALICE, None, &ask, &ask.button("by accident"));
+    dm_count(&fake, ALICE, 3).await;
+    fake.customer_says(ALICE, "Bought the wrong one");
+    let ask = dm_count(&fake, ALICE, 4).await.last().unwrap().clone();
+    fake.press(ALICE, None, &ask, &ask.button("A refund"));
+    let summary = dm_count(&fake, ALICE, 5).await.last().unwrap().clone();
+    fake.press(ALICE, None, &summary, &summary.button("Yes, send it"));
+
+    let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
+    let edit = fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Edit"));
+    let modal = fake
+        .until("the edit modal", |f| {
+            f.state.lock().unwrap().callbacks.get(&edit).cloned()
+        })
+        .await;
+    assert_eq!(modal[0]["type"], 9);
+    let prefilled = modal[0]["data"]["components"][0]["components"][0]["value"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        prefilled.contains("$49.00"),
+        "the form holds the draft: {prefilled}"
+    );
+    fake.submit_modal(
+        AGENT,
+        &[AGENT_ROLE],
+        &draft.button("Edit"),
+        "Hi Alice, refund approved: $49.00.",
+        AGENTS_CHANNEL,
+    );
+    fake.until("the draft updated", |f| {
+        f.posted_in(AGENTS_CHANNEL)
+            .into_iter()
+            .find(|p| p.id == draft.id && !p.edits.is_empty())
+    })
+    .await;
+    fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Approve"));
+    let dms = dm_count(&fake, ALICE, 7).await;
+    assert_eq!(dms[6].content(), "Hi Alice, refund approved: $49.00.");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_decide_by_reaction_even_after_a_restart() {
+    let fake = FakeDiscord::start().await;
+    let fixture = fixture_for(&fake);
+    let bot = start_bot(&fake, &fixture).await;
+    request(&fake, DAVE, "ORD-1004 dave@example.com", "changed my mind").await;
+    let escalation = fake
+        .until("the escalation", |f| {
+            f.posted_in(MANAGERS_CHANNEL).into_iter().next()
+        })
+        .await;
+    assert!(
+        escalation
+            .content()
+            .starts_with(&format!("<@&{MANAGER_ROLE}>")),
+        "{}",
+        escalation.content()
+    );
+    assert_eq!(
+        escalation.body["allowed_mentions"],
+        json!({"parse": [], "roles": [MANAGER_ROLE]})
+    );
+    fake.until("the bot's ✅ and ❌", |f| {
+        (f.state.lock().unwrap().reactions.len() >= 2).then_some(())
+    })
+    .await;
+
+    // Restart between the escalation and the decision: the raw reaction still finds the case.
+    drop(bot);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.react(STRANGER, &[], &escalation, "✅");
+    fake.until("the stranger's reaction removed", |f| {
+        f.state.lock().unwrap().removed_reactions.first().cloned()
+    })
+    .await;
+    assert!(fake
+        .posted_in(AGENTS_CHANNEL)
+        .iter()
+        .all(|p| !p.content().contains("Exception")));
+    fake.react(MANAGER, &[MANAGER_ROLE], &escalation, "✅");
+    let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
+    assert!(
+        fake.state.lock().unwrap().reactions.len() >= 3,
+        "the bot confirms the decision with a reaction"
+    );
+    fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Approve"));
+    fake.until("the exception reply", |f| {
+        f.dm_of(DAVE)
+            .into_iter()
+            .find(|p| p.content().contains("$249.00"))
+    })
+    .await;
+    let case = fixture.case(1);
+    assert!(case["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "refused" && e["actor"] == STRANGER));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rate_limited_post_is_retried_and_a_bad_token_stops_the_start() {
+    let fake = FakeDiscord::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.state.lock().unwrap().rate_limit_next = 1;
+    fake.customer_says(ALICE, "Hello?");
+    dm_count(&fake, ALICE, 1).await;
+    assert_eq!(fake.state.lock().unwrap().rate_limited, 1);
+
+    let out = Command::new(BIN)
+        .arg("--config")
+        .arg(fixture.config())
+        .arg("run")
+        .env_remove("DISCORD_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DISCORD_TOKEN"));
+}
