@@ -17,8 +17,17 @@ pub struct Cli {
     /// The config file (default ./refund-bot.toml).
     #[arg(long, global = true, env = "REFUND_BOT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Log lines as human-readable text (default) or as JSON objects.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,7 +126,19 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
                      or try `refund-bot console` to play with the bot locally",
                 ));
             };
+            crate::chat::discord::token()?;
             let app = std::sync::Arc::new(app::open(config, false).await?);
+            let listen = loaded.config.http.clone().unwrap_or_default().listen;
+            crate::ops::serve(&listen, app.clone())
+                .await
+                .map_err(CliError::input)?;
+            if let Some(path) = app.policy_path() {
+                tokio::spawn(crate::ops::watch_policy(
+                    app.clone(),
+                    path,
+                    std::time::Duration::from_secs(2),
+                ));
+            }
             crate::chat::discord::run(app, discord).await
         }
         Command::Discord {
@@ -138,11 +159,26 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
                 .map_err(CliError::runtime)
         }
         Command::Jsonl { clock } => {
-            let app = app::open(config, false).await?;
+            let app = std::sync::Arc::new(app::open(config, false).await?);
+            if let Some(http) = app.loaded.config.http.clone() {
+                crate::ops::serve(&http.listen, app.clone())
+                    .await
+                    .map_err(CliError::runtime)?;
+            }
+            if let Some(path) = app.policy_path() {
+                tokio::spawn(crate::ops::watch_policy(
+                    app.clone(),
+                    path,
+                    std::time::Duration::from_secs(1),
+                ));
+            }
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout())
-                .await
-                .map_err(CliError::runtime)
+            let shutdown = crate::ops::shutdown_signal();
+            let result =
+                crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout(), shutdown)
+                    .await;
+            app.engine.store().close().await;
+            result.map_err(CliError::runtime)
         }
         Command::Policy {
             command: PolicyCommand::Check { file },

@@ -17,6 +17,8 @@ pub mod events;
 pub mod intake;
 /// Abuse and chargeback detection in customer text.
 pub mod moderation;
+/// Health, metrics, policy reload, shutdown signals.
+pub mod ops;
 /// Order files (.jsonl, .csv).
 pub mod orders_file;
 /// The refund policy: parsing and the pure verdict.

@@ -129,6 +129,14 @@ impl Store {
         })
     }
 
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -179,5 +187,12 @@ fn conflict_or(err: sqlx::Error, what: &str) -> StoreError {
             StoreError::Conflict(what.to_string())
         }
         _ => StoreError::Db(err),
+    }
+}
+
+impl Tx<'_> {
+    /// The raw connection, for read-only reports (metrics) that need ad-hoc queries.
+    pub fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        self.conn()
     }
 }

@@ -265,7 +265,10 @@ fn staff_posts_lead_with_flags_then_case() {
     let text = replies.render(&draft).unwrap();
     let mut lines = text.lines();
     assert!(
-        lines.next().unwrap().starts_with("⚠️ **chargeback\\_risk**"),
+        lines
+            .next()
+            .unwrap()
+            .starts_with("⚠️ **chargeback\\_risk**"),
         "{text}"
     );
     assert!(lines.next().unwrap().starts_with("**Case #12**"), "{text}");

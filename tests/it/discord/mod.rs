@@ -27,8 +27,10 @@ impl Drop for Running {
 fn fixture_for(fake: &FakeDiscord) -> Fixture {
     Fixture::with_config(&format!(
         "[discord]\nguild_id = \"{GUILD_ID}\"\nagents_channel_id = \"{AGENTS_CHANNEL}\"\nmanagers_channel_id = \"{MANAGERS_CHANNEL}\"\n\
-         agent_role_id = \"{AGENT_ROLE}\"\nmanager_role_id = \"{MANAGER_ROLE}\"\napi_base = \"{}\"\n",
-        fake.api_base()
+         agent_role_id = \"{AGENT_ROLE}\"\nmanager_role_id = \"{MANAGER_ROLE}\"\napi_base = \"{}\"\n\
+         [http]\nlisten = \"127.0.0.1:{}\"\n",
+        fake.api_base(),
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
     ))
 }
 
