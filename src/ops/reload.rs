@@ -3,11 +3,11 @@
 
 use crate::app::App;
 use crate::policy::Policy;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-fn modified(path: &PathBuf) -> Option<SystemTime> {
+fn modified(path: &Path) -> Option<SystemTime> {
     std::fs::metadata(path).and_then(|m| m.modified()).ok()
 }
 
@@ -30,7 +30,7 @@ pub async fn watch_policy(app: Arc<App>, path: PathBuf, every: Duration) {
     }
 }
 
-async fn reload(app: &App, path: &PathBuf) {
+async fn reload(app: &App, path: &Path) {
     match Policy::load(path) {
         Ok(policy) if policy.hash() == app.engine.policy().hash() => {}
         Ok(policy) => {
