@@ -12,6 +12,7 @@ use serenity::model::event::{Event, GatewayEvent};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -31,6 +32,8 @@ pub struct Posted {
     pub channel_id: String,
     pub body: Value,
     pub edits: Vec<Value>,
+    /// When the POST arrived (for the benchmarks).
+    pub at: Instant,
 }
 
 impl Posted {
@@ -73,6 +76,8 @@ pub struct State {
     /// Answer the next N message posts with 429 and a retry-after.
     pub rate_limit_next: usize,
     pub rate_limited: usize,
+    /// When each REST request arrived, every route (for the benchmarks).
+    pub rest_at: Vec<Instant>,
 }
 
 impl State {
@@ -149,6 +154,7 @@ impl FakeDiscord {
         let path = path.trim_start_matches("/api/v10").to_string();
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         let mut state = self.state.lock().unwrap();
+        state.rest_at.push(Instant::now());
         let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
         match (method.as_str(), parts.as_slice()) {
             ("GET", ["gateway"]) => ok(json!({"url": format!("ws://{}", self.gateway)})),
@@ -218,6 +224,7 @@ impl FakeDiscord {
                     channel_id: channel.to_string(),
                     body: body.clone(),
                     edits: vec![],
+                    at: Instant::now(),
                 });
                 if let Some(nonce) = nonce {
                     let index = state.posted.len() - 1;

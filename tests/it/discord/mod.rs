@@ -206,6 +206,7 @@ async fn slash_command_and_panel_open_a_conversation_and_an_edited_draft_is_sent
         channel_id: AGENTS_CHANNEL.into(),
         body: json!({"content": "panel", "components": [{"type": 1, "components": [{"type": 2, "label": "Request a refund", "custom_id": "panel:refund", "style": 1}]}]}),
         edits: vec![],
+        at: std::time::Instant::now(),
     };
     fake.press(DAVE, Some(&[]), &panel, "panel:refund");
     dm_count(&fake, DAVE, 1).await;
