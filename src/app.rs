@@ -1,13 +1,15 @@
 //! Start-up shared by every command: config, database, policy, replies, then the engine.
 
-use crate::config::{Config, Loaded};
+use crate::config::{Config, Loaded, Processor};
 use crate::domain::{Currency, Email, Money, Order, OrderId};
+use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
 use crate::workflow::{Engine, Settings};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
+use std::sync::Arc;
 
 /// An error that ends a command, with its exit status (CONTRACTS section 1).
 #[derive(Debug, thiserror::Error)]
@@ -123,6 +125,7 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
         roles,
         sla: config.sla.clone(),
         processor: config.payments.processor,
+        stripe: stripe_client(config)?,
         abusive_words: config.moderation.abusive_words.clone(),
     };
     Ok(App {
@@ -130,6 +133,25 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
         loaded,
         notes,
     })
+}
+
+/// The Stripe client when `processor = "stripe"`; the secret key is read from the
+/// environment only, so it never sits in a config file or a log line.
+fn stripe_client(config: &Config) -> Result<Option<Arc<stripe::Client>>, CliError> {
+    if config.payments.processor != Processor::Stripe {
+        return Ok(None);
+    }
+    let key = std::env::var("STRIPE_SECRET_KEY")
+        .ok()
+        .filter(|k| !k.trim().is_empty())
+        .ok_or_else(|| {
+            CliError::input(
+                "[payments] processor = \"stripe\" needs the secret key in STRIPE_SECRET_KEY",
+            )
+        })?;
+    let client = stripe::Client::new(&config.payments.stripe_api_base, key)
+        .map_err(|e| CliError::input(format!("Stripe client: {e}")))?;
+    Ok(Some(Arc::new(client)))
 }
 
 /// Demo orders dated relative to now, so the tour never runs out of its refund window.

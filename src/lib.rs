@@ -19,6 +19,8 @@ pub mod intake;
 pub mod moderation;
 /// Order files (.jsonl, .csv).
 pub mod orders_file;
+/// Payment processors (Stripe).
+pub mod payments;
 /// The refund policy: parsing and the pure verdict.
 pub mod policy;
 /// Handlebars reply templates.

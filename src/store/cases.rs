@@ -87,6 +87,13 @@ pub struct RefundRow {
     pub processor: String,
     pub recorded_by: String,
     pub created_at: String,
+    /// Processor refunds only (absent for manual ones, so their output is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processor_refund_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -361,7 +368,8 @@ impl Tx<'_> {
 
     pub async fn refunds_of_case(&mut self, case: CaseId) -> StoreResult<Vec<RefundRow>> {
         let rows = sqlx::query(
-            "SELECT amount_minor, currency, status, processor, recorded_by, created_at FROM refunds WHERE case_id = $1 ORDER BY id",
+            "SELECT amount_minor, currency, status, processor, recorded_by, created_at, idempotency_key, processor_refund_id, last_error
+             FROM refunds WHERE case_id = $1 ORDER BY id",
         )
         .bind(case.0)
         .fetch_all(self.conn())
@@ -375,6 +383,9 @@ impl Tx<'_> {
                     processor: r.try_get("processor")?,
                     recorded_by: r.try_get("recorded_by")?,
                     created_at: r.try_get("created_at")?,
+                    idempotency_key: r.try_get("idempotency_key")?,
+                    processor_refund_id: r.try_get("processor_refund_id")?,
+                    last_error: r.try_get("last_error")?,
                 })
             })
             .collect()

@@ -6,11 +6,13 @@ mod messages;
 mod orders;
 mod platform;
 mod records;
+mod refunds;
 mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{ButtonRecord, DraftRecord, EscalationRecord, MessageRecord, OutboxRecord};
+pub use refunds::{NewProcessorRefund, PendingRefund};
 pub use time::{from_ts, ts};
 
 use anyhow::Context as _;

@@ -1,6 +1,7 @@
 //! The engine: takes one inbound event at a time, runs it in one transaction, commits the
 //! state change together with the outbound actions it caused.
 
+use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use crate::config::{Processor, Roles, Sla};
 use crate::events::Inbound;
@@ -26,6 +27,8 @@ pub struct Settings {
     pub roles: Roles,
     pub sla: Sla,
     pub processor: Processor,
+    /// Set when `processor = "stripe"` (app start refuses to run without the key).
+    pub stripe: Option<Arc<crate::payments::stripe::Client>>,
     pub abusive_words: Vec<String>,
 }
 
@@ -36,7 +39,7 @@ pub struct Engine {
     pub(super) settings: Settings,
     /// One event at a time per process: SQLite has one writer anyway, and it keeps a customer's
     /// messages in the order they arrived.
-    serial: tokio::sync::Mutex<()>,
+    pub(super) serial: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
@@ -119,13 +122,25 @@ impl Engine {
     pub async fn run_due_jobs(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         let mut ran = 0;
         loop {
-            let _one_at_a_time = self.serial.lock().await;
-            let mut turn = Turn::begin(self, now).await?;
-            let Some(job) = turn.tx.claim_due_job(now).await? else {
-                return Ok(ran);
+            let attempt = {
+                let _one_at_a_time = self.serial.lock().await;
+                let mut turn = Turn::begin(self, now).await?;
+                let Some(job) = turn.tx.claim_due_job(now).await? else {
+                    return Ok(ran);
+                };
+                let attempt = if job.kind == STRIPE_JOB {
+                    turn.begin_stripe_attempt(&job).await?
+                } else {
+                    turn.run_job(&job).await?;
+                    None
+                };
+                turn.commit().await?;
+                attempt
             };
-            turn.run_job(&job).await?;
-            turn.commit().await?;
+            // A processor call runs with the transaction committed and the lock released.
+            if let Some(attempt) = attempt {
+                self.call_stripe(attempt, now).await?;
+            }
             ran += 1;
         }
     }

@@ -7,6 +7,7 @@ mod engine;
 mod jobs;
 mod propose;
 mod staff;
+mod stripe_refund;
 mod turn;
 
 pub use engine::{Engine, EngineError, Settings};

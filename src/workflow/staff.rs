@@ -136,6 +136,19 @@ impl Turn<'_> {
         let Some(draft) = self.live_draft(user, case, button).await? else {
             return Ok(());
         };
+        let decision: Option<Decision> = serde_json::from_str(&draft.decision_json)
+            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        if let (Processor::Stripe, Some(Decision::Refund { amount_minor, .. })) =
+            (self.engine.settings.processor, &decision)
+        {
+            // Refused before the customer is told anything; the draft stays to edit or reject.
+            if let Some(why) = self.over_refund(case, *amount_minor).await? {
+                self.event(case.id, user, "refused", &why).await?;
+                return self
+                    .notify_text(user, Some(case.id), &format!("Not approved: {why}."))
+                    .await;
+            }
+        }
         if !self
             .tx
             .decide_draft(draft.id, "approved", user, self.now)
@@ -163,8 +176,6 @@ impl Turn<'_> {
             &format!("draft {} sent to the customer", draft.id),
         )
         .await?;
-        let decision: Option<Decision> = serde_json::from_str(&draft.decision_json)
-            .map_err(|e| EngineError::Internal(e.to_string()))?;
         let buttons = match &decision {
             Some(Decision::Deny { alternatives }) => alternatives
                 .iter()
@@ -193,6 +204,13 @@ impl Turn<'_> {
             }) => {
                 case.state = CaseState::AwaitingRefund;
                 let order = self.load_order(case).await?;
+                if self.engine.settings.processor == Processor::Stripe
+                    && self
+                        .start_stripe_refund(user, case, &order, amount_minor, currency, draft)
+                        .await?
+                {
+                    return Ok(());
+                }
                 let reply = Reply::AgentMarkRefunded {
                     case_id: case.id.0,
                     amount: Money::from_minor(amount_minor, currency).to_string(),
@@ -201,9 +219,9 @@ impl Turn<'_> {
                 };
                 let mut post = Post::to(AGENTS, "refund");
                 post.ref_id = Some(draft);
-                if self.engine.settings.processor == Processor::Manual {
-                    post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
-                }
+                // Manual processing, or Stripe on an order with no charge to refund: staff
+                // issue the money and mark it.
+                post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
                 self.post(case.id, reply, post).await?;
             }
             Some(Decision::Deny { alternatives }) => {

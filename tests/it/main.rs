@@ -14,3 +14,4 @@ mod outbox;
 mod policy;
 mod replicas;
 mod replies;
+mod stripe;

@@ -173,12 +173,19 @@ impl Fixture {
     }
 
     pub fn start_at(&self, clock: &str) -> Bot {
+        self.start_env(clock, &[])
+    }
+
+    /// Starts the bot with extra environment (secrets such as `STRIPE_SECRET_KEY`).
+    pub fn start_env(&self, clock: &str, env: &[(&str, &str)]) -> Bot {
         let mut child = Command::new(BIN)
             .arg("--config")
             .arg(self.config())
             .args(["jsonl", "--clock", clock])
             .current_dir(self.path())
             .env_remove("DATABASE_URL")
+            .env_remove("STRIPE_SECRET_KEY")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(if std::env::var_os("TEST_LOG").is_some() {
