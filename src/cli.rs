@@ -106,6 +106,21 @@ fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("`{raw}` is not an RFC 3339 time such as 2026-11-23T12:00:00Z ({e})"))
 }
 
+/// The Stripe webhook endpoint, when processor `stripe` and `STRIPE_WEBHOOK_SECRET` are set.
+async fn start_webhooks(app: &std::sync::Arc<app::App>) -> Result<(), CliError> {
+    let config = &app.loaded.config;
+    if config.payments.processor != crate::config::Processor::Stripe {
+        return Ok(());
+    }
+    let Some(secrets) = crate::http::webhook_secrets() else {
+        tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: no Stripe webhook endpoint");
+        return Ok(());
+    };
+    crate::http::serve(app.clone(), &config.http.listen, secrets)
+        .await
+        .map_err(CliError::runtime)
+}
+
 pub async fn execute(cli: Cli) -> Result<(), CliError> {
     let config = cli.config.as_deref();
     match cli.command {
@@ -118,6 +133,7 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
                 ));
             };
             let app = std::sync::Arc::new(app::open(config, false).await?);
+            start_webhooks(&app).await?;
             crate::chat::discord::run(app, discord).await
         }
         Command::Discord {
@@ -138,7 +154,8 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
                 .map_err(CliError::runtime)
         }
         Command::Jsonl { clock } => {
-            let app = app::open(config, false).await?;
+            let app = std::sync::Arc::new(app::open(config, false).await?);
+            start_webhooks(&app).await?;
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
             crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout())
                 .await

@@ -13,6 +13,8 @@ pub mod config;
 pub mod domain;
 /// Inbound events and outbound actions.
 pub mod events;
+/// The HTTP endpoint: Stripe webhooks.
+pub mod http;
 /// The customer conversation as a pure state machine.
 pub mod intake;
 /// Abuse and chargeback detection in customer text.

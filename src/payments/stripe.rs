@@ -55,6 +55,10 @@ pub struct Refund {
     pub status: RefundStatus,
     #[serde(default)]
     pub failure_reason: Option<String>,
+    /// Our `metadata[case_id]`, which lets a webhook find the case of a refund whose id the
+    /// ledger never learned (an answer lost in a crash).
+    #[serde(default)]
+    pub metadata: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, thiserror::Error)]

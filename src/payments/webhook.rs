@@ -2,7 +2,22 @@
 //! of `"<t>.<raw body>"`, checked before the body is even parsed.
 
 use hmac::{Hmac, Mac};
+use serde::Deserialize;
 use sha2::Sha256;
+
+/// A Stripe event, as much of it as the bot reads; `data.object` is read per event type.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Event {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub data: EventData,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EventData {
+    pub object: serde_json::Value,
+}
 
 /// How far a signature's timestamp may be from our clock; older is treated as a replay.
 pub const TOLERANCE_SECS: i64 = 300;

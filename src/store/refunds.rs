@@ -102,6 +102,40 @@ impl Tx<'_> {
         .transpose()
     }
 
+    /// The pending refund Stripe knows by this id, else the case's pending one.
+    pub async fn pending_refund_for_event(
+        &mut self,
+        processor_refund_id: &str,
+        case: Option<CaseId>,
+    ) -> StoreResult<Option<PendingRefund>> {
+        let row = sqlx::query(
+            "SELECT case_id FROM refunds WHERE processor_refund_id = $1 AND status = 'pending'",
+        )
+        .bind(processor_refund_id)
+        .fetch_optional(self.conn())
+        .await?;
+        let case = match row {
+            Some(row) => Some(CaseId(row.try_get("case_id")?)),
+            None => case,
+        };
+        match case {
+            Some(case) => self.pending_processor_refund(case).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The latest case about the order paid by this charge.
+    pub async fn case_for_charge(&mut self, charge: &str) -> StoreResult<Option<CaseId>> {
+        let row = sqlx::query(
+            "SELECT c.id FROM cases c JOIN orders o ON o.order_id = c.order_id
+             WHERE o.charge_id = $1 ORDER BY c.id DESC LIMIT 1",
+        )
+        .bind(charge)
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| Ok(CaseId(r.try_get("id")?))).transpose()
+    }
+
     /// Counts an attempt before the call goes out (committed before it, so a crash leaves a trace).
     pub async fn count_refund_attempt(&mut self, id: i64) -> StoreResult<()> {
         sqlx::query("UPDATE refunds SET attempts = attempts + 1 WHERE id = $1")

@@ -185,6 +185,22 @@ impl Turn<'_> {
         Ok(Some(Attempt { refund, target }))
     }
 
+    /// A refund update from a webhook, recorded like a job's answer.
+    pub(super) async fn settle_from_event(
+        &mut self,
+        refund: PendingRefund,
+        answer: Refund,
+    ) -> Result<(), EngineError> {
+        let Some(case) = self.tx.load_case(refund.case_id).await? else {
+            return Ok(());
+        };
+        let Some(target) = target_of(&self.load_order(&case).await?) else {
+            return Ok(());
+        };
+        self.finish_stripe_attempt(&Attempt { refund, target }, Ok(answer))
+            .await
+    }
+
     /// Second half: record what Stripe said.
     async fn finish_stripe_attempt(
         &mut self,
