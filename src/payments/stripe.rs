@@ -165,7 +165,33 @@ impl Client {
         self.send(request).await
     }
 
+    /// `GET /v1/refunds?charge=...` (or `payment_intent=`): the target's refunds, newest
+    /// first, to reconcile an attempt whose answer we never got.
+    pub async fn list_refunds(&self, target: &Target) -> Result<Vec<Refund>, StripeError> {
+        #[derive(Deserialize)]
+        struct List {
+            data: Vec<Refund>,
+        }
+        let (param, id) = target.param();
+        let request = self
+            .http
+            .get(format!("{}/v1/refunds", self.base))
+            .query(&[(param, id), ("limit", "100")])
+            .bearer_auth(&self.secret_key);
+        let body = self.send_raw(request).await?;
+        serde_json::from_slice::<List>(&body)
+            .map(|l| l.data)
+            .map_err(|e| StripeError::Transient(format!("unreadable refund list ({e})")))
+    }
+
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Refund, StripeError> {
+        let body = self.send_raw(request).await?;
+        serde_json::from_slice(&body)
+            .map_err(|e| StripeError::Transient(format!("unreadable refund ({e})")))
+    }
+
+    /// The body of a 2xx answer; anything else sorted into a refusal or a transient error.
+    async fn send_raw(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, StripeError> {
         // `without_url`: the error text names no URL with query secrets; the key is a header.
         let response = request
             .send()
@@ -176,18 +202,25 @@ impl Client {
             .bytes()
             .await
             .map_err(|e| StripeError::Transient(e.without_url().to_string()))?;
-        parse_response(status.as_u16(), &body)
+        check_status(status.as_u16(), &body)?;
+        Ok(body.to_vec())
     }
 }
 
 /// Sorts an HTTP answer into a refund, a refusal, or something worth retrying.
 pub fn parse_response(status: u16, body: &[u8]) -> Result<Refund, StripeError> {
+    check_status(status, body)?;
+    serde_json::from_slice(body)
+        .map_err(|e| StripeError::Transient(format!("unreadable refund ({e})")))
+}
+
+/// A 2xx is fine; 429 and 5xx may be retried; any other status is Stripe's refusal.
+fn check_status(status: u16, body: &[u8]) -> Result<(), StripeError> {
     if status == 429 || status >= 500 {
         return Err(StripeError::Transient(format!("HTTP {status}")));
     }
     if (200..300).contains(&status) {
-        return serde_json::from_slice(body)
-            .map_err(|e| StripeError::Transient(format!("unreadable refund ({e})")));
+        return Ok(());
     }
     let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
         Ok(b) => (b.error.code, b.error.message),

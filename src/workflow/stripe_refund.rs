@@ -7,7 +7,7 @@ use super::engine::{Engine, EngineError};
 use super::turn::Turn;
 use crate::domain::{CaseId, Currency, Money, Order};
 use crate::events::AGENTS;
-use crate::payments::stripe::{NewRefund, Refund, RefundStatus, StripeError, Target};
+use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
 use crate::replies::Reply;
 use crate::store::{Job, NewMessage, NewProcessorRefund, PendingRefund};
 use chrono::{DateTime, Duration, Utc};
@@ -16,9 +16,11 @@ use chrono::{DateTime, Duration, Utc};
 pub(super) const STRIPE_JOB: &str = "stripe_refund";
 
 /// An attempt with no clear answer (crash, timeout, 5xx) runs again after this, with the same
-/// key; the job is moved here before the call, so even a crash mid-call is retried.
-fn retry_after() -> Duration {
-    Duration::minutes(5)
+/// key; the job is moved here before the call, so even a crash mid-call is retried. Doubles
+/// from 5 minutes up to 6 hours, so an outage is not hammered.
+fn retry_after(attempts_before: i64) -> Duration {
+    let minutes = 5i64 << attempts_before.clamp(0, 7);
+    Duration::minutes(minutes.min(6 * 60))
 }
 
 /// Stripe said `pending`/`requires_action`: look again this much later.
@@ -57,22 +59,42 @@ impl Engine {
         let result = match &refund.processor_refund_id {
             // Stripe already has it: follow its status rather than create it again.
             Some(id) => client.retrieve_refund(id).await,
-            None => {
-                client
-                    .create_refund(&NewRefund {
-                        target: &attempt.target,
-                        amount_minor: refund.amount_minor,
-                        case_id: refund.case_id.0,
-                        idempotency_key: &refund.idempotency_key,
-                    })
-                    .await
-            }
+            None => match reconcile(&client, &attempt).await {
+                Ok(Some(found)) => Ok(found),
+                Ok(None) => {
+                    client
+                        .create_refund(&NewRefund {
+                            target: &attempt.target,
+                            amount_minor: refund.amount_minor,
+                            case_id: refund.case_id.0,
+                            idempotency_key: &refund.idempotency_key,
+                        })
+                        .await
+                }
+                Err(e) => Err(e),
+            },
         };
         let _one_at_a_time = self.serial.lock().await;
         let mut turn = Turn::begin(self, now).await?;
         turn.finish_stripe_attempt(&attempt, result).await?;
         turn.commit().await
     }
+}
+
+/// Before a retry of an attempt whose answer never came: the refund Stripe may already have
+/// made for this case, found by our `metadata[case_id]` and amount. This is what keeps a retry
+/// safe once Stripe has forgotten the idempotency key (after 24 hours).
+async fn reconcile(client: &Client, attempt: &Attempt) -> Result<Option<Refund>, StripeError> {
+    if attempt.refund.attempts == 0 {
+        return Ok(None);
+    }
+    let case = attempt.refund.case_id.0.to_string();
+    let refunds = client.list_refunds(&attempt.target).await?;
+    Ok(refunds.into_iter().find(|r| {
+        r.metadata.get("case_id") == Some(&case)
+            && r.amount == attempt.refund.amount_minor
+            && !matches!(r.status, RefundStatus::Failed | RefundStatus::Canceled)
+    }))
 }
 
 impl Turn<'_> {
@@ -180,7 +202,11 @@ impl Turn<'_> {
         };
         self.tx.count_refund_attempt(refund.id).await?;
         self.tx
-            .schedule(STRIPE_JOB, job.case_id, self.now + retry_after())
+            .schedule(
+                STRIPE_JOB,
+                job.case_id,
+                self.now + retry_after(refund.attempts),
+            )
             .await?;
         Ok(Some(Attempt { refund, target }))
     }

@@ -303,6 +303,35 @@ crate::on_both_backends! {
         assert_eq!(mock.refunds(&charge).len(), 1);
     }
 
+    fn a_retry_after_the_key_expired_finds_the_refund_by_its_case(fixture: &Fixture) {
+        let mock = StripeMock::start();
+        let charge = mock.charge(4900, "tok_visa");
+        import_order(fixture, "ORD-1001", &charge, "0.00");
+        use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
+        let mut bot = fixture.start_env(CLOCK, &[KEY]);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        approve(&mut bot, &draft, "cust-1");
+        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());
+        bot.stop();
+        // The unclear attempt did reach Stripe, and Stripe has since forgotten the key
+        // (24 hours): a replay with our key would refund twice.
+        let case_text = case.to_string();
+        let form = [("charge", charge.as_str()), ("amount", "4900"), ("metadata[case_id]", &case_text)];
+        let (status, made) = mock.call("POST", "/v1/refunds", &form, Some("another-key"));
+        assert_eq!(status, 200, "{made}");
+
+        use_stripe(fixture, &mock.base);
+        let mut bot = fixture.start_env(CLOCK, &[KEY]);
+        let out = bot.tick(300);
+        assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
+        bot.stop();
+        assert_eq!(mock.refunds(&charge).len(), 1);
+        let shown = fixture.case(case);
+        assert_eq!(shown["outcome"], "refunded");
+        assert_eq!(shown["refunds"][0]["processor_refund_id"], made["id"]);
+    }
+
     fn over_refund_is_refused_before_the_call(fixture: &Fixture) {
         let (mock, charge) = setup(fixture, "ORD-1001", 4900, "tok_visa");
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
