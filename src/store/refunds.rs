@@ -16,6 +16,8 @@ pub struct PendingRefund {
     pub idempotency_key: String,
     pub processor_refund_id: Option<String>,
     pub attempts: i64,
+    /// `draft:<id>`: the approval this refund carries out.
+    pub approval_key: String,
 }
 
 /// A processor refund row to write before calling out.
@@ -81,7 +83,7 @@ impl Tx<'_> {
         case: CaseId,
     ) -> StoreResult<Option<PendingRefund>> {
         let sql = format!(
-            "SELECT id, case_id, amount_minor, idempotency_key, processor_refund_id, attempts FROM refunds
+            "SELECT id, case_id, amount_minor, idempotency_key, processor_refund_id, attempts, approval_key FROM refunds
              WHERE case_id = $1 AND status = 'pending' AND idempotency_key IS NOT NULL ORDER BY id LIMIT 1 {}",
             self.lock_rows("FOR UPDATE")
         );
@@ -97,6 +99,7 @@ impl Tx<'_> {
                 idempotency_key: r.try_get("idempotency_key")?,
                 processor_refund_id: r.try_get("processor_refund_id")?,
                 attempts: r.try_get("attempts")?,
+                approval_key: r.try_get("approval_key")?,
             })
         })
         .transpose()
@@ -134,6 +137,18 @@ impl Tx<'_> {
         .fetch_optional(self.conn())
         .await?;
         row.map(|r| Ok(CaseId(r.try_get("id")?))).transpose()
+    }
+
+    /// Frees a failed processor refund's approval key, so staff can still record the refund
+    /// of that approval by hand (*Mark refunded*); the failed row stays in the ledger.
+    pub async fn release_approval_key(&mut self, id: i64) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE refunds SET approval_key = approval_key || ':failed:' || CAST(id AS TEXT) WHERE id = $1 AND status = 'failed'",
+        )
+        .bind(id)
+        .execute(self.conn())
+        .await?;
+        Ok(())
     }
 
     /// Counts an attempt before the call goes out (committed before it, so a crash leaves a trace).

@@ -174,7 +174,7 @@ impl Turn<'_> {
              The customer is told once Stripe confirms it.",
             case.id, order.order_id
         );
-        self.post_text(case.id, text, vec![]).await?;
+        self.post_text(case.id, text).await?;
         Ok(true)
     }
 
@@ -357,30 +357,49 @@ impl Turn<'_> {
         self.event(case.id, "bot", "refund_failed", why).await?;
         let order = self.load_order(case).await?;
         let amount = Money::from_minor(attempt.refund.amount_minor, order.amount.currency());
+        // Refunding a disputed charge would pay the customer twice: no way round Stripe then.
+        let draft = attempt
+            .refund
+            .approval_key
+            .strip_prefix("draft:")
+            .and_then(|d| d.parse::<i64>().ok())
+            .filter(|_| !case.has_flag(FLAG_CHARGEBACK));
+        let next = if draft.is_some() {
+            "If the money reached the customer another way, click **Mark refunded**."
+        } else {
+            "Do not refund this charge by hand."
+        };
         let text = format!(
             "⚠️ Case #{}: Stripe did not refund {amount} on {} ({}): {why}. \
-             The customer has not been told it was issued.",
+             The customer has not been told it was issued. {next}",
             case.id,
             order.order_id,
             attempt.target.id()
         );
-        self.post_text(case.id, text, vec!["role:agents".into()])
-            .await
-    }
-
-    /// A plain-text post to the agents' channel.
-    async fn post_text(
-        &mut self,
-        case: CaseId,
-        text: String,
-        mentions: Vec<String>,
-    ) -> Result<(), EngineError> {
-        let message = NewMessage {
-            case_id: Some(case),
+        let mut message = NewMessage {
+            case_id: Some(case.id),
             to: AGENTS.to_string(),
             purpose: "refund".into(),
             text,
-            mentions,
+            mentions: vec!["role:agents".into()],
+            ..NewMessage::default()
+        };
+        if draft.is_some() {
+            self.tx.release_approval_key(attempt.refund.id).await?;
+            message.ref_id = draft;
+            message.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
+        }
+        self.tx.send(message, self.now).await?;
+        Ok(())
+    }
+
+    /// A plain-text note to the agents' channel.
+    async fn post_text(&mut self, case: CaseId, text: String) -> Result<(), EngineError> {
+        let message = NewMessage {
+            case_id: Some(case),
+            to: AGENTS.to_string(),
+            purpose: "refund_note".into(),
+            text,
             ..NewMessage::default()
         };
         self.tx.send(message, self.now).await?;

@@ -359,11 +359,18 @@ crate::on_both_backends! {
         approve(&mut bot, &draft, "cust-1");
         let out = bot.tick(0);
         assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
-        assert!(texts(&out, AGENTS).contains("charge_already_refunded"), "{out:#?}");
-        bot.stop();
+        let failed = one_to(&out, AGENTS).clone();
+        assert!(failed["text"].as_str().unwrap().contains("charge_already_refunded"), "{failed}");
         let shown = fixture.case(case_id(&draft));
         assert_eq!(shown["refunds"][0]["status"], "failed");
         assert_eq!(shown["outcome"], "open");
+        // It was refunded outside the bot: the agent records it by hand.
+        let out = bot.click("agent-1", &button(&failed, "mark_refunded"));
+        assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
+        bot.stop();
+        let shown = fixture.case(case_id(&draft));
+        assert_eq!(shown["outcome"], "refunded");
+        assert_eq!(shown["refunds"][1]["processor"], "manual");
         assert_eq!(mock.refunds(&charge).len(), 1, "only the one made outside the bot");
     }
 
@@ -374,7 +381,9 @@ crate::on_both_backends! {
         approve(&mut bot, &draft, "cust-1");
         let out = bot.tick(0);
         assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
-        assert!(texts(&out, AGENTS).contains("charge_disputed"), "{out:#?}");
+        let failed = one_to(&out, AGENTS);
+        assert!(failed["text"].as_str().unwrap().contains("charge_disputed"), "{failed}");
+        assert_eq!(failed["buttons"], serde_json::json!([]), "no manual refund of a disputed charge");
         bot.stop();
         let shown = fixture.case(case_id(&draft));
         assert_eq!(shown["refunds"][0]["status"], "failed");
