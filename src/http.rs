@@ -15,11 +15,7 @@ use std::sync::Arc;
 /// rotation). None when unset: no webhook endpoint.
 pub fn webhook_secrets() -> Option<Vec<String>> {
     let raw = std::env::var("STRIPE_WEBHOOK_SECRET").ok()?;
-    let secrets: Vec<String> = raw
-        .split(',')
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .collect();
+    let secrets: Vec<String> = raw.split(',').map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
     (!secrets.is_empty()).then_some(secrets)
 }
 
@@ -33,17 +29,13 @@ pub fn router(app: Arc<App>, secrets: Vec<String>) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/webhooks/stripe", post(stripe_webhook))
-        .with_state(Hooks {
-            app,
-            secrets: Arc::new(secrets),
-        })
+        .with_state(Hooks { app, secrets: Arc::new(secrets) })
 }
 
 /// Binds `listen` and serves in the background.
 pub async fn serve(app: Arc<App>, listen: &str, secrets: Vec<String>) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .map_err(|e| anyhow::anyhow!("[http] listen {listen}: {e}"))?;
+    let listener =
+        tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("[http] listen {listen}: {e}"))?;
     tracing::info!("HTTP endpoint on {listen}: POST /webhooks/stripe");
     let router = router(app, secrets);
     tokio::spawn(async move {
@@ -55,10 +47,7 @@ pub async fn serve(app: Arc<App>, listen: &str, secrets: Vec<String>) -> anyhow:
 }
 
 async fn stripe_webhook(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> StatusCode {
-    let signature = headers
-        .get("stripe-signature")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
+    let signature = headers.get("stripe-signature").and_then(|v| v.to_str().ok()).unwrap_or_default();
     let secrets: Vec<&str> = hooks.secrets.iter().map(String::as_str).collect();
     let now = Utc::now();
     if let Err(e) = webhook::verify(signature, &body, &secrets, now.timestamp()) {

@@ -65,11 +65,7 @@ pub struct Refund {
 pub enum StripeError {
     /// Stripe answered and said no (4xx other than 429): retrying the same request is pointless.
     #[error("Stripe refused ({status}): {}: {message}", code.as_deref().unwrap_or("no code"))]
-    Refused {
-        status: u16,
-        code: Option<String>,
-        message: String,
-    },
+    Refused { status: u16, code: Option<String>, message: String },
     /// No clear answer (timeout, connection, 5xx, 429): the same request, with the same
     /// idempotency key, may be retried.
     #[error("Stripe unreachable or failing: {0}")]
@@ -116,10 +112,7 @@ pub struct Client {
 /// The key never reaches a log line, even through `{:?}`.
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("stripe::Client")
-            .field("base", &self.base)
-            .field("secret_key", &"<redacted>")
-            .finish()
+        f.debug_struct("stripe::Client").field("base", &self.base).field("secret_key", &"<redacted>").finish()
     }
 }
 
@@ -132,11 +125,7 @@ impl Client {
             .connect_timeout(Duration::from_secs(5))
             .build()
             .map_err(|e| StripeError::Transient(e.to_string()))?;
-        Ok(Client {
-            http,
-            base: base.trim_end_matches('/').to_string(),
-            secret_key,
-        })
+        Ok(Client { http, base: base.trim_end_matches('/').to_string(), secret_key })
     }
 
     /// `POST /v1/refunds`. A replay with the same key answers with the first refund.
@@ -158,10 +147,7 @@ impl Client {
 
     /// `GET /v1/refunds/{id}`: where a pending refund stands now.
     pub async fn retrieve_refund(&self, id: &str) -> Result<Refund, StripeError> {
-        let request = self
-            .http
-            .get(format!("{}/v1/refunds/{id}", self.base))
-            .bearer_auth(&self.secret_key);
+        let request = self.http.get(format!("{}/v1/refunds/{id}", self.base)).bearer_auth(&self.secret_key);
         self.send(request).await
     }
 
@@ -186,22 +172,15 @@ impl Client {
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Refund, StripeError> {
         let body = self.send_raw(request).await?;
-        serde_json::from_slice(&body)
-            .map_err(|e| StripeError::Transient(format!("unreadable refund ({e})")))
+        serde_json::from_slice(&body).map_err(|e| StripeError::Transient(format!("unreadable refund ({e})")))
     }
 
     /// The body of a 2xx answer; anything else sorted into a refusal or a transient error.
     async fn send_raw(&self, request: reqwest::RequestBuilder) -> Result<Vec<u8>, StripeError> {
         // `without_url`: the error text names no URL with query secrets; the key is a header.
-        let response = request
-            .send()
-            .await
-            .map_err(|e| StripeError::Transient(e.without_url().to_string()))?;
+        let response = request.send().await.map_err(|e| StripeError::Transient(e.without_url().to_string()))?;
         let status = response.status();
-        let body = response
-            .bytes()
-            .await
-            .map_err(|e| StripeError::Transient(e.without_url().to_string()))?;
+        let body = response.bytes().await.map_err(|e| StripeError::Transient(e.without_url().to_string()))?;
         check_status(status.as_u16(), &body)?;
         Ok(body.to_vec())
     }
@@ -210,8 +189,7 @@ impl Client {
 /// Sorts an HTTP answer into a refund, a refusal, or something worth retrying.
 pub fn parse_response(status: u16, body: &[u8]) -> Result<Refund, StripeError> {
     check_status(status, body)?;
-    serde_json::from_slice(body)
-        .map_err(|e| StripeError::Transient(format!("unreadable refund ({e})")))
+    serde_json::from_slice(body).map_err(|e| StripeError::Transient(format!("unreadable refund ({e})")))
 }
 
 /// A 2xx is fine; 429 and 5xx may be retried; any other status is Stripe's refusal.
@@ -224,16 +202,9 @@ fn check_status(status: u16, body: &[u8]) -> Result<(), StripeError> {
     }
     let (code, message) = match serde_json::from_slice::<ErrorBody>(body) {
         Ok(b) => (b.error.code, b.error.message),
-        Err(_) => (
-            None,
-            String::from_utf8_lossy(body).chars().take(200).collect(),
-        ),
+        Err(_) => (None, String::from_utf8_lossy(body).chars().take(200).collect()),
     };
-    Err(StripeError::Refused {
-        status,
-        code,
-        message,
-    })
+    Err(StripeError::Refused { status, code, message })
 }
 
 #[cfg(test)]
@@ -244,21 +215,13 @@ mod tests {
     fn sorts_answers() {
         let ok = br#"{"id":"re_1","amount":4900,"status":"pending","charge":"ch_1"}"#;
         let refund = parse_response(200, ok).unwrap();
-        assert_eq!(
-            (refund.id.as_str(), refund.status),
-            ("re_1", RefundStatus::Pending)
-        );
-        let refused = br#"{"error":{"code":"charge_disputed","message":"charged back","type":"invalid_request_error"}}"#;
+        assert_eq!((refund.id.as_str(), refund.status), ("re_1", RefundStatus::Pending));
+        let refused =
+            br#"{"error":{"code":"charge_disputed","message":"charged back","type":"invalid_request_error"}}"#;
         let err = parse_response(400, refused).unwrap_err();
         assert_eq!(err.code(), Some("charge_disputed"));
-        assert!(matches!(
-            parse_response(503, b""),
-            Err(StripeError::Transient(_))
-        ));
-        assert!(matches!(
-            parse_response(429, b"{}"),
-            Err(StripeError::Transient(_))
-        ));
+        assert!(matches!(parse_response(503, b""), Err(StripeError::Transient(_))));
+        assert!(matches!(parse_response(429, b"{}"), Err(StripeError::Transient(_))));
     }
 
     #[test]

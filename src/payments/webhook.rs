@@ -34,12 +34,7 @@ pub enum SignatureError {
 
 /// Accepts the body when any `v1` matches any of `secrets` (several during a rotation:
 /// Stripe signs with each live secret, we may hold the old and the new one).
-pub fn verify(
-    header: &str,
-    body: &[u8],
-    secrets: &[&str],
-    now_unix: i64,
-) -> Result<(), SignatureError> {
+pub fn verify(header: &str, body: &[u8], secrets: &[&str], now_unix: i64) -> Result<(), SignatureError> {
     let mut timestamp = None;
     let mut signatures = Vec::new();
     for part in header.split(',') {
@@ -61,8 +56,7 @@ pub fn verify(
     }
     for secret in secrets {
         for signature in &signatures {
-            let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes())
-                .expect("HMAC takes a key of any length");
+            let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("HMAC takes a key of any length");
             mac.update(timestamp.to_string().as_bytes());
             mac.update(b".");
             mac.update(body);
@@ -79,10 +73,7 @@ fn from_hex(text: &str) -> Option<Vec<u8>> {
     if !text.len().is_multiple_of(2) {
         return None;
     }
-    (0..text.len())
-        .step_by(2)
-        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
-        .collect()
+    (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
 }
 
 /// The header Stripe would send for `body` at `t` signed with `secret` (tests, tools).
@@ -90,12 +81,7 @@ pub fn sign(secret: &str, t: i64, body: &[u8]) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(secret.as_bytes()).expect("any key length");
     mac.update(format!("{t}.").as_bytes());
     mac.update(body);
-    let hex: String = mac
-        .finalize()
-        .into_bytes()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
     format!("v1={hex}")
 }
 
@@ -112,10 +98,7 @@ mod tests {
 
     #[test]
     fn valid_signature() {
-        assert_eq!(
-            verify(&header("whsec_a", NOW), BODY, &["whsec_a"], NOW),
-            Ok(())
-        );
+        assert_eq!(verify(&header("whsec_a", NOW), BODY, &["whsec_a"], NOW), Ok(()));
         // Inside the tolerance either way.
         let h = header("whsec_a", NOW - 299);
         assert_eq!(verify(&h, BODY, &["whsec_a"], NOW), Ok(()));
@@ -124,54 +107,34 @@ mod tests {
     #[test]
     fn wrong_secret() {
         let h = header("whsec_other", NOW);
-        assert_eq!(
-            verify(&h, BODY, &["whsec_a"], NOW),
-            Err(SignatureError::NoMatch)
-        );
+        assert_eq!(verify(&h, BODY, &["whsec_a"], NOW), Err(SignatureError::NoMatch));
     }
 
     #[test]
     fn stale_timestamp() {
         let h = header("whsec_a", NOW - 301);
-        assert_eq!(
-            verify(&h, BODY, &["whsec_a"], NOW),
-            Err(SignatureError::Stale)
-        );
+        assert_eq!(verify(&h, BODY, &["whsec_a"], NOW), Err(SignatureError::Stale));
     }
 
     #[test]
     fn replayed_signature_on_another_body() {
         let h = header("whsec_a", NOW);
         let other = br#"{"id":"evt_2","type":"charge.refunded"}"#;
-        assert_eq!(
-            verify(&h, other, &["whsec_a"], NOW),
-            Err(SignatureError::NoMatch)
-        );
+        assert_eq!(verify(&h, other, &["whsec_a"], NOW), Err(SignatureError::NoMatch));
     }
 
     #[test]
     fn rotated_secret_with_two_v1() {
-        let h = format!(
-            "t={NOW},{},{}",
-            sign("whsec_old", NOW, BODY),
-            sign("whsec_new", NOW, BODY)
-        );
+        let h = format!("t={NOW},{},{}", sign("whsec_old", NOW, BODY), sign("whsec_new", NOW, BODY));
         assert_eq!(verify(&h, BODY, &["whsec_new"], NOW), Ok(()));
         assert_eq!(verify(&h, BODY, &["whsec_old"], NOW), Ok(()));
-        assert_eq!(
-            verify(&h, BODY, &["whsec_x"], NOW),
-            Err(SignatureError::NoMatch)
-        );
+        assert_eq!(verify(&h, BODY, &["whsec_x"], NOW), Err(SignatureError::NoMatch));
     }
 
     #[test]
     fn malformed_headers() {
         for h in ["", "t=abc,v1=00", &format!("t={NOW}"), "v1=00"] {
-            assert_eq!(
-                verify(h, BODY, &["whsec_a"], NOW),
-                Err(SignatureError::Malformed),
-                "{h}"
-            );
+            assert_eq!(verify(h, BODY, &["whsec_a"], NOW), Err(SignatureError::Malformed), "{h}");
         }
     }
 }

@@ -41,10 +41,7 @@ impl Tx<'_> {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let (Some(order), Some(email)) = (&case.order_id, &case.email) else {
-            return Err(StoreError::Corrupt(format!(
-                "case {} has no proven order",
-                case.id
-            )));
+            return Err(StoreError::Corrupt(format!("case {} has no proven order", case.id)));
         };
         let done = sqlx::query(
             "INSERT INTO refunds (case_id, order_id, email, amount_minor, currency, status, processor, recorded_by, approval_key, created_at, idempotency_key)
@@ -78,19 +75,13 @@ impl Tx<'_> {
     }
 
     /// The case's oldest pending processor refund, locked for this attempt.
-    pub async fn pending_processor_refund(
-        &mut self,
-        case: CaseId,
-    ) -> StoreResult<Option<PendingRefund>> {
+    pub async fn pending_processor_refund(&mut self, case: CaseId) -> StoreResult<Option<PendingRefund>> {
         let sql = format!(
             "SELECT id, case_id, amount_minor, idempotency_key, processor_refund_id, attempts, approval_key FROM refunds
              WHERE case_id = $1 AND status = 'pending' AND idempotency_key IS NOT NULL ORDER BY id LIMIT 1 {}",
             self.lock_rows("FOR UPDATE")
         );
-        let row = sqlx::query(&sql)
-            .bind(case.0)
-            .fetch_optional(self.conn())
-            .await?;
+        let row = sqlx::query(&sql).bind(case.0).fetch_optional(self.conn()).await?;
         row.map(|r| {
             Ok(PendingRefund {
                 id: r.try_get("id")?,
@@ -111,12 +102,10 @@ impl Tx<'_> {
         processor_refund_id: &str,
         case: Option<CaseId>,
     ) -> StoreResult<Option<PendingRefund>> {
-        let row = sqlx::query(
-            "SELECT case_id FROM refunds WHERE processor_refund_id = $1 AND status = 'pending'",
-        )
-        .bind(processor_refund_id)
-        .fetch_optional(self.conn())
-        .await?;
+        let row = sqlx::query("SELECT case_id FROM refunds WHERE processor_refund_id = $1 AND status = 'pending'")
+            .bind(processor_refund_id)
+            .fetch_optional(self.conn())
+            .await?;
         let case = match row {
             Some(row) => Some(CaseId(row.try_get("case_id")?)),
             None => case,
@@ -153,10 +142,7 @@ impl Tx<'_> {
 
     /// Counts an attempt before the call goes out (committed before it, so a crash leaves a trace).
     pub async fn count_refund_attempt(&mut self, id: i64) -> StoreResult<()> {
-        sqlx::query("UPDATE refunds SET attempts = attempts + 1 WHERE id = $1")
-            .bind(id)
-            .execute(self.conn())
-            .await?;
+        sqlx::query("UPDATE refunds SET attempts = attempts + 1 WHERE id = $1").bind(id).execute(self.conn()).await?;
         Ok(())
     }
 

@@ -44,13 +44,7 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(store: Store, policy: Policy, replies: Replies, settings: Settings) -> Engine {
-        Engine {
-            store,
-            policy: RwLock::new(Arc::new(policy)),
-            replies,
-            settings,
-            serial: tokio::sync::Mutex::new(()),
-        }
+        Engine { store, policy: RwLock::new(Arc::new(policy)), replies, settings, serial: tokio::sync::Mutex::new(()) }
     }
 
     pub fn store(&self) -> &Store {
@@ -77,12 +71,7 @@ impl Engine {
 
     /// Like `handle`, but a platform event id seen before is skipped (a redelivery after a
     /// reconnect); returns whether the event was new.
-    pub async fn handle_once(
-        &self,
-        event_key: &str,
-        event: &Inbound,
-        now: DateTime<Utc>,
-    ) -> Result<bool, EngineError> {
+    pub async fn handle_once(&self, event_key: &str, event: &Inbound, now: DateTime<Utc>) -> Result<bool, EngineError> {
         self.handle_keyed(Some(event_key), event, now).await
     }
 
@@ -103,15 +92,8 @@ impl Engine {
         match event {
             Inbound::Message { user, text } => turn.on_message(user, text).await?,
             Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
-            Inbound::Submit {
-                user, button, text, ..
-            } => turn.on_click(user, button, Some(text)).await?,
-            Inbound::React {
-                user,
-                message,
-                emoji,
-                ..
-            } => turn.on_react(user, message, emoji).await?,
+            Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
+            Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
             Inbound::Tick { .. } => {}
         }
         turn.commit().await?;

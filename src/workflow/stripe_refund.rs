@@ -45,16 +45,8 @@ fn target_of(order: &Order) -> Option<Target> {
 impl Engine {
     /// Calls Stripe for an attempt without holding a transaction or the engine's lock, then
     /// records the answer in a transaction of its own.
-    pub(super) async fn call_stripe(
-        &self,
-        attempt: Attempt,
-        now: DateTime<Utc>,
-    ) -> Result<(), EngineError> {
-        let client = self
-            .settings
-            .stripe
-            .clone()
-            .ok_or_else(|| EngineError::Internal("no Stripe client".into()))?;
+    pub(super) async fn call_stripe(&self, attempt: Attempt, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let client = self.settings.stripe.clone().ok_or_else(|| EngineError::Internal("no Stripe client".into()))?;
         let refund = &attempt.refund;
         let result = match &refund.processor_refund_id {
             // Stripe already has it: follow its status rather than create it again.
@@ -100,16 +92,9 @@ async fn reconcile(client: &Client, attempt: &Attempt) -> Result<Option<Refund>,
 impl Turn<'_> {
     /// Our ledger's refusal of a refund that would exceed the order, counting refunds still
     /// pending at the processor; `None` when it fits.
-    pub(super) async fn over_refund(
-        &mut self,
-        case: &Case,
-        amount_minor: i64,
-    ) -> Result<Option<String>, EngineError> {
+    pub(super) async fn over_refund(&mut self, case: &Case, amount_minor: i64) -> Result<Option<String>, EngineError> {
         let order = self.load_order(case).await?;
-        let pending = self
-            .tx
-            .pending_refunded_minor(order.order_id.as_str())
-            .await?;
+        let pending = self.tx.pending_refunded_minor(order.order_id.as_str()).await?;
         let spent = order.refunded.minor() + pending;
         if spent + amount_minor <= order.amount.minor() {
             return Ok(None);
@@ -162,13 +147,7 @@ impl Turn<'_> {
         }
         self.tx.schedule(STRIPE_JOB, case.id, self.now).await?;
         let amount = Money::from_minor(amount_minor, currency);
-        self.event(
-            case.id,
-            user,
-            "refund_started",
-            &format!("{amount} sent to Stripe ({})", target.id()),
-        )
-        .await?;
+        self.event(case.id, user, "refund_started", &format!("{amount} sent to Stripe ({})", target.id())).await?;
         let text = format!(
             "💳 Case #{}: refund of {amount} on {} sent to Stripe (approved by {user}). \
              The customer is told once Stripe confirms it.",
@@ -180,15 +159,10 @@ impl Turn<'_> {
 
     /// First half of a `stripe_refund` job, in the job's transaction: count the attempt and
     /// move the job to the retry time, so a crash during the call is retried with the same key.
-    pub(super) async fn begin_stripe_attempt(
-        &mut self,
-        job: &Job,
-    ) -> Result<Option<Attempt>, EngineError> {
+    pub(super) async fn begin_stripe_attempt(&mut self, job: &Job) -> Result<Option<Attempt>, EngineError> {
         if self.engine.settings.stripe.is_none() {
             tracing::warn!(case = %job.case_id, "a Stripe refund is pending but processor is not stripe");
-            self.tx
-                .schedule(STRIPE_JOB, job.case_id, self.now + recheck_after())
-                .await?;
+            self.tx.schedule(STRIPE_JOB, job.case_id, self.now + recheck_after()).await?;
             return Ok(None);
         }
         let Some(refund) = self.tx.pending_processor_refund(job.case_id).await? else {
@@ -201,30 +175,19 @@ impl Turn<'_> {
             return Ok(None);
         };
         self.tx.count_refund_attempt(refund.id).await?;
-        self.tx
-            .schedule(
-                STRIPE_JOB,
-                job.case_id,
-                self.now + retry_after(refund.attempts),
-            )
-            .await?;
+        self.tx.schedule(STRIPE_JOB, job.case_id, self.now + retry_after(refund.attempts)).await?;
         Ok(Some(Attempt { refund, target }))
     }
 
     /// A refund update from a webhook, recorded like a job's answer.
-    pub(super) async fn settle_from_event(
-        &mut self,
-        refund: PendingRefund,
-        answer: Refund,
-    ) -> Result<(), EngineError> {
+    pub(super) async fn settle_from_event(&mut self, refund: PendingRefund, answer: Refund) -> Result<(), EngineError> {
         let Some(case) = self.tx.load_case(refund.case_id).await? else {
             return Ok(());
         };
         let Some(target) = target_of(&self.load_order(&case).await?) else {
             return Ok(());
         };
-        self.finish_stripe_attempt(&Attempt { refund, target }, Ok(answer))
-            .await
+        self.finish_stripe_attempt(&Attempt { refund, target }, Ok(answer)).await
     }
 
     /// Second half: record what Stripe said.
@@ -240,65 +203,39 @@ impl Turn<'_> {
         match result {
             Ok(refund) => match refund.status {
                 RefundStatus::Succeeded => {
-                    if self
-                        .tx
-                        .settle_processor_refund(id, "succeeded", Some(&refund.id), None)
-                        .await?
-                    {
-                        self.stripe_succeeded(&mut case, attempt, &refund.id)
-                            .await?;
+                    if self.tx.settle_processor_refund(id, "succeeded", Some(&refund.id), None).await? {
+                        self.stripe_succeeded(&mut case, attempt, &refund.id).await?;
                     }
                 }
                 RefundStatus::Pending | RefundStatus::RequiresAction => {
-                    self.tx
-                        .settle_processor_refund(id, "pending", Some(&refund.id), None)
-                        .await?;
-                    self.tx
-                        .schedule(STRIPE_JOB, case.id, self.now + recheck_after())
-                        .await?;
-                    let detail =
-                        format!("Stripe refund {} is {}", refund.id, refund.status.as_str());
-                    self.event(case.id, "bot", "refund_pending", &detail)
-                        .await?;
+                    self.tx.settle_processor_refund(id, "pending", Some(&refund.id), None).await?;
+                    self.tx.schedule(STRIPE_JOB, case.id, self.now + recheck_after()).await?;
+                    let detail = format!("Stripe refund {} is {}", refund.id, refund.status.as_str());
+                    self.event(case.id, "bot", "refund_pending", &detail).await?;
                 }
                 RefundStatus::Failed | RefundStatus::Canceled => {
                     let why = format!(
                         "Stripe refund {} {}{}",
                         refund.id,
                         refund.status.as_str(),
-                        refund
-                            .failure_reason
-                            .as_deref()
-                            .map(|r| format!(" ({r})"))
-                            .unwrap_or_default()
+                        refund.failure_reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
                     );
-                    if self
-                        .tx
-                        .settle_processor_refund(id, "failed", Some(&refund.id), Some(&why))
-                        .await?
-                    {
+                    if self.tx.settle_processor_refund(id, "failed", Some(&refund.id), Some(&why)).await? {
                         self.stripe_failed(&mut case, attempt, &why).await?;
                     }
                 }
             },
             Err(StripeError::Transient(why)) => {
                 // Still pending: the job moved in the first half retries with the same key.
-                self.tx
-                    .settle_processor_refund(id, "pending", None, Some(&why))
-                    .await?;
+                self.tx.settle_processor_refund(id, "pending", None, Some(&why)).await?;
                 tracing::warn!(case = %case.id, "Stripe refund attempt without an answer: {why}");
                 self.event(case.id, "bot", "refund_retry", &why).await?;
             }
             Err(refused) => {
                 let why = refused.to_string();
-                if self
-                    .tx
-                    .settle_processor_refund(id, "failed", None, Some(&why))
-                    .await?
-                {
+                if self.tx.settle_processor_refund(id, "failed", None, Some(&why)).await? {
                     if refused.code() == Some("charge_disputed") && case.flag(FLAG_CHARGEBACK) {
-                        self.event(case.id, "bot", "flagged", "charge disputed at Stripe")
-                            .await?;
+                        self.event(case.id, "bot", "flagged", "charge disputed at Stripe").await?;
                     }
                     self.stripe_failed(&mut case, attempt, &why).await?;
                 }
@@ -317,18 +254,8 @@ impl Turn<'_> {
         // The order now counts this refund as succeeded.
         let order = self.load_order(case).await?;
         let amount = Money::from_minor(attempt.refund.amount_minor, order.amount.currency());
-        self.event(
-            case.id,
-            "bot",
-            "refunded",
-            &format!("{amount} refunded through Stripe ({stripe_id})"),
-        )
-        .await?;
-        case.outcome = if order.unrefunded().is_zero() {
-            Outcome::Refunded
-        } else {
-            Outcome::PartiallyRefunded
-        };
+        self.event(case.id, "bot", "refunded", &format!("{amount} refunded through Stripe ({stripe_id})")).await?;
+        case.outcome = if order.unrefunded().is_zero() { Outcome::Refunded } else { Outcome::PartiallyRefunded };
         case.state = CaseState::AwaitingFeedback;
         let partial = matches!(case.decision, Some(Decision::Refund { partial: true, .. }));
         let reply = Reply::RefundIssued {
@@ -339,20 +266,13 @@ impl Turn<'_> {
         };
         self.tell(case, reply, None, vec![]).await?;
         let followup = Duration::days(i64::from(self.engine.settings.sla.followup_days));
-        self.tx
-            .schedule("followup", case.id, self.now + followup)
-            .await?;
+        self.tx.schedule("followup", case.id, self.now + followup).await?;
         Ok(())
     }
 
     /// The refund will not happen through Stripe: agents hear why; the customer is not told it
     /// was issued, and the case stays awaiting its refund for staff to settle.
-    async fn stripe_failed(
-        &mut self,
-        case: &mut Case,
-        attempt: &Attempt,
-        why: &str,
-    ) -> Result<(), EngineError> {
+    async fn stripe_failed(&mut self, case: &mut Case, attempt: &Attempt, why: &str) -> Result<(), EngineError> {
         self.tx.cancel_job(STRIPE_JOB, case.id).await?;
         self.event(case.id, "bot", "refund_failed", why).await?;
         let order = self.load_order(case).await?;

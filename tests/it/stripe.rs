@@ -25,20 +25,14 @@ impl Drop for StripeMock {
 }
 
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 impl StripeMock {
     fn start() -> StripeMock {
         let root = env!("CARGO_MANIFEST_DIR");
         assert!(
-            std::path::Path::new(root)
-                .join("node_modules/stripe-stateful-mock")
-                .is_dir(),
+            std::path::Path::new(root).join("node_modules/stripe-stateful-mock").is_dir(),
             "stripe-stateful-mock is not installed: run `npm ci` at the repository root"
         );
         let port = free_port();
@@ -53,32 +47,17 @@ impl StripeMock {
             .stderr(Stdio::null())
             .spawn()
             .expect("start node (stripe-stateful-mock)");
-        let mock = StripeMock {
-            child,
-            base: format!("http://127.0.0.1:{port}"),
-        };
+        let mock = StripeMock { child, base: format!("http://127.0.0.1:{port}") };
         let deadline = Instant::now() + Duration::from_secs(20);
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "stripe-stateful-mock did not start"
-            );
+            assert!(Instant::now() < deadline, "stripe-stateful-mock did not start");
             std::thread::sleep(Duration::from_millis(50));
         }
         mock
     }
 
-    fn call(
-        &self,
-        method: &str,
-        path: &str,
-        form: &[(&str, &str)],
-        key: Option<&str>,
-    ) -> (u16, Value) {
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
+    fn call(&self, method: &str, path: &str, form: &[(&str, &str)], key: Option<&str>) -> (u16, Value) {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         rt.block_on(async {
             let client = reqwest::Client::new();
             let url = format!("{}{path}", self.base);
@@ -99,12 +78,8 @@ impl StripeMock {
     /// A charge on the mock; `source` may be a magic token such as `tok_createDispute`.
     fn charge(&self, amount: i64, source: &str) -> String {
         let amount = amount.to_string();
-        let (status, charge) = self.call(
-            "POST",
-            "/v1/charges",
-            &[("amount", &amount), ("currency", "usd"), ("source", source)],
-            None,
-        );
+        let (status, charge) =
+            self.call("POST", "/v1/charges", &[("amount", &amount), ("currency", "usd"), ("source", source)], None);
         assert_eq!(status, 200, "{charge}");
         charge["id"].as_str().unwrap().to_string()
     }
@@ -123,32 +98,19 @@ fn use_stripe(fixture: &Fixture, base: &str) {
     if let Some(at) = config.find("\n[payments]") {
         config.truncate(at);
     }
-    config.push_str(&format!(
-        "\n[payments]\nprocessor = \"stripe\"\nstripe_api_base = \"{base}\"\n"
-    ));
+    config.push_str(&format!("\n[payments]\nprocessor = \"stripe\"\nstripe_api_base = \"{base}\"\n"));
     std::fs::write(path, config).unwrap();
 }
 
 /// Re-imports one of the fixture's orders with a charge id and `refunded` amount.
 fn import_order(fixture: &Fixture, order_id: &str, charge: &str, refunded: &str) {
-    let line = ORDERS
-        .lines()
-        .find(|l| l.contains(&format!("\"{order_id}\"")))
-        .unwrap();
+    let line = ORDERS.lines().find(|l| l.contains(&format!("\"{order_id}\""))).unwrap();
     let mut order: Value = serde_json::from_str(line).unwrap();
     order["charge_id"] = Value::from(charge);
     order["refunded"] = Value::from(refunded);
-    std::fs::write(
-        fixture.path().join("stripe-orders.jsonl"),
-        format!("{order}\n"),
-    )
-    .unwrap();
+    std::fs::write(fixture.path().join("stripe-orders.jsonl"), format!("{order}\n")).unwrap();
     let out = fixture.cli(&["orders", "import", "stripe-orders.jsonl"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// A mock, a charge of `amount` for `order_id`, and the fixture pointed at the mock.
@@ -161,44 +123,24 @@ fn setup(fixture: &Fixture, order_id: &str, amount: i64, source: &str) -> (Strip
 }
 
 fn alice(bot: &mut Bot) -> Value {
-    request(
-        bot,
-        "cust-1",
-        "ORD-1001",
-        "alice@example.com",
-        "accidental_purchase",
-        "refund",
-    )
+    request(bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund")
 }
 
 /// Approves the draft: the customer gets the approved reply, agents a note, no refund yet.
 fn approve(bot: &mut Bot, draft: &Value, customer: &str) {
     let out = bot.click("agent-1", &button(draft, "approve"));
-    assert_eq!(
-        sends_to(&out, &format!("dm:{customer}")).len(),
-        1,
-        "{out:#?}"
-    );
+    assert_eq!(sends_to(&out, &format!("dm:{customer}")).len(), 1, "{out:#?}");
     let note = one_to(&out, AGENTS);
     assert!(note["text"].as_str().unwrap().contains("Stripe"), "{note}");
     assert_eq!(note["buttons"], serde_json::json!([]));
 }
 
 fn texts(out: &[Value], to: &str) -> String {
-    sends_to(out, to)
-        .iter()
-        .map(|v| v["text"].as_str().unwrap_or_default().to_string())
-        .collect::<Vec<_>>()
-        .join("\n")
+    sends_to(out, to).iter().map(|v| v["text"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>().join("\n")
 }
 
 fn kinds(case: &Value) -> Vec<String> {
-    case["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["kind"].as_str().unwrap().to_string())
-        .collect()
+    case["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
 }
 
 crate::on_both_backends! {
@@ -423,19 +365,8 @@ fn use_webhooks(fixture: &Fixture) -> String {
 }
 
 fn start_with_webhooks(fixture: &Fixture, url: &str) -> Bot {
-    let bot = fixture.start_env(
-        CLOCK,
-        &[
-            KEY,
-            ("STRIPE_WEBHOOK_SECRET", "whsec_test_old, whsec_test_new"),
-        ],
-    );
-    let addr = url
-        .trim_start_matches("http://")
-        .split('/')
-        .next()
-        .unwrap()
-        .to_string();
+    let bot = fixture.start_env(CLOCK, &[KEY, ("STRIPE_WEBHOOK_SECRET", "whsec_test_old, whsec_test_new")]);
+    let addr = url.trim_start_matches("http://").split('/').next().unwrap().to_string();
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(&addr).is_err() {
         assert!(Instant::now() < deadline, "webhook endpoint did not start");
@@ -448,14 +379,8 @@ fn start_with_webhooks(fixture: &Fixture, url: &str) -> Bot {
 fn post_event(url: &str, secret: &str, age: i64, event: &Value) -> u16 {
     let body = event.to_string();
     let t = chrono::Utc::now().timestamp() - age;
-    let signature = format!(
-        "t={t},{}",
-        refund_bot::payments::webhook::sign(secret, t, body.as_bytes())
-    );
-    let rt = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    let signature = format!("t={t},{}", refund_bot::payments::webhook::sign(secret, t, body.as_bytes()));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         reqwest::Client::new()
             .post(url)
