@@ -76,12 +76,7 @@ impl Engine {
 
     /// Like `handle`, but a platform event id seen before is skipped (a redelivery after a
     /// reconnect); returns whether the event was new.
-    pub async fn handle_once(
-        &self,
-        event_key: &str,
-        event: &Inbound,
-        now: DateTime<Utc>,
-    ) -> Result<bool, EngineError> {
+    pub async fn handle_once(&self, event_key: &str, event: &Inbound, now: DateTime<Utc>) -> Result<bool, EngineError> {
         self.handle_keyed(Some(event_key), event, now).await
     }
 
@@ -103,21 +98,12 @@ impl Engine {
         match event {
             Inbound::Message { user, text } => turn.on_message(user, text).await?,
             Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
-            Inbound::Submit {
-                user, button, text, ..
-            } => turn.on_click(user, button, Some(text)).await?,
-            Inbound::React {
-                user,
-                message,
-                emoji,
-                ..
-            } => turn.on_react(user, message, emoji).await?,
+            Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
+            Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
             Inbound::Tick { .. } => {}
         }
         turn.commit().await?;
-        let platform = event_key
-            .and_then(|k| k.split_once(':'))
-            .map_or("local", |(platform, _)| platform);
+        let platform = event_key.and_then(|k| k.split_once(':')).map_or("local", |(platform, _)| platform);
         self.metrics.observe(platform, started.elapsed());
         Ok(true)
     }
