@@ -93,6 +93,8 @@ pub fn member(id: &str, roles: &[&str]) -> Value {
 }
 
 fn message_json(id: &str, channel_id: &str, author: Value, content: &str, components: Value) -> Value {
+    // Discord always answers with a list, empty when a message has no components.
+    let components = if components.is_null() { json!([]) } else { components };
     json!({"id": id, "channel_id": channel_id, "author": author, "content": content,
            "timestamp": "2026-11-23T12:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
            "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
