@@ -231,6 +231,17 @@ async fn a_rate_limited_post_is_retried_and_a_bad_token_stops_the_start() {
     dm_count(&fake, ALICE, 1).await;
     assert_eq!(fake.state.lock().unwrap().rate_limited, 1);
 
+    // A dropped connection is noticed by the heartbeat and re-established; the conversation carries on.
+    fake.drop_connection();
+    fake.until("a resume or a new session", |f| {
+        let state = f.state.lock().unwrap();
+        (state.resumes + state.identifies > 1 && state.gateway.is_some()).then_some(())
+    })
+    .await;
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    dm_count(&fake, ALICE, 2).await;
+    // serenity chooses between Resume and a fresh Identify; the fake answers both.
+
     let out = Command::new(BIN)
         .arg("--config")
         .arg(fixture.config())
