@@ -42,6 +42,17 @@ pub struct App {
     pub loaded: Loaded,
     /// Things the console tells a newcomer (defaults in use, demo data seeded).
     pub notes: Vec<String>,
+    /// Which chat platforms are connected, for `/healthz`.
+    pub health: crate::ops::Health,
+}
+
+impl App {
+    /// The policy file to watch for edits, when there is one.
+    pub fn policy_path(&self) -> Option<std::path::PathBuf> {
+        let named = self.loaded.config.policy.clone().unwrap_or_else(|| "policy.toml".into());
+        let path = self.loaded.resolve(&named);
+        path.exists().then_some(path)
+    }
 }
 
 pub fn load_config(path: Option<&Path>) -> Result<Loaded, CliError> {
@@ -98,7 +109,12 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
         stripe: stripe_client(config)?,
         abusive_words: config.moderation.abusive_words.clone(),
     };
-    Ok(App { engine: Engine::new(store, policy, replies, settings), loaded, notes })
+    Ok(App {
+        engine: Engine::new(store, policy, replies, settings),
+        loaded,
+        notes,
+        health: crate::ops::Health::default(),
+    })
 }
 
 /// The Stripe client when `processor = "stripe"`; the secret key is read from the

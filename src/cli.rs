@@ -13,8 +13,17 @@ pub struct Cli {
     /// The config file (default ./refund-bot.toml).
     #[arg(long, global = true, env = "REFUND_BOT_CONFIG")]
     pub config: Option<PathBuf>,
+    /// Log lines as human-readable text (default) or as JSON objects.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
     #[command(subcommand)]
     pub command: Command,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Debug, Subcommand)]
@@ -103,18 +112,6 @@ fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
 }
 
 /// The Stripe webhook endpoint, when processor `stripe` and `STRIPE_WEBHOOK_SECRET` are set.
-async fn start_webhooks(app: &std::sync::Arc<app::App>) -> Result<(), CliError> {
-    let config = &app.loaded.config;
-    if config.payments.processor != crate::config::Processor::Stripe {
-        return Ok(());
-    }
-    let Some(secrets) = crate::http::webhook_secrets() else {
-        tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: no Stripe webhook endpoint");
-        return Ok(());
-    };
-    crate::http::serve(app.clone(), &config.http.listen, secrets).await.map_err(CliError::runtime)
-}
-
 pub async fn execute(cli: Cli) -> Result<(), CliError> {
     let config = cli.config.as_deref();
     match cli.command {
@@ -126,8 +123,13 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
                      or try `refund-bot console` to play with the bot locally",
                 ));
             };
+            crate::chat::discord::token()?;
             let app = std::sync::Arc::new(app::open(config, false).await?);
-            start_webhooks(&app).await?;
+            let listen = loaded.config.http.clone().unwrap_or_default().listen;
+            crate::ops::serve(&listen, app.clone()).await.map_err(CliError::input)?;
+            if let Some(path) = app.policy_path() {
+                tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(2)));
+            }
             crate::chat::discord::run(app, discord).await
         }
         Command::Discord { command: DiscordCommand::PostPanel { channel_id } } => {
@@ -145,9 +147,17 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Jsonl { clock } => {
             let app = std::sync::Arc::new(app::open(config, false).await?);
-            start_webhooks(&app).await?;
+            if let Some(http) = app.loaded.config.http.clone() {
+                crate::ops::serve(&http.listen, app.clone()).await.map_err(CliError::runtime)?;
+            }
+            if let Some(path) = app.policy_path() {
+                tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(1)));
+            }
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout()).await.map_err(CliError::runtime)
+            let shutdown = crate::ops::shutdown_signal();
+            let result = crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout(), shutdown).await;
+            app.engine.store().close().await;
+            result.map_err(CliError::runtime)
         }
         Command::Policy { command: PolicyCommand::Check { file } } => {
             let policy = Policy::load(&file).map_err(CliError::input)?;

@@ -17,7 +17,8 @@ pub struct Config {
     pub payments: Payments,
     pub moderation: Moderation,
     pub discord: Option<DiscordConfig>,
-    pub http: Http,
+    /// `[http]`: `run` always serves it (default 127.0.0.1:8080); `jsonl` only when it is set.
+    pub http: Option<Http>,
 }
 
 impl Default for Config {
@@ -32,7 +33,7 @@ impl Default for Config {
             payments: Payments::default(),
             moderation: Moderation::default(),
             discord: None,
-            http: Http::default(),
+            http: None,
         }
     }
 }

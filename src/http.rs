@@ -1,12 +1,12 @@
-//! The HTTP endpoint (`[http] listen`): Stripe webhooks, their signature checked on the raw
-//! body before anything else is read, and `/healthz`.
+//! Stripe webhooks on the `[http] listen` server: the signature is checked on the raw body
+//! before anything else is read.
 
 use crate::app::App;
 use crate::payments::webhook::{self, Event};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::post;
 use axum::Router;
 use chrono::Utc;
 use std::sync::Arc;
@@ -25,25 +25,9 @@ struct Hooks {
     secrets: Arc<Vec<String>>,
 }
 
-pub fn router(app: Arc<App>, secrets: Vec<String>) -> Router {
-    Router::new()
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/webhooks/stripe", post(stripe_webhook))
-        .with_state(Hooks { app, secrets: Arc::new(secrets) })
-}
-
-/// Binds `listen` and serves in the background.
-pub async fn serve(app: Arc<App>, listen: &str, secrets: Vec<String>) -> anyhow::Result<()> {
-    let listener =
-        tokio::net::TcpListener::bind(listen).await.map_err(|e| anyhow::anyhow!("[http] listen {listen}: {e}"))?;
-    tracing::info!("HTTP endpoint on {listen}: POST /webhooks/stripe");
-    let router = router(app, secrets);
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router).await {
-            tracing::error!("HTTP endpoint stopped: {e}");
-        }
-    });
-    Ok(())
+/// `POST /webhooks/stripe`, merged into the server of `crate::ops::serve`.
+pub fn stripe_routes(app: Arc<App>, secrets: Vec<String>) -> Router {
+    Router::new().route("/webhooks/stripe", post(stripe_webhook)).with_state(Hooks { app, secrets: Arc::new(secrets) })
 }
 
 async fn stripe_webhook(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> StatusCode {

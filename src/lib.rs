@@ -19,6 +19,8 @@ pub mod http;
 pub mod intake;
 /// Abuse and chargeback detection in customer text.
 pub mod moderation;
+/// Health, metrics, policy reload, shutdown signals.
+pub mod ops;
 /// Order files (.jsonl, .csv).
 pub mod orders_file;
 /// Payment processors (Stripe).

@@ -11,17 +11,30 @@ use serde_json::{json, Value};
 use std::io::Write;
 use tokio::io::{AsyncBufRead, AsyncBufReadExt};
 
-pub async fn run<R, W>(engine: &Engine, start: Option<DateTime<Utc>>, input: R, mut output: W) -> anyhow::Result<()>
+/// Runs until the input ends or `shutdown` resolves; a line being handled is finished first.
+pub async fn run<R, W>(
+    engine: &Engine,
+    start: Option<DateTime<Utc>>,
+    input: R,
+    mut output: W,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> anyhow::Result<()>
 where
     R: AsyncBufRead + Unpin,
     W: Write,
 {
+    let mut shutdown = std::pin::pin!(shutdown);
     let mut clock = AdapterClock::new(start);
     // Actions committed by an earlier run that stopped before printing them go out first.
     deliver(engine, clock.now(), &mut output).await?;
     let mut lines = input.lines();
     let mut seq: u64 = 0;
-    while let Some(line) = lines.next_line().await? {
+    loop {
+        let line = tokio::select! {
+            line = lines.next_line() => line?,
+            _ = &mut shutdown => None::<String>,
+        };
+        let Some(line) = line else { break };
         seq += 1;
         let (event_id, event) = match parse_line(&line) {
             Ok(parsed) => parsed,

@@ -1,7 +1,10 @@
 //! The customer conversation as a pure state machine: `(state, input) -> (state, effects)`.
 //! Order look-ups are effects the engine performs and feeds back as `Input::Checked`.
 
+mod prompts;
 pub mod understand;
+
+use prompts::*;
 
 use crate::domain::{CaseId, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
@@ -108,89 +111,9 @@ pub enum Effect {
     Cancel,
 }
 
-fn say(reply: Reply, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
-    Effect::Say(Box::new(Prompt { reply, expects, buttons }))
-}
-
-fn with_cancel(mut buttons: Vec<(String, String)>) -> Vec<(String, String)> {
-    buttons.push(("cancel".into(), "Cancel".into()));
-    buttons
-}
-
-fn reason_buttons() -> Vec<(String, String)> {
-    with_cancel(Reason::ALL.iter().map(|r| (format!("reason:{}", r.code()), r.label().to_string())).collect())
-}
-
-fn resolution_buttons() -> Vec<(String, String)> {
-    let wanted = [Resolution::Refund, Resolution::StoreCredit, Resolution::Exchange];
-    with_cancel(wanted.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect())
-}
-
-fn support_buttons() -> Vec<(String, String)> {
-    with_cancel(vec![
-        ("resolution:support".into(), "Help me fix it".into()),
-        ("resolution:refund".into(), "I'd still like a refund".into()),
-    ])
-}
-
-fn confirm_buttons() -> Vec<(String, String)> {
-    with_cancel(vec![("confirm".into(), "Yes, send it".into())])
-}
-
-fn identify(failures: u32) -> Intake {
-    Intake::Identify { order_id: None, email: None, failures, unclear: 0 }
-}
-
 /// The opening of a conversation: acknowledge at once and ask for the order.
 pub fn start() -> (Intake, Vec<Effect>) {
     (identify(0), vec![say(Reply::Greeting { restarted: false }, Some("order_id"), vec![])])
-}
-
-fn ask_reason(order: OrderBrief) -> (Option<Intake>, Vec<Effect>) {
-    let reply = Reply::AskReason { product: order.product.clone() };
-    (Some(Intake::Reason { order, unclear: 0 }), vec![say(reply, None, reason_buttons())])
-}
-
-fn ask_details(order: OrderBrief, reason: Reason) -> (Option<Intake>, Vec<Effect>) {
-    let reply = Reply::AskDetails { reason_label: reason.label().to_string() };
-    (Some(Intake::Details { order, reason }), vec![say(reply, Some("details"), vec![])])
-}
-
-fn ask_resolution(order: OrderBrief, reason: Reason, details: String) -> (Option<Intake>, Vec<Effect>) {
-    let state = Intake::Resolution { order, reason, details, unclear: 0 };
-    (Some(state), vec![say(Reply::AskResolution {}, None, resolution_buttons())])
-}
-
-fn confirm(
-    order: OrderBrief,
-    reason: Reason,
-    details: String,
-    resolution: Resolution,
-) -> (Option<Intake>, Vec<Effect>) {
-    let reply = Reply::Summary {
-        order_id: order.order_id.clone(),
-        product: order.product.clone(),
-        amount_paid: order.amount_paid.clone(),
-        reason_label: reason.label().to_string(),
-        details: summary_excerpt(&details),
-        resolution_label: resolution.label().to_string(),
-    };
-    let state = Intake::Confirm { order, reason, details, resolution, unclear: 0 };
-    (Some(state), vec![say(reply, None, confirm_buttons())])
-}
-
-/// A long explanation is kept whole for staff; the customer's recap shows its start.
-fn summary_excerpt(details: &str) -> String {
-    const MAX: usize = 280;
-    if details.chars().count() <= MAX {
-        return details.to_string();
-    }
-    let cut: String = details.chars().take(MAX).collect();
-    format!("{cut}…")
-}
-
-fn not_understood(hint: &str, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
-    say(Reply::NotUnderstood { hint: hint.to_string() }, expects, buttons)
 }
 
 /// One step of the conversation. `None` as the new state means the intake is over.
@@ -223,14 +146,6 @@ pub fn step(state: Intake, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
             on_confirm(order, reason, details, resolution, unclear, input)
         }
     }
-}
-
-fn cancel() -> (Option<Intake>, Vec<Effect>) {
-    (None, vec![say(Reply::Cancelled {}, None, vec![]), Effect::Cancel])
-}
-
-fn hand_off(attempts: u32) -> (Option<Intake>, Vec<Effect>) {
-    (None, vec![say(Reply::HandedToHuman {}, None, vec![]), Effect::HandOff { attempts }])
 }
 
 fn on_identify(
@@ -317,24 +232,6 @@ fn on_identify(
             (Some(state), vec![not_understood(hint, Some("order_id"), vec![])])
         }
     }
-}
-
-fn order_buttons(candidates: &[OrderBrief]) -> Vec<(String, String)> {
-    let buttons = candidates
-        .iter()
-        .map(|o| (format!("order:{}", o.order_id), format!("{} ({})", o.product, o.order_id)))
-        .collect();
-    with_cancel(buttons)
-}
-
-/// A chosen order is still checked, so that an order with an open case is pointed to it.
-fn check_choice(order_id: &str, email: Email) -> (Option<Intake>, Vec<Effect>) {
-    let Some(order_id) = OrderId::parse(order_id) else {
-        return (Some(identify(0)), vec![]);
-    };
-    let state =
-        Intake::Identify { order_id: Some(order_id.clone()), email: Some(email.clone()), failures: 0, unclear: 0 };
-    (Some(state), vec![Effect::CheckOrder { order_id, email }])
 }
 
 fn on_choose_order(

@@ -14,9 +14,18 @@ const ZWSP: char = '\u{200B}';
 ///
 /// Case-insensitive and applied to every `{{value}}`, because a customer can type anything into a
 /// field and a product name never needs to ping. Idempotent: escaped text escapes to itself.
+///
+/// Markdown that would change what staff see is escaped too: `[text](link)` would otherwise show
+/// a customer's link under words of their choosing, and `*`, `_`, `~`, `` ` ``, `|` would restyle
+/// or hide text. A character already escaped is left alone, which keeps this idempotent.
 pub fn neutralise_mentions(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 8);
+    let mut previous = None;
     for (i, c) in text.char_indices() {
+        if "[]*_~`|".contains(c) && previous != Some('\\') {
+            out.push('\\');
+        }
+        previous = Some(c);
         out.push(c);
         let after = &text[i + c.len_utf8()..];
         let defuse = match c {

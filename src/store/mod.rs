@@ -2,6 +2,7 @@
 //! the unit of work in which a state change and the outbound actions it causes commit together.
 
 mod cases;
+mod decisions;
 mod messages;
 mod orders;
 mod platform;
@@ -122,6 +123,11 @@ impl Store {
         Ok(Tx { tx, backend: self.backend })
     }
 
+    /// A round trip to the database, for health checks.
+    pub async fn ping(&self) -> Result<(), sqlx::Error> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
+    }
+
     pub async fn close(&self) {
         self.pool.close().await;
     }
@@ -170,5 +176,12 @@ fn conflict_or(err: sqlx::Error, what: &str) -> StoreError {
     match &err {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.to_string()),
         _ => StoreError::Db(err),
+    }
+}
+
+impl Tx<'_> {
+    /// The raw connection, for read-only reports (metrics) that need ad-hoc queries.
+    pub fn connection(&mut self) -> &mut sqlx::AnyConnection {
+        self.conn()
     }
 }

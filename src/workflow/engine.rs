@@ -37,6 +37,7 @@ pub struct Engine {
     policy: RwLock<Arc<Policy>>,
     pub(super) replies: Replies,
     pub(super) settings: Settings,
+    pub metrics: crate::ops::Metrics,
     /// One event at a time per process: SQLite has one writer anyway, and it keeps a customer's
     /// messages in the order they arrived.
     pub(super) serial: tokio::sync::Mutex<()>,
@@ -44,7 +45,14 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(store: Store, policy: Policy, replies: Replies, settings: Settings) -> Engine {
-        Engine { store, policy: RwLock::new(Arc::new(policy)), replies, settings, serial: tokio::sync::Mutex::new(()) }
+        Engine {
+            store,
+            policy: RwLock::new(Arc::new(policy)),
+            replies,
+            settings,
+            metrics: crate::ops::Metrics::default(),
+            serial: tokio::sync::Mutex::new(()),
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -81,6 +89,7 @@ impl Engine {
         event: &Inbound,
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
+        let started = std::time::Instant::now();
         let _one_at_a_time = self.serial.lock().await;
         let mut turn = Turn::begin(self, now).await?;
         turn.roles = event.roles().to_vec();
@@ -97,7 +106,24 @@ impl Engine {
             Inbound::Tick { .. } => {}
         }
         turn.commit().await?;
+        let platform = event_key.and_then(|k| k.split_once(':')).map_or("local", |(platform, _)| platform);
+        self.metrics.observe(platform, started.elapsed());
         Ok(true)
+    }
+
+    /// A notice to the managers' channel that belongs to no case (a refused policy, say).
+    pub async fn notify_managers(&self, text: &str, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let mut tx = self.store.begin().await?;
+        let message = crate::store::NewMessage {
+            to: crate::events::MANAGERS.to_string(),
+            purpose: "notice".into(),
+            text: text.to_string(),
+            mentions: vec!["role:managers".into()],
+            ..Default::default()
+        };
+        tx.send(message, now).await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Runs every job due at `now`, each in its own transaction; returns how many ran.

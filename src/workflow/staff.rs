@@ -97,34 +97,46 @@ impl Turn<'_> {
         }
     }
 
-    async fn approve(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
+    /// Settles the draft behind a button once (the first agent wins; a later click is told)
+    /// and turns its post into a record of who did what.
+    async fn settle_draft(
+        &mut self,
+        user: &str,
+        case: &Case,
+        button: &ButtonRecord,
+        status: &str,
+    ) -> Result<Option<DraftRecord>, EngineError> {
         let Some(draft) = self.live_draft(user, case, button).await? else {
-            return Ok(());
+            return Ok(None);
         };
-        let decision: Option<Decision> =
-            serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
-        if let (Processor::Stripe, Some(Decision::Refund { amount_minor, .. })) =
-            (self.engine.settings.processor, &decision)
-        {
-            // Refused before the customer is told anything; the draft stays to edit or reject.
-            if let Some(why) = self.over_refund(case, *amount_minor).await? {
-                self.event(case.id, user, "refused", &why).await?;
-                return self.notify_text(user, Some(case.id), &format!("Not approved: {why}.")).await;
-            }
-        }
-        if !self.tx.decide_draft(draft.id, "approved", user, self.now).await? {
-            return self.notify_text(user, Some(case.id), "That draft has already been handled.").await;
+        if !self.tx.decide_draft(draft.id, status, user, self.now).await? {
+            self.notify_text(user, Some(case.id), "That draft has already been handled.").await?;
+            return Ok(None);
         }
         let decided = Reply::DraftDecided {
             case_id: case.id.0,
-            action: "approved".into(),
+            action: status.into(),
             actor: user.into(),
             text: draft.text.clone(),
         };
         let decided = self.render(&decided)?;
         self.tx.edit_message(button.message.id, &decided, EditButtons::Remove, self.now).await?;
+        Ok(Some(draft))
+    }
+
+    async fn approve(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
+        if let Some(why) = self.refund_would_overdraw(case, button).await? {
+            // Refused before anything is decided or told; the draft stays to edit or reject.
+            self.event(case.id, user, "refused", &why).await?;
+            return self.notify_text(user, Some(case.id), &format!("Not approved: {why}.")).await;
+        }
+        let Some(draft) = self.settle_draft(user, case, button, "approved").await? else {
+            return Ok(());
+        };
         self.tx.cancel_job("agent_reminder", case.id).await?;
         self.event(case.id, user, "approved", &format!("draft {} sent to the customer", draft.id)).await?;
+        let decision: Option<Decision> =
+            serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
         let buttons = match &decision {
             Some(Decision::Deny { alternatives }) => {
                 alternatives.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect()
@@ -133,6 +145,32 @@ impl Turn<'_> {
         };
         self.tell_text(case, draft.text.clone(), "reply", None, buttons).await?;
         self.carry_out(user, case, decision, draft.id).await
+    }
+
+    /// With Stripe, whether approving this button's draft would refund more than the order has
+    /// left (our ledger refuses before any call out).
+    async fn refund_would_overdraw(
+        &mut self,
+        case: &Case,
+        button: &ButtonRecord,
+    ) -> Result<Option<String>, EngineError> {
+        if self.engine.settings.processor != Processor::Stripe {
+            return Ok(None);
+        }
+        let Some(draft) = (match button.message.ref_id {
+            Some(id) => self.tx.find_draft(id).await?,
+            None => None,
+        }) else {
+            return Ok(None);
+        };
+        let decision: Option<Decision> =
+            serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
+        match decision {
+            Some(Decision::Refund { amount_minor, .. }) if draft.status == "pending" => {
+                self.over_refund(case, amount_minor).await
+            }
+            _ => Ok(None),
+        }
     }
 
     /// What an approved draft does to the case.
@@ -199,20 +237,9 @@ impl Turn<'_> {
     }
 
     async fn reject(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
-        let Some(draft) = self.live_draft(user, case, button).await? else {
+        let Some(draft) = self.settle_draft(user, case, button, "rejected").await? else {
             return Ok(());
         };
-        if !self.tx.decide_draft(draft.id, "rejected", user, self.now).await? {
-            return self.notify_text(user, Some(case.id), "That draft has already been handled.").await;
-        }
-        let decided = Reply::DraftDecided {
-            case_id: case.id.0,
-            action: "rejected".into(),
-            actor: user.into(),
-            text: draft.text.clone(),
-        };
-        let decided = self.render(&decided)?;
-        self.tx.edit_message(button.message.id, &decided, EditButtons::Remove, self.now).await?;
         self.event(case.id, user, "rejected", &format!("draft {} discarded; the agent writes the reply", draft.id))
             .await?;
         let mut post = Post::to(AGENTS, "rejected");

@@ -9,6 +9,7 @@ mod crash;
 mod discord;
 mod flows;
 mod intake;
+mod ops;
 mod orders_file;
 mod outbox;
 mod policy;

@@ -202,6 +202,6 @@ fn staff_posts_lead_with_flags_then_case() {
         .unwrap();
     let text = replies.render(&draft).unwrap();
     let mut lines = text.lines();
-    assert!(lines.next().unwrap().starts_with("⚠️ **chargeback_risk**"), "{text}");
+    assert!(lines.next().unwrap().starts_with("⚠️ **chargeback\\_risk**"), "{text}");
     assert!(lines.next().unwrap().starts_with("**Case #12**"), "{text}");
 }

@@ -124,6 +124,7 @@ impl Handler {
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, "Discord gateway ready");
+        self.shared.app.health.set(super::PLATFORM, true);
     }
 
     async fn message(&self, ctx: Context, message: serenity::all::Message) {

@@ -37,7 +37,8 @@ pub fn build_http(token: &str, api_base: &str) -> Http {
     }
 }
 
-fn token() -> Result<String, CliError> {
+/// The bot token, only ever from the environment.
+pub fn token() -> Result<String, CliError> {
     std::env::var("DISCORD_TOKEN").ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
         CliError::input("DISCORD_TOKEN is not set: create a bot in the Discord developer portal and export its token (see README, \"Run it on Discord\")")
     })
@@ -85,9 +86,20 @@ pub async fn run(app: Arc<App>, config: DiscordConfig) -> Result<(), CliError> {
         .event_handler(handler::Handler { shared: shared.clone() })
         .await
         .map_err(|e| CliError::runtime(e.into()))?;
+    shared.app.health.set(PLATFORM, false);
     let worker = tokio::spawn(worker(shared.clone(), client.http.clone()));
+    let shards = client.shard_manager.clone();
+    tokio::spawn(async move {
+        crate::ops::shutdown_signal().await;
+        // Stop taking events; handlers already running finish, then the outbox is flushed below.
+        shards.shutdown_all().await;
+    });
     let result = client.start().await;
     worker.abort();
+    shared.app.health.set(PLATFORM, false);
+    let _in_flight_done = shared.app.engine.run_due_jobs(chrono::Utc::now()).await;
+    shared.drain(&client.http).await;
+    shared.app.engine.store().close().await;
     result.map_err(|e| CliError::runtime(anyhow::anyhow!("Discord connection ended: {e}")))
 }
 

@@ -63,7 +63,7 @@ pub struct State {
     pub resumes: usize,
     pub heartbeats: usize,
     seq: u64,
-    gateway: Option<mpsc::UnboundedSender<Value>>,
+    pub gateway: Option<mpsc::UnboundedSender<Value>>,
     /// Answer the next N message posts with 429 and a retry-after.
     pub rate_limit_next: usize,
     pub rate_limited: usize,
@@ -93,6 +93,8 @@ pub fn member(id: &str, roles: &[&str]) -> Value {
 }
 
 fn message_json(id: &str, channel_id: &str, author: Value, content: &str, components: Value) -> Value {
+    // Discord always answers with a list, empty when a message has no components.
+    let components = if components.is_null() { json!([]) } else { components };
     json!({"id": id, "channel_id": channel_id, "author": author, "content": content,
            "timestamp": "2026-11-23T12:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
            "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
@@ -246,7 +248,7 @@ impl FakeDiscord {
             return;
         };
         let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
-        let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}, "s": null, "t": null});
+        let hello = json!({"op": 10, "d": {"heartbeat_interval": 1000}, "s": null, "t": null});
         if ws.send(WsMessage::Text(hello.to_string())).await.is_err() {
             return;
         }
@@ -262,6 +264,11 @@ impl FakeDiscord {
                 }
                 outgoing = rx.recv() => {
                     let Some(payload) = outgoing else { return };
+                    if payload.get("__drop").is_some() {
+                        // A network blip: the connection goes without a close frame's reason.
+                        let _ = ws.close(None).await;
+                        return;
+                    }
                     if ws.send(WsMessage::Text(payload.to_string())).await.is_err() { return; }
                 }
             }
@@ -404,6 +411,12 @@ impl FakeDiscord {
                 "member": member(who, roles), "emoji": {"id": null, "name": emoji}, "burst": false, "type": 0
             }),
         );
+    }
+
+    /// Drops the bot's gateway connection, as a network blip would; serenity resumes.
+    pub fn drop_connection(&self) {
+        let gateway = self.state.lock().unwrap().gateway.take().expect("the bot is connected");
+        let _ = gateway.send(json!({"__drop": true}));
     }
 
     /// Sends the same dispatch again with a new sequence number (a redelivery).

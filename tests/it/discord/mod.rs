@@ -27,8 +27,10 @@ impl Drop for Running {
 fn fixture_for(fake: &FakeDiscord) -> Fixture {
     Fixture::with_config(&format!(
         "[discord]\nguild_id = \"{GUILD_ID}\"\nagents_channel_id = \"{AGENTS_CHANNEL}\"\nmanagers_channel_id = \"{MANAGERS_CHANNEL}\"\n\
-         agent_role_id = \"{AGENT_ROLE}\"\nmanager_role_id = \"{MANAGER_ROLE}\"\napi_base = \"{}\"\n",
-        fake.api_base()
+         agent_role_id = \"{AGENT_ROLE}\"\nmanager_role_id = \"{MANAGER_ROLE}\"\napi_base = \"{}\"\n\
+         [http]\nlisten = \"127.0.0.1:{}\"\n",
+        fake.api_base(),
+        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
     ))
 }
 
@@ -229,6 +231,17 @@ async fn a_rate_limited_post_is_retried_and_a_bad_token_stops_the_start() {
     dm_count(&fake, ALICE, 1).await;
     assert_eq!(fake.state.lock().unwrap().rate_limited, 1);
 
+    // A dropped connection is noticed by the heartbeat and re-established; the conversation carries on.
+    fake.drop_connection();
+    fake.until("a resume or a new session", |f| {
+        let state = f.state.lock().unwrap();
+        (state.resumes + state.identifies > 1 && state.gateway.is_some()).then_some(())
+    })
+    .await;
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    dm_count(&fake, ALICE, 2).await;
+    // serenity chooses between Resume and a fresh Identify; the fake answers both.
+
     let out = Command::new(BIN)
         .arg("--config")
         .arg(fixture.config())
@@ -238,4 +251,31 @@ async fn a_rate_limited_post_is_retried_and_a_bad_token_stops_the_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("DISCORD_TOKEN"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_story_is_split_to_fit_discord() {
+    let fake = FakeDiscord::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    let ask = dm_count(&fake, ALICE, 2).await.last().unwrap().clone();
+    fake.press(ALICE, None, &ask, &ask.button("by accident"));
+    dm_count(&fake, ALICE, 3).await;
+    fake.customer_says(ALICE, &"It happened like this. ".repeat(200));
+    let ask = fake
+        .until("the resolution question", |f| {
+            f.dm_of(ALICE).into_iter().rev().find(|p| p.content().contains("refund, store credit"))
+        })
+        .await;
+    fake.press(ALICE, None, &ask, &ask.button("A refund"));
+    let summary = fake
+        .until("the summary", |f| f.dm_of(ALICE).into_iter().rev().find(|p| p.content().contains("before I send")))
+        .await;
+    fake.press(ALICE, None, &summary, &summary.button("Yes, send it"));
+    let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
+    let pieces = fake.posted_in(AGENTS_CHANNEL);
+    assert!(pieces.len() >= 3, "the 4,600-character story went out in pieces");
+    assert!(pieces.iter().all(|p| p.content().chars().count() <= 2000));
+    assert_eq!(pieces.last().unwrap().id, draft.id, "the buttons ride on the last piece");
 }

@@ -259,6 +259,17 @@ impl Bot {
         printed
     }
 
+    /// SIGTERM, as a service manager stops the bot.
+    pub fn terminate(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+    }
+
+    /// Waits for the process to end; its exit code.
+    pub fn wait(&mut self) -> Option<i32> {
+        drop(self.stdin.take());
+        self.child.wait().ok().and_then(|s| s.code())
+    }
+
     /// Closes stdin and waits for a clean exit.
     pub fn stop(mut self) {
         drop(self.stdin.take());

@@ -1,0 +1,48 @@
+//! Policy reload without a restart: the file is watched (and SIGHUP forces a look); a broken new
+//! policy is refused, logged and posted to managers, and the one in force stays.
+
+use crate::app::App;
+use crate::policy::Policy;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+fn modified(path: &Path) -> Option<SystemTime> {
+    std::fs::metadata(path).and_then(|m| m.modified()).ok()
+}
+
+/// Runs until the process ends, checking every `every`.
+pub async fn watch_policy(app: Arc<App>, path: PathBuf, every: Duration) {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hangup = signal(SignalKind::hangup()).ok();
+    let mut seen = modified(&path);
+    loop {
+        let forced = tokio::select! {
+            _ = tokio::time::sleep(every) => false,
+            Some(_) = async { match hangup.as_mut() { Some(h) => h.recv().await, None => std::future::pending().await } } => true,
+        };
+        let now = modified(&path);
+        if !forced && now == seen {
+            continue;
+        }
+        seen = now;
+        reload(&app, &path).await;
+    }
+}
+
+async fn reload(app: &App, path: &Path) {
+    match Policy::load(path) {
+        Ok(policy) if policy.hash() == app.engine.policy().hash() => {}
+        Ok(policy) => {
+            tracing::info!(policy = &policy.hash()[..12], "policy reloaded; decided cases keep their verdicts");
+            app.engine.set_policy(policy);
+        }
+        Err(error) => {
+            tracing::error!(%error, "the new policy is broken; the previous one stays in force");
+            let text = format!("⚠️ The edited refund policy was refused and the previous one stays in force:\n{error}");
+            if let Err(error) = app.engine.notify_managers(&text, chrono::Utc::now()).await {
+                tracing::error!(%error, "could not tell managers about the broken policy");
+            }
+        }
+    }
+}
