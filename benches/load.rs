@@ -37,17 +37,11 @@ fn main() {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime")
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -62,11 +56,8 @@ fn parent() {
     }
     let me = std::env::current_exe().expect("current exe");
     let child = |mode: &str, envs: &[(&str, &str)]| {
-        let status = Command::new(&me)
-            .env("LOAD_CHILD", mode)
-            .envs(envs.iter().copied())
-            .status()
-            .expect("start a child");
+        let status =
+            Command::new(&me).env("LOAD_CHILD", mode).envs(envs.iter().copied()).status().expect("start a child");
         assert!(status.success(), "child {mode} {envs:?} failed: {status}");
     };
 
@@ -93,14 +84,9 @@ fn parent() {
                 .spawn()
                 .expect("start the start-up child");
             let mut line = String::new();
-            BufReader::new(proc.stdout.take().expect("stdout"))
-                .read_line(&mut line)
-                .expect("ready line");
+            BufReader::new(proc.stdout.take().expect("stdout")).read_line(&mut line).expect("ready line");
             let to_ready = started.elapsed().as_secs_f64() * 1e3;
-            assert!(
-                proc.wait().expect("wait").success(),
-                "start-up child failed"
-            );
+            assert!(proc.wait().expect("wait").success(), "start-up child failed");
             let open_ms: f64 = line
                 .strip_prefix("ready ")
                 .and_then(|v| v.trim().parse().ok())
@@ -111,9 +97,7 @@ fn parent() {
     runs.sort_by(|a, b| a.0.total_cmp(&b.0));
     println!(
         "  7 process starts on the existing database above: spawn to ready median {:.1} ms (min {:.1}, max {:.1})",
-        runs[3].0,
-        runs[0].0,
-        runs[6].0
+        runs[3].0, runs[0].0, runs[6].0
     );
     let mut opens: Vec<f64> = runs.iter().map(|r| r.1).collect();
     opens.sort_by(f64::total_cmp);
@@ -128,9 +112,7 @@ fn startup_child() {
     let config = PathBuf::from(std::env::var("LOAD_CONFIG").expect("LOAD_CONFIG"));
     let rt = runtime();
     let started = Instant::now();
-    let app = rt
-        .block_on(open(Some(&config), false))
-        .expect("open the app");
+    let app = rt.block_on(open(Some(&config), false)).expect("open the app");
     let ms = started.elapsed().as_secs_f64() * 1e3;
     println!("ready {ms:.3}");
     rt.block_on(app.engine.store().close());
@@ -154,9 +136,9 @@ struct Db {
 impl Backend {
     fn from_env() -> Backend {
         match std::env::var("LOAD_BACKEND").as_deref() {
-            Ok("postgres") => Backend::Postgres {
-                server: std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL"),
-            },
+            Ok("postgres") => {
+                Backend::Postgres { server: std::env::var("BENCH_DATABASE_URL").expect("BENCH_DATABASE_URL") }
+            }
             _ => Backend::Sqlite,
         }
     }
@@ -173,33 +155,21 @@ impl Backend {
         match self {
             Backend::Sqlite => {
                 let file = dir.join(format!("{label}.db"));
-                Db {
-                    url: format!("sqlite://{}", file.display()),
-                    sqlite_file: Some(file),
-                    pg_name: None,
-                }
+                Db { url: format!("sqlite://{}", file.display()), sqlite_file: Some(file), pg_name: None }
             }
             Backend::Postgres { server } => {
-                let nanos = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .expect("clock")
-                    .subsec_nanos();
+                let nanos =
+                    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).expect("clock").subsec_nanos();
                 let name = format!("rb_bench_{}_{label}_{nanos}", std::process::id());
                 let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
-                Db {
-                    url: format!("{base}/{name}"),
-                    sqlite_file: None,
-                    pg_name: Some(name),
-                }
+                Db { url: format!("{base}/{name}"), sqlite_file: None, pg_name: Some(name) }
             }
         }
     }
 
     async fn drop_db(&self, db: &Db) {
         if let (Backend::Postgres { server }, Some(name)) = (self, &db.pg_name) {
-            let mut conn = sqlx::AnyConnection::connect(server)
-                .await
-                .expect("connect to the server");
+            let mut conn = sqlx::AnyConnection::connect(server).await.expect("connect to the server");
             conn.execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
                 .await
                 .expect("drop the bench database");
@@ -211,14 +181,10 @@ impl Db {
     /// Bytes the database takes: the SQLite file and its WAL after a checkpoint, or
     /// `pg_database_size`.
     async fn bytes(&self) -> u64 {
-        let mut conn = sqlx::AnyConnection::connect(&self.url)
-            .await
-            .expect("connect for size");
+        let mut conn = sqlx::AnyConnection::connect(&self.url).await.expect("connect for size");
         match &self.sqlite_file {
             Some(file) => {
-                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-                    .await
-                    .expect("checkpoint");
+                conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").await.expect("checkpoint");
                 conn.close().await.ok();
                 let size = |p: &Path| std::fs::metadata(p).map_or(0, |m| m.len());
                 let wal = PathBuf::from(format!("{}-wal", file.display()));
@@ -238,11 +204,7 @@ impl Db {
 
 fn write_config(dir: &Path, url: &str) -> PathBuf {
     let config = dir.join("refund-bot.toml");
-    std::fs::write(
-        &config,
-        format!("database_url = \"{url}\"\npolicy = \"policy.toml\"\n"),
-    )
-    .expect("write config");
+    std::fs::write(&config, format!("database_url = \"{url}\"\npolicy = \"policy.toml\"\n")).expect("write config");
     std::fs::write(dir.join("policy.toml"), POLICY).expect("write policy");
     config
 }
@@ -286,32 +248,16 @@ impl Sim {
         let arrived = Instant::now();
         let _adapter = self.adapter.lock().await;
         let served = Instant::now();
-        self.app
-            .engine
-            .handle(&event, now)
-            .await
-            .unwrap_or_else(|e| panic!("handling {event:?}: {e}"));
+        self.app.engine.handle(&event, now).await.unwrap_or_else(|e| panic!("handling {event:?}: {e}"));
         self.drain(now).await;
-        Timing {
-            latency: arrived.elapsed(),
-            service: served.elapsed(),
-        }
+        Timing { latency: arrived.elapsed(), service: served.elapsed() }
     }
 
     async fn drain(&self, now: DateTime<Utc>) {
         drain_outbox(self.app.engine.store(), now, |action| {
             if let Outbound::Send { to, case, .. } = &action {
-                let key = if to.starts_with("channel:") {
-                    format!("{to}#{}", case.unwrap_or(0))
-                } else {
-                    to.clone()
-                };
-                self.inbox
-                    .lock()
-                    .expect("inbox")
-                    .entry(key)
-                    .or_default()
-                    .push(action);
+                let key = if to.starts_with("channel:") { format!("{to}#{}", case.unwrap_or(0)) } else { to.clone() };
+                self.inbox.lock().expect("inbox").entry(key).or_default().push(action);
             }
             async { Ok(()) }
         })
@@ -328,10 +274,9 @@ impl Sim {
             .flatten()
             .rev()
             .find_map(|o| match o {
-                Outbound::Send { buttons, case, .. } => buttons
-                    .iter()
-                    .find(|b| b.action == action)
-                    .map(|b| (b.id.clone(), *case)),
+                Outbound::Send { buttons, case, .. } => {
+                    buttons.iter().find(|b| b.action == action).map(|b| (b.id.clone(), *case))
+                }
                 _ => None,
             })
             .unwrap_or_else(|| panic!("no `{action}` button delivered to {key}"))
@@ -339,18 +284,11 @@ impl Sim {
 }
 
 fn message(user: &str, text: &str) -> Inbound {
-    Inbound::Message {
-        user: user.into(),
-        text: text.into(),
-    }
+    Inbound::Message { user: user.into(), text: text.into() }
 }
 
 fn click(user: &str, button: String) -> Inbound {
-    Inbound::Click {
-        roles: Vec::new(),
-        user: user.into(),
-        button,
-    }
+    Inbound::Click { roles: Vec::new(), user: user.into(), button }
 }
 
 /// Customer `i`'s order: a course bought 5 days ago, 12 % watched (full refund) or, every
@@ -365,12 +303,7 @@ fn order(i: usize, now: DateTime<Utc>) -> Order {
         product: "Web Design Course".into(),
         amount: Money::parse("49.00", usd).expect("amount"),
         purchased_at: now - Duration::days(5),
-        usage: [(
-            "progress_percent".to_string(),
-            if i % 4 == 1 { 45.0 } else { 12.0 },
-        )]
-        .into_iter()
-        .collect(),
+        usage: [("progress_percent".to_string(), if i % 4 == 1 { 45.0 } else { 12.0 })].into_iter().collect(),
         refunded: Money::zero(usd),
         charge_id: None,
         payment_intent_id: None,
@@ -383,10 +316,7 @@ async fn customer(sim: Arc<Sim>, i: usize, now: DateTime<Utc>) -> Vec<Timing> {
     let dm = format!("dm:{user}");
     let o = order(i, now);
     let mut t = Vec::with_capacity(8);
-    t.push(
-        sim.turn(message(&user, "Hi, I'd like a refund please"), now)
-            .await,
-    );
+    t.push(sim.turn(message(&user, "Hi, I'd like a refund please"), now).await);
     let line = format!("Order {}, I bought it with {}", o.order_id, o.email);
     t.push(sim.turn(message(&user, &line), now).await);
     let (reason, _) = sim.button(&dm, "reason:accidental_purchase");
@@ -436,21 +366,11 @@ async fn load_child() {
     tx.commit().await.expect("commit orders");
     let bytes_before = db.bytes().await;
 
-    let sim = Arc::new(Sim {
-        app,
-        adapter: tokio::sync::Mutex::new(()),
-        inbox: Default::default(),
-    });
-    println!(
-        "\n== load: {} customers at once through the engine on {}",
-        n,
-        backend.name()
-    );
+    let sim = Arc::new(Sim { app, adapter: tokio::sync::Mutex::new(()), inbox: Default::default() });
+    println!("\n== load: {} customers at once through the engine on {}", n, backend.name());
     let started = Instant::now();
     // Phase 1: every customer at once, intake to refund.
-    let tasks: Vec<_> = (0..n)
-        .map(|i| tokio::spawn(customer(sim.clone(), i, now)))
-        .collect();
+    let tasks: Vec<_> = (0..n).map(|i| tokio::spawn(customer(sim.clone(), i, now))).collect();
     let mut timings = Vec::with_capacity(n * 9);
     for task in tasks {
         timings.extend(task.await.expect("customer task"));
@@ -459,12 +379,7 @@ async fn load_child() {
     // Phase 2: three days later the follow-ups are due.
     let later = now + Duration::days(3) + Duration::minutes(1);
     let jobs_started = Instant::now();
-    let jobs = sim
-        .app
-        .engine
-        .run_due_jobs(later)
-        .await
-        .expect("run due jobs");
+    let jobs = sim.app.engine.run_due_jobs(later).await.expect("run due jobs");
     sim.drain(later).await;
     let jobs_time = jobs_started.elapsed();
     // Phase 3: every customer answers the feedback question at once.
@@ -507,23 +422,14 @@ async fn load_child() {
         &format!("latency per turn with {n} customers waiting (queue + handle + drain)"),
         timings.iter().map(|t| t.latency).collect(),
     );
-    summary(
-        "service time per turn (handle + outbox drain)",
-        timings.iter().map(|t| t.service).collect(),
-    );
+    summary("service time per turn (handle + outbox drain)", timings.iter().map(|t| t.service).collect());
     println!(
         "  database: {} bytes per case ({:.1} MB after, {:.1} MB before the run with {n} orders imported)",
         (bytes_after - bytes_before) / n as u64,
         bytes_after as f64 / 1e6,
         bytes_before as f64 / 1e6
     );
-    let sent: usize = sim
-        .inbox
-        .lock()
-        .expect("inbox")
-        .values()
-        .map(Vec::len)
-        .sum();
+    let sent: usize = sim.inbox.lock().expect("inbox").values().map(Vec::len).sum();
     println!("  {sent} messages delivered");
     let app = Arc::try_unwrap(sim).ok().expect("all tasks done").app;
     app.engine.store().close().await;
@@ -539,10 +445,7 @@ async fn load_child() {
         turns as f64 / floor.as_secs_f64()
     );
     println!("  engine/floor ratio: {:.2}", secs / floor.as_secs_f64());
-    println!(
-        "  peak RSS (VmHWM) of this process: {}",
-        mb(rss_kb("VmHWM:"))
-    );
+    println!("  peak RSS (VmHWM) of this process: {}", mb(rss_kb("VmHWM:")));
 }
 
 /// A bare sqlx loop: `turns` turns, each one transaction writing what a turn writes (an event,
@@ -550,9 +453,7 @@ async fn load_child() {
 /// with the same connection settings.
 async fn floor(db: &Db, backend: &Backend, cases: usize, turns: usize) -> StdDuration {
     // The schema (and database creation) through the store, then a plain pool.
-    let store = refund_bot::store::Store::connect(&db.url)
-        .await
-        .expect("floor schema");
+    let store = refund_bot::store::Store::connect(&db.url).await.expect("floor schema");
     store.close().await;
     let sqlite = matches!(backend, Backend::Sqlite);
     let pool: AnyPool = AnyPoolOptions::new()
@@ -605,14 +506,16 @@ async fn floor(db: &Db, backend: &Backend, cases: usize, turns: usize) -> StdDur
             .execute(&mut *tx)
             .await
             .expect("event");
-        sqlx::query("INSERT INTO messages (case_id, recipient, purpose, text, created_at) VALUES ($1, $2, 'customer', $3, $4)")
-            .bind(case)
-            .bind("dm:cust-1")
-            .bind(text)
-            .bind(&at)
-            .execute(&mut *tx)
-            .await
-            .expect("message");
+        sqlx::query(
+            "INSERT INTO messages (case_id, recipient, purpose, text, created_at) VALUES ($1, $2, 'customer', $3, $4)",
+        )
+        .bind(case)
+        .bind("dm:cust-1")
+        .bind(text)
+        .bind(&at)
+        .execute(&mut *tx)
+        .await
+        .expect("message");
         sqlx::query("INSERT INTO outbox (case_id, action_json, created_at) VALUES ($1, $2, $3)")
             .bind(case)
             .bind(&action)
@@ -629,21 +532,17 @@ async fn floor(db: &Db, backend: &Backend, cases: usize, turns: usize) -> StdDur
             .expect("case");
         tx.commit().await.expect("commit");
         let mut tx = pool.begin().await.expect("begin");
-        let due = sqlx::query(
-            "SELECT id, action_json FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT 100",
-        )
-        .fetch_all(&mut *tx)
-        .await
-        .expect("undelivered");
-        for row in due {
-            sqlx::query(
-                "UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2",
-            )
-            .bind(&at)
-            .bind(row.try_get::<i64, _>("id").expect("id"))
-            .execute(&mut *tx)
+        let due = sqlx::query("SELECT id, action_json FROM outbox WHERE delivered_at IS NULL ORDER BY id LIMIT 100")
+            .fetch_all(&mut *tx)
             .await
-            .expect("delivered");
+            .expect("undelivered");
+        for row in due {
+            sqlx::query("UPDATE outbox SET delivered_at = $1, attempts = attempts + 1 WHERE id = $2")
+                .bind(&at)
+                .bind(row.try_get::<i64, _>("id").expect("id"))
+                .execute(&mut *tx)
+                .await
+                .expect("delivered");
         }
         tx.commit().await.expect("commit");
     }
@@ -675,34 +574,19 @@ async fn memory_child() {
     );
     println!("  RSS {}", mb(rss_kb("VmRSS:")));
 
-    let sim = Sim {
-        app,
-        adapter: tokio::sync::Mutex::new(()),
-        inbox: Default::default(),
-    };
+    let sim = Sim { app, adapter: tokio::sync::Mutex::new(()), inbox: Default::default() };
     let now = Utc::now();
     let started = Instant::now();
     let step = (open_conversations / 4).max(1);
     for i in 0..open_conversations {
-        sim.turn(
-            message(&format!("open-{i}"), "Hi, I'd like a refund please"),
-            now,
-        )
-        .await;
+        sim.turn(message(&format!("open-{i}"), "Hi, I'd like a refund please"), now).await;
         // The platform would have the messages; the bench keeps none.
         sim.inbox.lock().expect("inbox").clear();
         if (i + 1) % step == 0 {
-            println!(
-                "  {} open conversations (opened through the engine): RSS {}",
-                i + 1,
-                mb(rss_kb("VmRSS:"))
-            );
+            println!("  {} open conversations (opened through the engine): RSS {}", i + 1, mb(rss_kb("VmRSS:")));
         }
     }
-    println!(
-        "  ({open_conversations} first messages took {:.1} s)",
-        started.elapsed().as_secs_f64()
-    );
+    println!("  ({open_conversations} first messages took {:.1} s)", started.elapsed().as_secs_f64());
     sim.app.engine.store().close().await;
     println!(
         "  database {:.1} MB; peak RSS (VmHWM) of this process {}",
@@ -714,9 +598,7 @@ async fn memory_child() {
 /// Closed, refunded cases with a realistic timeline and delivered outbox, written in one
 /// transaction by SQL alone (the engine would take minutes for 100,000).
 async fn bulk_cases(url: &str, count: usize) {
-    let mut conn = sqlx::AnyConnection::connect(url)
-        .await
-        .expect("connect for bulk");
+    let mut conn = sqlx::AnyConnection::connect(url).await.expect("connect for bulk");
     let at = refund_bot::store::ts(Utc::now());
     let mut tx = conn.begin().await.expect("begin");
     let verdict = r#"{"outcome":"full_refund","amount_minor":4900,"currency":"USD","percent":null,"rule":"within_usage","rules":["Purchased 5 days ago, within the 30-day refund window.","Course progress is 12%, within the 30% allowed for a full refund."],"alternatives":[],"repeat_refunder":false,"policy_hash":"0"}"#;

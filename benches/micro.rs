@@ -21,13 +21,7 @@ fn now() -> DateTime<Utc> {
 /// example policy, with the reason given here.
 fn order_for(outcome: VerdictOutcome) -> (Order, Reason) {
     let orders = demo_orders(now());
-    let pick = |id: &str| {
-        orders
-            .iter()
-            .find(|o| o.order_id.to_string() == id)
-            .cloned()
-            .expect("demo order")
-    };
+    let pick = |id: &str| orders.iter().find(|o| o.order_id.to_string() == id).cloned().expect("demo order");
     match outcome {
         // 5 days old, 12 % progress: within window and usage.
         VerdictOutcome::FullRefund => (pick("ORD-1001"), Reason::AccidentalPurchase),
@@ -53,49 +47,25 @@ fn policy_evaluate(bencher: Bencher, outcome: VerdictOutcome) {
     let policy = Policy::example();
     let (order, reason) = order_for(outcome);
     let history = History::default();
-    let request = RefundRequest {
-        reason,
-        requested_at: now(),
-    };
+    let request = RefundRequest { reason, requested_at: now() };
     let verdict = evaluate(&policy, &order, &request, &history);
     assert_eq!(verdict.outcome, outcome, "{verdict:#?}");
-    bencher.bench_local(|| {
-        evaluate(
-            black_box(&policy),
-            black_box(&order),
-            black_box(&request),
-            black_box(&history),
-        )
-    });
+    bencher.bench_local(|| evaluate(black_box(&policy), black_box(&order), black_box(&request), black_box(&history)));
 }
 
-const TEMPLATES: [&str; 6] = [
-    "greeting",
-    "summary",
-    "agent_draft",
-    "approved_partial",
-    "denied",
-    "refund_issued",
-];
+const TEMPLATES: [&str; 6] = ["greeting", "summary", "agent_draft", "approved_partial", "denied", "refund_issued"];
 
 /// One render of a built-in template with its first sample value (the data `Replies::load`
 /// checks every template with at start).
 #[divan::bench(args = TEMPLATES)]
 fn render(bencher: Bencher, template: &str) {
     let replies = Replies::builtin();
-    let reply = Reply::samples()
-        .into_iter()
-        .find(|r| r.template_name() == template)
-        .expect("a sample of the template");
+    let reply = Reply::samples().into_iter().find(|r| r.template_name() == template).expect("a sample of the template");
     bencher.bench_local(|| replies.render(black_box(&reply)).expect("render"));
 }
 
 fn web_design() -> OrderBrief {
-    OrderBrief {
-        order_id: "ORD-1001".into(),
-        product: "Web Design Course".into(),
-        amount_paid: "$49.00".into(),
-    }
+    OrderBrief { order_id: "ORD-1001".into(), product: "Web Design Course".into(), amount_paid: "$49.00".into() }
 }
 
 /// The customer's first useful message: order id and email in one line (understanding the
@@ -103,31 +73,19 @@ fn web_design() -> OrderBrief {
 #[divan::bench]
 fn intake_step_text_order_and_email(bencher: Bencher) {
     let (state, _) = intake::start();
-    bencher
-        .with_inputs(|| state.clone())
-        .bench_local_values(|state| {
-            intake::step(
-                state,
-                Input::Text(black_box(
-                    "Hi, I'd like a refund for ORD-1001, I bought it with alice@example.com",
-                )),
-            )
-        });
+    bencher.with_inputs(|| state.clone()).bench_local_values(|state| {
+        intake::step(
+            state,
+            Input::Text(black_box("Hi, I'd like a refund for ORD-1001, I bought it with alice@example.com")),
+        )
+    });
 }
 
 /// A button press: the reason chosen, answered with the question for details.
 #[divan::bench]
 fn intake_step_button_reason(bencher: Bencher) {
-    let state = Intake::Reason {
-        order: web_design(),
-        unclear: 0,
-    };
-    bencher
-        .with_inputs(|| state.clone())
-        .bench_local_values(|state| {
-            intake::step(
-                state,
-                Input::Choice(black_box(Choice::Reason(Reason::AccidentalPurchase))),
-            )
-        });
+    let state = Intake::Reason { order: web_design(), unclear: 0 };
+    bencher.with_inputs(|| state.clone()).bench_local_values(|state| {
+        intake::step(state, Input::Choice(black_box(Choice::Reason(Reason::AccidentalPurchase))))
+    });
 }

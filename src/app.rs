@@ -1,13 +1,15 @@
 //! Start-up shared by every command: config, database, policy, replies, then the engine.
 
-use crate::config::{Config, Loaded};
+use crate::config::{Config, Loaded, Processor};
 use crate::domain::{Currency, Email, Money, Order, OrderId};
+use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
 use crate::workflow::{Engine, Settings};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
+use std::sync::Arc;
 
 /// An error that ends a command, with its exit status (CONTRACTS section 1).
 #[derive(Debug, thiserror::Error)]
@@ -20,18 +22,12 @@ pub struct CliError {
 impl CliError {
     /// Bad usage or bad input: exit 2.
     pub fn input(message: impl std::fmt::Display) -> CliError {
-        CliError {
-            code: 2,
-            message: message.to_string(),
-        }
+        CliError { code: 2, message: message.to_string() }
     }
 
     /// A runtime failure: exit 1. The cause chain is kept in the message.
     pub fn runtime(error: anyhow::Error) -> CliError {
-        CliError {
-            code: 1,
-            message: format!("{error:#}"),
-        }
+        CliError { code: 1, message: format!("{error:#}") }
     }
 }
 
@@ -53,12 +49,7 @@ pub struct App {
 impl App {
     /// The policy file to watch for edits, when there is one.
     pub fn policy_path(&self) -> Option<std::path::PathBuf> {
-        let named = self
-            .loaded
-            .config
-            .policy
-            .clone()
-            .unwrap_or_else(|| "policy.toml".into());
+        let named = self.loaded.config.policy.clone().unwrap_or_else(|| "policy.toml".into());
         let path = self.loaded.resolve(&named);
         path.exists().then_some(path)
     }
@@ -76,17 +67,12 @@ pub fn load_policy(loaded: &Loaded, notes: &mut Vec<String>) -> Result<Policy, C
     if path.exists() || named.is_some() {
         return Policy::load(&path).map_err(CliError::input);
     }
-    notes.push(format!(
-        "No policy file at {}: using the built-in example policy.",
-        path.display()
-    ));
+    notes.push(format!("No policy file at {}: using the built-in example policy.", path.display()));
     Ok(Policy::example())
 }
 
 pub async fn open_store(loaded: &Loaded) -> Result<Store, CliError> {
-    Store::connect(&loaded.database_url())
-        .await
-        .map_err(CliError::runtime)
+    Store::connect(&loaded.database_url()).await.map_err(CliError::runtime)
 }
 
 /// Opens everything a chat adapter needs. `seed_demo` adds demo orders to an empty database
@@ -95,38 +81,19 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
     let loaded = load_config(config)?;
     let mut notes = Vec::new();
     if !loaded.from_file {
-        notes.push(
-            "No refund-bot.toml here: using the defaults (agents: agent-1, managers: manager-1)."
-                .into(),
-        );
+        notes.push("No refund-bot.toml here: using the defaults (agents: agent-1, managers: manager-1).".into());
     }
     let policy = load_policy(&loaded, &mut notes)?;
     let replies_dir = loaded.resolve(&loaded.config.replies);
-    let replies = Replies::load(
-        replies_dir.is_dir().then_some(replies_dir.as_path()),
-        &loaded.config.locale,
-    )
-    .map_err(CliError::input)?;
+    let replies = Replies::load(replies_dir.is_dir().then_some(replies_dir.as_path()), &loaded.config.locale)
+        .map_err(CliError::input)?;
     let store = open_store(&loaded).await?;
     if seed_demo && !loaded.from_file {
-        let mut tx = store
-            .begin()
-            .await
-            .map_err(|e| CliError::runtime(e.into()))?;
-        if tx
-            .count_orders()
-            .await
-            .map_err(|e| CliError::runtime(e.into()))?
-            == 0
-        {
-            tx.upsert_orders(&demo_orders(Utc::now()), Utc::now())
-                .await
-                .map_err(|e| CliError::runtime(e.into()))?;
+        let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
+        if tx.count_orders().await.map_err(|e| CliError::runtime(e.into()))? == 0 {
+            tx.upsert_orders(&demo_orders(Utc::now()), Utc::now()).await.map_err(|e| CliError::runtime(e.into()))?;
             tx.commit().await.map_err(|e| CliError::runtime(e.into()))?;
-            notes.push(
-                "The database was empty: added demo orders (try ORD-1001 with alice@example.com)."
-                    .into(),
-            );
+            notes.push("The database was empty: added demo orders (try ORD-1001 with alice@example.com).".into());
         }
     }
     let config = &loaded.config;
@@ -139,6 +106,7 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
         roles,
         sla: config.sla.clone(),
         processor: config.payments.processor,
+        stripe: stripe_client(config)?,
         abusive_words: config.moderation.abusive_words.clone(),
     };
     Ok(App {
@@ -149,28 +117,38 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
     })
 }
 
+/// The Stripe client when `processor = "stripe"`; the secret key is read from the
+/// environment only, so it never sits in a config file or a log line.
+fn stripe_client(config: &Config) -> Result<Option<Arc<stripe::Client>>, CliError> {
+    if config.payments.processor != Processor::Stripe {
+        return Ok(None);
+    }
+    let key = std::env::var("STRIPE_SECRET_KEY").ok().filter(|k| !k.trim().is_empty()).ok_or_else(|| {
+        CliError::input("[payments] processor = \"stripe\" needs the secret key in STRIPE_SECRET_KEY")
+    })?;
+    let client = stripe::Client::new(&config.payments.stripe_api_base, key)
+        .map_err(|e| CliError::input(format!("Stripe client: {e}")))?;
+    Ok(Some(Arc::new(client)))
+}
+
 /// Demo orders dated relative to now, so the tour never runs out of its refund window.
 pub fn demo_orders(now: DateTime<Utc>) -> Vec<Order> {
     let usd = Currency::parse("USD").expect("USD");
-    let order = |id: &str,
-                 email: &str,
-                 sku: &str,
-                 product: &str,
-                 amount: &str,
-                 days_ago: i64,
-                 metric: &str,
-                 usage: f64| Order {
-        order_id: OrderId::parse(id).expect("demo id"),
-        email: Email::parse(email).expect("demo email"),
-        sku: sku.into(),
-        product: product.into(),
-        amount: Money::parse(amount, usd).expect("demo amount"),
-        purchased_at: now - Duration::days(days_ago),
-        usage: [(metric.to_string(), usage)].into_iter().collect(),
-        refunded: Money::zero(usd),
-        charge_id: None,
-        payment_intent_id: None,
-    };
+    let order =
+        |id: &str, email: &str, sku: &str, product: &str, amount: &str, days_ago: i64, metric: &str, usage: f64| {
+            Order {
+                order_id: OrderId::parse(id).expect("demo id"),
+                email: Email::parse(email).expect("demo email"),
+                sku: sku.into(),
+                product: product.into(),
+                amount: Money::parse(amount, usd).expect("demo amount"),
+                purchased_at: now - Duration::days(days_ago),
+                usage: [(metric.to_string(), usage)].into_iter().collect(),
+                refunded: Money::zero(usd),
+                charge_id: None,
+                payment_intent_id: None,
+            }
+        };
     vec![
         order(
             "ORD-1001",
@@ -192,16 +170,7 @@ pub fn demo_orders(now: DateTime<Utc>) -> Vec<Order> {
             "progress_percent",
             45.0,
         ),
-        order(
-            "ORD-1003",
-            "carol@example.com",
-            "ebook-rust",
-            "Rust for Sellers (ebook)",
-            "19.00",
-            60,
-            "downloads",
-            1.0,
-        ),
+        order("ORD-1003", "carol@example.com", "ebook-rust", "Rust for Sellers (ebook)", "19.00", 60, "downloads", 1.0),
         order(
             "ORD-1004",
             "dave@example.com",

@@ -8,11 +8,7 @@ use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(
-    name = "refund-bot",
-    version,
-    about = "A refund assistant for sellers of digital products"
-)]
+#[command(name = "refund-bot", version, about = "A refund assistant for sellers of digital products")]
 pub struct Cli {
     /// The config file (default ./refund-bot.toml).
     #[arg(long, global = true, env = "REFUND_BOT_CONFIG")]
@@ -115,6 +111,7 @@ fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
         .map_err(|e| format!("`{raw}` is not an RFC 3339 time such as 2026-11-23T12:00:00Z ({e})"))
 }
 
+/// The Stripe webhook endpoint, when processor `stripe` and `STRIPE_WEBHOOK_SECRET` are set.
 pub async fn execute(cli: Cli) -> Result<(), CliError> {
     let config = cli.config.as_deref();
     match cli.command {
@@ -129,21 +126,13 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             crate::chat::discord::token()?;
             let app = std::sync::Arc::new(app::open(config, false).await?);
             let listen = loaded.config.http.clone().unwrap_or_default().listen;
-            crate::ops::serve(&listen, app.clone())
-                .await
-                .map_err(CliError::input)?;
+            crate::ops::serve(&listen, app.clone()).await.map_err(CliError::input)?;
             if let Some(path) = app.policy_path() {
-                tokio::spawn(crate::ops::watch_policy(
-                    app.clone(),
-                    path,
-                    std::time::Duration::from_secs(2),
-                ));
+                tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(2)));
             }
             crate::chat::discord::run(app, discord).await
         }
-        Command::Discord {
-            command: DiscordCommand::PostPanel { channel_id },
-        } => {
+        Command::Discord { command: DiscordCommand::PostPanel { channel_id } } => {
             let loaded = app::load_config(config)?;
             let discord = loaded
                 .config
@@ -154,60 +143,36 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         }
         Command::Console => {
             let app = app::open(config, true).await?;
-            crate::chat::console::run(&app)
-                .await
-                .map_err(CliError::runtime)
+            crate::chat::console::run(&app).await.map_err(CliError::runtime)
         }
         Command::Jsonl { clock } => {
             let app = std::sync::Arc::new(app::open(config, false).await?);
             if let Some(http) = app.loaded.config.http.clone() {
-                crate::ops::serve(&http.listen, app.clone())
-                    .await
-                    .map_err(CliError::runtime)?;
+                crate::ops::serve(&http.listen, app.clone()).await.map_err(CliError::runtime)?;
             }
             if let Some(path) = app.policy_path() {
-                tokio::spawn(crate::ops::watch_policy(
-                    app.clone(),
-                    path,
-                    std::time::Duration::from_secs(1),
-                ));
+                tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(1)));
             }
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
             let shutdown = crate::ops::shutdown_signal();
-            let result =
-                crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout(), shutdown)
-                    .await;
+            let result = crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout(), shutdown).await;
             app.engine.store().close().await;
             result.map_err(CliError::runtime)
         }
-        Command::Policy {
-            command: PolicyCommand::Check { file },
-        } => {
+        Command::Policy { command: PolicyCommand::Check { file } } => {
             let policy = Policy::load(&file).map_err(CliError::input)?;
             println!("{}: ok (policy {})", file.display(), &policy.hash()[..12]);
             Ok(())
         }
-        Command::Policy {
-            command:
-                PolicyCommand::Explain {
-                    order_id,
-                    at,
-                    reason,
-                },
-        } => explain(config, &order_id, at, &reason).await,
-        Command::Orders {
-            command: OrdersCommand::Import { file },
-        } => {
+        Command::Policy { command: PolicyCommand::Explain { order_id, at, reason } } => {
+            explain(config, &order_id, at, &reason).await
+        }
+        Command::Orders { command: OrdersCommand::Import { file } } => {
             let orders = crate::orders_file::parse_orders(&file).map_err(CliError::input)?;
             let loaded = app::load_config(config)?;
             let store = app::open_store(&loaded).await?;
-            let mut tx = store
-                .begin()
-                .await
-                .map_err(|e| CliError::runtime(e.into()))?;
-            tx.upsert_orders(&orders, Utc::now())
-                .await
-                .map_err(|e| CliError::runtime(e.into()))?;
+            let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
+            tx.upsert_orders(&orders, Utc::now()).await.map_err(|e| CliError::runtime(e.into()))?;
             tx.commit().await.map_err(|e| CliError::runtime(e.into()))?;
             println!("imported {} orders from {}", orders.len(), file.display());
             Ok(())
@@ -232,27 +197,14 @@ async fn explain(
     let policy = app::load_policy(&loaded, &mut Vec::new())?;
     let reason = Reason::parse(reason).ok_or_else(|| {
         let codes: Vec<&str> = Reason::ALL.iter().map(|r| r.code()).collect();
-        CliError::input(format!(
-            "--reason `{reason}` is not one of {}",
-            codes.join(", ")
-        ))
+        CliError::input(format!("--reason `{reason}` is not one of {}", codes.join(", ")))
     })?;
-    let id = OrderId::parse(order_id)
-        .ok_or_else(|| CliError::input(format!("`{order_id}` is not an order id")))?;
+    let id = OrderId::parse(order_id).ok_or_else(|| CliError::input(format!("`{order_id}` is not an order id")))?;
     let store = app::open_store(&loaded).await?;
-    let mut tx = store
-        .begin()
-        .await
-        .map_err(|e| CliError::runtime(e.into()))?;
-    let order = tx
-        .find_order(&id)
-        .await
-        .map_err(|e| CliError::runtime(e.into()))?
-        .ok_or_else(|| {
-            CliError::input(format!(
-                "order {id} is not in the database (import it with `refund-bot orders import`)"
-            ))
-        })?;
+    let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
+    let order = tx.find_order(&id).await.map_err(|e| CliError::runtime(e.into()))?.ok_or_else(|| {
+        CliError::input(format!("order {id} is not in the database (import it with `refund-bot orders import`)"))
+    })?;
     let same_email_orders = tx
         .orders_by_email(&order.email)
         .await
@@ -260,33 +212,11 @@ async fn explain(
         .into_iter()
         .filter(|o| o.order_id != order.order_id)
         .collect();
-    let refunds_at = tx
-        .refund_times_for_email(&order.email)
-        .await
-        .map_err(|e| CliError::runtime(e.into()))?;
-    let request = RefundRequest {
-        reason,
-        requested_at: at.unwrap_or_else(Utc::now),
-    };
-    let verdict = policy::evaluate(
-        &policy,
-        &order,
-        &request,
-        &History {
-            same_email_orders,
-            refunds_at,
-        },
-    );
-    println!(
-        "{} ({}, {} paid) — reason {}",
-        order.order_id, order.product, order.amount, reason
-    );
-    println!(
-        "verdict: {:?} {} (rule {})",
-        verdict.outcome,
-        verdict.amount(),
-        verdict.rule
-    );
+    let refunds_at = tx.refund_times_for_email(&order.email).await.map_err(|e| CliError::runtime(e.into()))?;
+    let request = RefundRequest { reason, requested_at: at.unwrap_or_else(Utc::now) };
+    let verdict = policy::evaluate(&policy, &order, &request, &History { same_email_orders, refunds_at });
+    println!("{} ({}, {} paid) — reason {}", order.order_id, order.product, order.amount, reason);
+    println!("verdict: {:?} {} (rule {})", verdict.outcome, verdict.amount(), verdict.rule);
     for line in &verdict.rules {
         println!("  - {line}");
     }

@@ -48,10 +48,7 @@ pub struct Roles {
 
 impl Default for Roles {
     fn default() -> Self {
-        Roles {
-            agents: vec!["agent-1".into()],
-            managers: vec!["manager-1".into()],
-        }
+        Roles { agents: vec!["agent-1".into()], managers: vec!["manager-1".into()] }
     }
 }
 
@@ -66,12 +63,7 @@ pub struct Sla {
 
 impl Default for Sla {
     fn default() -> Self {
-        Sla {
-            agent_reminder_minutes: 60,
-            manager_reminder_hours: 4,
-            followup_days: 3,
-            idle_timeout_hours: 24,
-        }
+        Sla { agent_reminder_minutes: 60, manager_reminder_hours: 4, followup_days: 3, idle_timeout_hours: 24 }
     }
 }
 
@@ -91,10 +83,7 @@ pub struct Payments {
 
 impl Default for Payments {
     fn default() -> Self {
-        Payments {
-            processor: Processor::Manual,
-            stripe_api_base: "https://api.stripe.com".into(),
-        }
+        Payments { processor: Processor::Manual, stripe_api_base: "https://api.stripe.com".into() }
     }
 }
 
@@ -127,9 +116,7 @@ impl Default for Moderation {
             "crooks",
             "clowns",
         ];
-        Moderation {
-            abusive_words: words.iter().map(|w| w.to_string()).collect(),
-        }
+        Moderation { abusive_words: words.iter().map(|w| w.to_string()).collect() }
     }
 }
 
@@ -163,9 +150,7 @@ pub struct Http {
 
 impl Default for Http {
     fn default() -> Self {
-        Http {
-            listen: "127.0.0.1:8080".into(),
-        }
+        Http { listen: "127.0.0.1:8080".into() }
     }
 }
 
@@ -198,15 +183,9 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 impl Config {
     pub fn parse(text: &str, file: &str) -> Result<Config, ConfigError> {
         toml::from_str(text).map_err(|e| {
-            let location = e
-                .span()
-                .map(|s| line_col(text, s.start))
-                .map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
-            ConfigError {
-                file: file.to_string(),
-                location,
-                message: e.message().to_string(),
-            }
+            let location =
+                e.span().map(|s| line_col(text, s.start)).map_or(String::new(), |(l, c)| format!(":{l}:{c}"));
+            ConfigError { file: file.to_string(), location, message: e.message().to_string() }
         })
     }
 
@@ -214,21 +193,13 @@ impl Config {
     /// falls back to the defaults.
     pub fn load(path: Option<&Path>) -> Result<Loaded, ConfigError> {
         let explicit = path.is_some();
-        let path = path
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("refund-bot.toml"));
-        let base_dir = path
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+        let path = path.map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("refund-bot.toml"));
+        let base_dir =
+            path.parent().filter(|p| !p.as_os_str().is_empty()).map_or_else(|| PathBuf::from("."), Path::to_path_buf);
         let text = match std::fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
-                return Ok(Loaded {
-                    config: Config::default(),
-                    base_dir,
-                    from_file: false,
-                });
+                return Ok(Loaded { config: Config::default(), base_dir, from_file: false });
             }
             Err(e) => {
                 return Err(ConfigError {
@@ -239,11 +210,7 @@ impl Config {
             }
         };
         let config = Config::parse(&text, &path.display().to_string())?;
-        Ok(Loaded {
-            config,
-            base_dir,
-            from_file: true,
-        })
+        Ok(Loaded { config, base_dir, from_file: true })
     }
 }
 
@@ -262,10 +229,7 @@ impl Loaded {
             .ok()
             .filter(|u| !u.is_empty())
             .unwrap_or_else(|| self.config.database_url.clone());
-        match url
-            .strip_prefix("sqlite://")
-            .or_else(|| url.strip_prefix("sqlite:"))
-        {
+        match url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
             Some(rest) if !rest.starts_with('/') && !rest.starts_with(":memory:") => {
                 format!("sqlite://{}", self.base_dir.join(rest).display())
             }
@@ -286,16 +250,8 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_and_column() {
-        let err = Config::parse(
-            "locale = \"en\"\n[sla]\nagent_reminder_minute = 5\n",
-            "bot.toml",
-        )
-        .unwrap_err();
+        let err = Config::parse("locale = \"en\"\n[sla]\nagent_reminder_minute = 5\n", "bot.toml").unwrap_err();
         assert_eq!(err.location, ":3:1");
-        assert!(
-            err.message.contains("agent_reminder_minute"),
-            "{}",
-            err.message
-        );
+        assert!(err.message.contains("agent_reminder_minute"), "{}", err.message);
     }
 }

@@ -86,9 +86,7 @@ impl Inbound {
     /// The platform roles the acting person has, as the event tells them.
     pub fn roles(&self) -> &[String] {
         match self {
-            Inbound::Click { roles, .. }
-            | Inbound::Submit { roles, .. }
-            | Inbound::React { roles, .. } => roles,
+            Inbound::Click { roles, .. } | Inbound::Submit { roles, .. } | Inbound::React { roles, .. } => roles,
             _ => &[],
         }
     }

@@ -13,6 +13,8 @@ pub mod config;
 pub mod domain;
 /// Inbound events and outbound actions.
 pub mod events;
+/// The HTTP endpoint: Stripe webhooks.
+pub mod http;
 /// The customer conversation as a pure state machine.
 pub mod intake;
 /// Abuse and chargeback detection in customer text.
@@ -21,6 +23,8 @@ pub mod moderation;
 pub mod ops;
 /// Order files (.jsonl, .csv).
 pub mod orders_file;
+/// Payment processors (Stripe).
+pub mod payments;
 /// The refund policy: parsing and the pure verdict.
 pub mod policy;
 /// Handlebars reply templates.

@@ -41,40 +41,24 @@ impl RawOrder {
     fn validate(self) -> Result<Order, String> {
         let order_id = OrderId::parse(&self.order_id)
             .ok_or_else(|| format!("order_id `{}` is not a valid order id", self.order_id))?;
-        let email = Email::parse(&self.email)
-            .ok_or_else(|| format!("email `{}` is not an email address", self.email))?;
+        let email =
+            Email::parse(&self.email).ok_or_else(|| format!("email `{}` is not an email address", self.email))?;
         let currency = Currency::parse(&self.currency).map_err(|e| e.to_string())?;
         let amount = Money::parse(&self.amount, currency).map_err(|e| format!("amount: {e}"))?;
-        let refunded = match self
-            .refunded
-            .as_deref()
-            .map(str::trim)
-            .filter(|r| !r.is_empty())
-        {
+        let refunded = match self.refunded.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
             Some(raw) => Money::parse(raw, currency).map_err(|e| format!("refunded: {e}"))?,
             None => Money::zero(currency),
         };
         if refunded.minor() > amount.minor() {
-            return Err(format!(
-                "refunded {refunded} is more than the amount {amount}"
-            ));
+            return Err(format!("refunded {refunded} is more than the amount {amount}"));
         }
         let purchased_at = DateTime::parse_from_rfc3339(self.purchased_at.trim())
             .map(|t| t.with_timezone(&Utc))
-            .map_err(|e| {
-                format!(
-                    "purchased_at `{}` is not an RFC 3339 time ({e})",
-                    self.purchased_at
-                )
-            })?;
-        if let Some((metric, value)) = self.usage.iter().find(|(_, v)| !v.is_finite() || **v < 0.0)
-        {
-            return Err(format!(
-                "usage.{metric} = {value} must be a number of zero or more"
-            ));
+            .map_err(|e| format!("purchased_at `{}` is not an RFC 3339 time ({e})", self.purchased_at))?;
+        if let Some((metric, value)) = self.usage.iter().find(|(_, v)| !v.is_finite() || **v < 0.0) {
+            return Err(format!("usage.{metric} = {value} must be a number of zero or more"));
         }
-        let non_empty =
-            |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        let non_empty = |s: Option<String>| s.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
         if self.sku.trim().is_empty() || self.product.trim().is_empty() {
             return Err("sku and product must not be empty".into());
         }
@@ -96,13 +80,8 @@ impl RawOrder {
 /// Reads `.jsonl` or `.csv` by its extension.
 pub fn parse_orders(path: &Path) -> Result<Vec<Order>, OrdersFileError> {
     let source = path.display().to_string();
-    let fail = |line, message: String| OrdersFileError {
-        file: source.clone(),
-        line,
-        message,
-    };
-    let text =
-        std::fs::read_to_string(path).map_err(|e| fail(0, format!("cannot read the file: {e}")))?;
+    let fail = |line, message: String| OrdersFileError { file: source.clone(), line, message };
+    let text = std::fs::read_to_string(path).map_err(|e| fail(0, format!("cannot read the file: {e}")))?;
     match path.extension().and_then(|e| e.to_str()) {
         Some("jsonl") | Some("ndjson") => parse_jsonl(&text, &source),
         Some("csv") => parse_csv(&text, &source),
@@ -117,11 +96,7 @@ pub fn parse_jsonl(text: &str, source: &str) -> Result<Vec<Order>, OrdersFileErr
         if line.trim().is_empty() {
             continue;
         }
-        let fail = |message: String| OrdersFileError {
-            file: source.to_string(),
-            line: index + 1,
-            message,
-        };
+        let fail = |message: String| OrdersFileError { file: source.to_string(), line: index + 1, message };
         let raw: RawOrder = serde_json::from_str(line).map_err(|e| fail(e.to_string()))?;
         orders.push(raw.validate().map_err(fail)?);
     }
@@ -130,22 +105,12 @@ pub fn parse_jsonl(text: &str, source: &str) -> Result<Vec<Order>, OrdersFileErr
 
 /// CSV with a header of the same names; usage as `usage.<metric>` columns; empty cells are absent.
 pub fn parse_csv(text: &str, source: &str) -> Result<Vec<Order>, OrdersFileError> {
-    let fail = |line: usize, message: String| OrdersFileError {
-        file: source.to_string(),
-        line,
-        message,
-    };
-    let mut reader = csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_reader(text.as_bytes());
-    let headers = reader
-        .headers()
-        .map_err(|e| fail(1, e.to_string()))?
-        .clone();
+    let fail = |line: usize, message: String| OrdersFileError { file: source.to_string(), line, message };
+    let mut reader = csv::ReaderBuilder::new().trim(csv::Trim::All).from_reader(text.as_bytes());
+    let headers = reader.headers().map_err(|e| fail(1, e.to_string()))?.clone();
     let mut orders = Vec::new();
     for record in reader.records() {
-        let record = record
-            .map_err(|e| fail(e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
+        let record = record.map_err(|e| fail(e.position().map_or(0, |p| p.line() as usize), e.to_string()))?;
         let line = record.position().map_or(0, |p| p.line() as usize);
         let mut object = serde_json::Map::new();
         let mut usage = serde_json::Map::new();
@@ -154,20 +119,15 @@ pub fn parse_csv(text: &str, source: &str) -> Result<Vec<Order>, OrdersFileError
                 continue;
             }
             if let Some(metric) = name.strip_prefix("usage.") {
-                let number: f64 = value
-                    .parse()
-                    .map_err(|_| fail(line, format!("{name} `{value}` is not a number")))?;
+                let number: f64 = value.parse().map_err(|_| fail(line, format!("{name} `{value}` is not a number")))?;
                 usage.insert(metric.to_string(), serde_json::json!(number));
             } else {
-                object.insert(
-                    name.to_string(),
-                    serde_json::Value::String(value.to_string()),
-                );
+                object.insert(name.to_string(), serde_json::Value::String(value.to_string()));
             }
         }
         object.insert("usage".into(), serde_json::Value::Object(usage));
-        let raw: RawOrder = serde_json::from_value(serde_json::Value::Object(object))
-            .map_err(|e| fail(line, e.to_string()))?;
+        let raw: RawOrder =
+            serde_json::from_value(serde_json::Value::Object(object)).map_err(|e| fail(line, e.to_string()))?;
         orders.push(raw.validate().map_err(|m| fail(line, m))?);
     }
     Ok(orders)

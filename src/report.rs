@@ -81,27 +81,15 @@ pub async fn case_json(tx: &mut Tx<'_>, case: &Case) -> Result<Value, CliError> 
 
 async fn show(store: &Store, id: CaseId, as_json: bool) -> Result<(), CliError> {
     let mut tx = store.begin().await.map_err(runtime)?;
-    let case = tx
-        .load_case(id)
-        .await
-        .map_err(runtime)?
-        .ok_or_else(|| CliError::input(format!("there is no case {id}")))?;
+    let case =
+        tx.load_case(id).await.map_err(runtime)?.ok_or_else(|| CliError::input(format!("there is no case {id}")))?;
     let value = case_json(&mut tx, &case).await?;
     if as_json {
         println!("{}", serde_json::to_string_pretty(&value).map_err(runtime)?);
         return Ok(());
     }
-    println!(
-        "Case #{} — {} ({})",
-        case.id,
-        case.state.as_str(),
-        case.outcome.as_str()
-    );
-    println!(
-        "customer: {}   order: {}",
-        case.customer,
-        case.order_id.as_ref().map_or("-", |o| o.as_str())
-    );
+    println!("Case #{} — {} ({})", case.id, case.state.as_str(), case.outcome.as_str());
+    println!("customer: {}   order: {}", case.customer, case.order_id.as_ref().map_or("-", |o| o.as_str()));
     if let Some(reason) = case.reason {
         println!("reason:   {}", reason.label());
     }
@@ -109,22 +97,14 @@ async fn show(store: &Store, id: CaseId, as_json: bool) -> Result<(), CliError> 
         println!("flags:    {}", case.flags.join(", "));
     }
     if let Some(verdict) = &case.verdict {
-        println!(
-            "verdict:  {:?}, {} (rule {})",
-            verdict.outcome,
-            verdict.amount(),
-            verdict.rule
-        );
+        println!("verdict:  {:?}, {} (rule {})", verdict.outcome, verdict.amount(), verdict.rule);
         for line in &verdict.rules {
             println!("          - {line}");
         }
     }
     println!("timeline:");
     for event in tx.timeline(case.id).await.map_err(runtime)? {
-        println!(
-            "  {}  {:<12} {:<18} {}",
-            event.at, event.actor, event.kind, event.detail
-        );
+        println!("  {}  {:<12} {:<18} {}", event.at, event.actor, event.kind, event.detail);
     }
     Ok(())
 }

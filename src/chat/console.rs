@@ -95,14 +95,7 @@ async fn print_cases(app: &App) -> anyhow::Result<()> {
     let mut tx = app.engine.store().begin().await?;
     for case in tx.list_cases(None).await? {
         let order = case.order_id.as_ref().map_or("-", |o| o.as_str());
-        println!(
-            "  #{} {} {} {} {}",
-            case.id,
-            case.customer,
-            order,
-            case.state.as_str(),
-            case.outcome.as_str()
-        );
+        println!("  #{} {} {} {} {}", case.id, case.customer, order, case.state.as_str(), case.outcome.as_str());
     }
     Ok(())
 }
@@ -112,40 +105,23 @@ impl Console {
     fn command(&mut self, line: &str) -> Result<Option<Inbound>, String> {
         let user = self.user.clone();
         if let Ok(n) = line.parse::<usize>() {
-            let button = self
-                .choices
-                .get(n.wrapping_sub(1))
-                .ok_or(format!("there is no button {n}"))?;
+            let button = self.choices.get(n.wrapping_sub(1)).ok_or(format!("there is no button {n}"))?;
             if button.action == "edit" {
                 return Err(format!("type `/edit {n} your text` to write it"));
             }
-            return Ok(Some(Inbound::Click {
-                roles: Vec::new(),
-                user,
-                button: button.id.clone(),
-            }));
+            return Ok(Some(Inbound::Click { roles: Vec::new(), user, button: button.id.clone() }));
         }
         let (head, rest) = line.split_once(' ').unwrap_or((line, ""));
         match head {
             "/help" => Err(HELP.into()),
             "/cases" => Ok(None),
             "/as" => self.switch(rest).map(|_| None),
-            "/tick" => {
-                parse_duration(rest).map(|advance_secs| Some(Inbound::Tick { advance_secs }))
-            }
+            "/tick" => parse_duration(rest).map(|advance_secs| Some(Inbound::Tick { advance_secs })),
             "/edit" => {
                 let (n, text) = rest.split_once(' ').ok_or("usage: /edit N new text")?;
                 let n: usize = n.parse().map_err(|_| "usage: /edit N new text")?;
-                let button = self
-                    .choices
-                    .get(n.wrapping_sub(1))
-                    .ok_or(format!("there is no button {n}"))?;
-                Ok(Some(Inbound::Submit {
-                    roles: Vec::new(),
-                    user,
-                    button: button.id.clone(),
-                    text: text.to_string(),
-                }))
+                let button = self.choices.get(n.wrapping_sub(1)).ok_or(format!("there is no button {n}"))?;
+                Ok(Some(Inbound::Submit { roles: Vec::new(), user, button: button.id.clone(), text: text.to_string() }))
             }
             "/react" => {
                 let (message, emoji) = rest.split_once(' ').ok_or("usage: /react m-9 ✅")?;
@@ -162,10 +138,7 @@ impl Console {
                 }))
             }
             _ if head.starts_with('/') => Err(format!("unknown command {head}; /help lists them")),
-            _ => Ok(Some(Inbound::Message {
-                user,
-                text: line.to_string(),
-            })),
+            _ => Ok(Some(Inbound::Message { user, text: line.to_string() })),
         }
     }
 
@@ -203,61 +176,28 @@ impl Console {
     /// Files an outbound action in the inbox of its destination.
     fn file(&mut self, action: Outbound) {
         match action {
-            Outbound::Send {
-                id,
-                to,
-                text,
-                buttons,
-                mentions,
-                reactions,
-                ..
-            } => {
+            Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
                 let mut shown = format!("[{id}] {text}");
                 if !mentions.is_empty() {
-                    shown = format!(
-                        "{} {shown}",
-                        mentions
-                            .iter()
-                            .map(|m| format!("@{m}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    );
+                    shown =
+                        format!("{} {shown}", mentions.iter().map(|m| format!("@{m}")).collect::<Vec<_>>().join(" "));
                 }
                 if !reactions.is_empty() {
-                    shown.push_str(&format!(
-                        "\n      (react with {} — /react {id} ✅)",
-                        reactions.join(" or ")
-                    ));
+                    shown.push_str(&format!("\n      (react with {} — /react {id} ✅)", reactions.join(" or ")));
                 }
                 if !buttons.is_empty() {
-                    shown.push_str(&format!(
-                        "\u{0}{}",
-                        serde_json::to_string(&buttons).unwrap_or_default()
-                    ));
+                    shown.push_str(&format!("\u{0}{}", serde_json::to_string(&buttons).unwrap_or_default()));
                 }
                 self.inbox.entry(to).or_default().push(shown);
             }
             Outbound::Edit { id, text, .. } => {
-                self.inbox
-                    .entry("edits".into())
-                    .or_default()
-                    .push(format!("[{id} updated] {text}"));
+                self.inbox.entry("edits".into()).or_default().push(format!("[{id} updated] {text}"));
             }
-            Outbound::Unreact {
-                message,
-                user,
-                emoji,
-            } => {
-                self.inbox
-                    .entry("edits".into())
-                    .or_default()
-                    .push(format!("[{message}] {user}'s {emoji} was removed"));
+            Outbound::Unreact { message, user, emoji } => {
+                self.inbox.entry("edits".into()).or_default().push(format!("[{message}] {user}'s {emoji} was removed"));
             }
             Outbound::React { message, emoji } => {
-                self.inbox
-                    .entry("edits".into())
-                    .or_default()
-                    .push(format!("[{message}] bot reacted {emoji}"));
+                self.inbox.entry("edits".into()).or_default().push(format!("[{message}] bot reacted {emoji}"));
             }
         }
     }
@@ -271,11 +211,7 @@ impl Console {
         for view in views {
             for entry in self.inbox.remove(&view).unwrap_or_default() {
                 let (text, buttons) = entry.split_once('\u{0}').unwrap_or((&entry, ""));
-                println!(
-                    "{:>16} │ {}",
-                    short(&view),
-                    text.replace('\n', &format!("\n{:>16} │ ", ""))
-                );
+                println!("{:>16} │ {}", short(&view), text.replace('\n', &format!("\n{:>16} │ ", "")));
                 if let Ok(buttons) = serde_json::from_str::<Vec<ButtonOut>>(buttons) {
                     for (i, b) in buttons.iter().enumerate() {
                         println!("{:>16} │   {}) {}", "", i + 1, b.label);
@@ -309,9 +245,7 @@ fn short(view: &str) -> &str {
 fn parse_duration(raw: &str) -> Result<u64, String> {
     let raw = raw.trim();
     let (number, unit) = raw.split_at(raw.find(|c: char| !c.is_ascii_digit()).unwrap_or(raw.len()));
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{raw}` is not a duration like 30m, 2h or 3d"))?;
+    let n: u64 = number.parse().map_err(|_| format!("`{raw}` is not a duration like 30m, 2h or 3d"))?;
     let scale = match unit {
         "" | "s" => 1,
         "m" => 60,

@@ -39,10 +39,7 @@ where
         let (event_id, event) = match parse_line(&line) {
             Ok(parsed) => parsed,
             Err(error) => {
-                write_line(
-                    &mut output,
-                    &json!({"kind": "error", "seq": seq, "error": error}),
-                )?;
+                write_line(&mut output, &json!({"kind": "error", "seq": seq, "error": error}))?;
                 continue;
             }
         };
@@ -53,24 +50,14 @@ where
         let handled = match (&event_id, &event) {
             (
                 Some(id),
-                Inbound::Message { .. }
-                | Inbound::Click { .. }
-                | Inbound::Submit { .. }
-                | Inbound::React { .. },
-            ) => engine
-                .handle_once(&format!("jsonl:{id}"), &event, now)
-                .await
-                .map(|_| ()),
+                Inbound::Message { .. } | Inbound::Click { .. } | Inbound::Submit { .. } | Inbound::React { .. },
+            ) => engine.handle_once(&format!("jsonl:{id}"), &event, now).await.map(|_| ()),
             _ => engine.handle(&event, now).await,
         };
         if let Err(error) = handled {
             tracing::error!(seq, error = %error, "handling an inbound line failed");
-            let message =
-                "internal error while handling this line; nothing was changed (see the log)";
-            write_line(
-                &mut output,
-                &json!({"kind": "error", "seq": seq, "error": message}),
-            )?;
+            let message = "internal error while handling this line; nothing was changed (see the log)";
+            write_line(&mut output, &json!({"kind": "error", "seq": seq, "error": message}))?;
             continue;
         }
         deliver(engine, now, &mut output).await?;
@@ -79,15 +66,9 @@ where
     Ok(())
 }
 
-async fn deliver<W: Write>(
-    engine: &Engine,
-    now: DateTime<Utc>,
-    output: &mut W,
-) -> anyhow::Result<()> {
+async fn deliver<W: Write>(engine: &Engine, now: DateTime<Utc>, output: &mut W) -> anyhow::Result<()> {
     drain_outbox(engine.store(), now, |action| {
-        let written = serde_json::to_value(&action)
-            .map_err(anyhow::Error::from)
-            .and_then(|v| write_line(output, &v));
+        let written = serde_json::to_value(&action).map_err(anyhow::Error::from).and_then(|v| write_line(output, &v));
         async move { written }
     })
     .await?;
@@ -106,8 +87,7 @@ fn parse_line(line: &str) -> Result<(Option<String>, Inbound), String> {
         Some(Value::String(id)) if !id.is_empty() => Some(id),
         Some(other) => return Err(format!("`id` must be a non-empty string, not {other}")),
     };
-    let event = serde_json::from_value::<Inbound>(value)
-        .map_err(|e| format!("not a valid inbound event: {e}"))?;
+    let event = serde_json::from_value::<Inbound>(value).map_err(|e| format!("not a valid inbound event: {e}"))?;
     Ok((id, event))
 }
 

@@ -34,11 +34,7 @@ pub struct Drained {
 /// skips them. SQLite has one writer: a transaction held open across a delivery that writes
 /// (a Discord message id, say) would fail with "database is locked", so there each batch is read
 /// and each outcome written in short transactions; callers keep to one drain per process.
-pub async fn drain_outbox<F, Fut>(
-    store: &Store,
-    now: DateTime<Utc>,
-    mut deliver: F,
-) -> anyhow::Result<Drained>
+pub async fn drain_outbox<F, Fut>(store: &Store, now: DateTime<Utc>, mut deliver: F) -> anyhow::Result<Drained>
 where
     F: FnMut(Outbound) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -96,22 +92,14 @@ async fn settle(
     let error = format!("{error:#}");
     if attempts < MAX_ATTEMPTS {
         tracing::warn!(outbox_id = record.id, attempts, %error, "delivery failed; will retry");
-        tx.mark_failed(record.id, &error, Some(now + backoff(attempts)), now)
-            .await?;
+        tx.mark_failed(record.id, &error, Some(now + backoff(attempts)), now).await?;
         drained.failed += 1;
         return Ok(());
     }
     tracing::error!(outbox_id = record.id, case_id = ?record.case_id.map(|c| c.0), attempts, %error, "giving up on an outbound action: dead letter");
     tx.mark_failed(record.id, &error, None, now).await?;
     if let Some(case) = record.case_id {
-        tx.add_event(
-            case,
-            now,
-            "bot",
-            "dead_letter",
-            &format!("delivery failed {attempts} times: {error}"),
-        )
-        .await?;
+        tx.add_event(case, now, "bot", "dead_letter", &format!("delivery failed {attempts} times: {error}")).await?;
     }
     drained.dead += 1;
     Ok(())
@@ -126,10 +114,7 @@ pub struct AdapterClock {
 
 impl AdapterClock {
     pub fn new(start: Option<DateTime<Utc>>) -> AdapterClock {
-        AdapterClock {
-            start,
-            advanced: Duration::zero(),
-        }
+        AdapterClock { start, advanced: Duration::zero() }
     }
 
     pub fn now(&self) -> DateTime<Utc> {

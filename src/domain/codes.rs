@@ -70,12 +70,8 @@ pub enum Resolution {
 }
 
 impl Resolution {
-    pub const ALL: [Resolution; 4] = [
-        Resolution::Refund,
-        Resolution::StoreCredit,
-        Resolution::Exchange,
-        Resolution::Support,
-    ];
+    pub const ALL: [Resolution; 4] =
+        [Resolution::Refund, Resolution::StoreCredit, Resolution::Exchange, Resolution::Support];
 
     pub fn code(self) -> &'static str {
         match self {
@@ -87,9 +83,7 @@ impl Resolution {
     }
 
     pub fn parse(code: &str) -> Option<Resolution> {
-        Resolution::ALL
-            .into_iter()
-            .find(|r| r.code() == code.trim())
+        Resolution::ALL.into_iter().find(|r| r.code() == code.trim())
     }
 
     pub fn label(self) -> &'static str {

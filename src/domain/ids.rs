@@ -24,11 +24,8 @@ impl OrderId {
     /// because customers type them from a receipt.
     pub fn parse(raw: &str) -> Option<OrderId> {
         let id = raw.trim();
-        let valid = !id.is_empty()
-            && id.len() <= 64
-            && id
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || "-_#.".contains(c));
+        let valid =
+            !id.is_empty() && id.len() <= 64 && id.chars().all(|c| c.is_ascii_alphanumeric() || "-_#.".contains(c));
         valid.then(|| OrderId(id.to_ascii_uppercase()))
     }
     pub fn as_str(&self) -> &str {
@@ -91,13 +88,5 @@ macro_rules! prefixed_id {
     };
 }
 
-prefixed_id!(
-    MessageId,
-    "m-",
-    "A message the bot sent, unique for the life of the database."
-);
-prefixed_id!(
-    ButtonId,
-    "b-",
-    "A button on a message the bot sent, unique for the life of the database."
-);
+prefixed_id!(MessageId, "m-", "A message the bot sent, unique for the life of the database.");
+prefixed_id!(ButtonId, "b-", "A button on a message the bot sent, unique for the life of the database.");

@@ -9,12 +9,7 @@ pub enum MoneyError {
     #[error("`{0}` is not a currency code (expected three letters such as USD)")]
     BadCurrency(String),
     #[error("`{amount}` is not an amount in {currency} (expected digits with at most {exponent} decimals, such as {example})")]
-    BadAmount {
-        amount: String,
-        currency: Currency,
-        exponent: u32,
-        example: String,
-    },
+    BadAmount { amount: String, currency: Currency, exponent: u32, example: String },
     #[error("cannot combine {0} with {1}")]
     CurrencyMismatch(Currency, Currency),
 }
@@ -24,10 +19,8 @@ pub enum MoneyError {
 pub struct Currency([u8; 3]);
 
 /// Currencies whose minor unit is not a hundredth.
-const ZERO_DECIMAL: &[&str] = &[
-    "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV",
-    "XAF", "XOF", "XPF",
-];
+const ZERO_DECIMAL: &[&str] =
+    &["BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG", "RWF", "UGX", "VND", "VUV", "XAF", "XOF", "XPF"];
 const THREE_DECIMAL: &[&str] = &["BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"];
 
 impl Currency {
@@ -126,15 +119,8 @@ impl Money {
         let scale = 10i64.pow(exponent);
         let whole: i64 = whole.parse().map_err(|_| bad())?;
         let padded = format!("{fraction:0<width$}", width = exponent as usize);
-        let fraction: i64 = if padded.is_empty() {
-            0
-        } else {
-            padded.parse().map_err(|_| bad())?
-        };
-        let minor = whole
-            .checked_mul(scale)
-            .and_then(|m| m.checked_add(fraction))
-            .ok_or_else(bad)?;
+        let fraction: i64 = if padded.is_empty() { 0 } else { padded.parse().map_err(|_| bad())? };
+        let minor = whole.checked_mul(scale).and_then(|m| m.checked_add(fraction)).ok_or_else(bad)?;
         Ok(Money { minor, currency })
     }
 
@@ -159,38 +145,24 @@ impl Money {
             return format!("{sign}{abs}");
         }
         let scale = 10u64.pow(exponent);
-        format!(
-            "{sign}{}.{:0width$}",
-            abs / scale,
-            abs % scale,
-            width = exponent as usize
-        )
+        format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize)
     }
 
     pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        Ok(Money {
-            minor: self.minor - other.minor,
-            currency: self.currency,
-        })
+        Ok(Money { minor: self.minor - other.minor, currency: self.currency })
     }
 
     pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
         self.same_currency(other)?;
-        Ok(Money {
-            minor: self.minor + other.minor,
-            currency: self.currency,
-        })
+        Ok(Money { minor: self.minor + other.minor, currency: self.currency })
     }
 
     /// `percent` of this amount, rounded to the nearest minor unit with halves up.
     pub fn percent(self, percent: u32) -> Money {
         let scaled = i128::from(self.minor) * i128::from(percent);
         let rounded = (scaled + 50).div_euclid(100);
-        Money {
-            minor: rounded as i64,
-            currency: self.currency,
-        }
+        Money { minor: rounded as i64, currency: self.currency }
     }
 
     pub fn min(self, other: Money) -> Money {
@@ -253,13 +225,7 @@ mod tests {
     #[test]
     fn prints_major_units() {
         assert_eq!(Money::from_minor(4900, usd()).to_string(), "$49.00");
-        assert_eq!(
-            Money::from_minor(15000, Currency::parse("JPY").unwrap()).to_string(),
-            "¥15000"
-        );
-        assert_eq!(
-            Money::from_minor(1234, Currency::parse("KWD").unwrap()).to_string(),
-            "1.234 KWD"
-        );
+        assert_eq!(Money::from_minor(15000, Currency::parse("JPY").unwrap()).to_string(), "¥15000");
+        assert_eq!(Money::from_minor(1234, Currency::parse("KWD").unwrap()).to_string(), "1.234 KWD");
     }
 }

@@ -13,19 +13,14 @@ pub struct Email(String);
 
 impl Email {
     pub fn parse(raw: &str) -> Option<Email> {
-        let email = raw
-            .trim()
-            .trim_end_matches(['.', ',', ';', ')', '!', '?'])
-            .to_lowercase();
+        let email = raw.trim().trim_end_matches(['.', ',', ';', ')', '!', '?']).to_lowercase();
         let (local, domain) = email.split_once('@')?;
         let plausible = !local.is_empty()
             && domain.contains('.')
             && !domain.starts_with('.')
             && !domain.ends_with('.')
             && email.len() <= 254
-            && !email
-                .chars()
-                .any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c))
+            && !email.chars().any(|c| c.is_whitespace() || c.is_control() || "<>\"'".contains(c))
             && !domain.contains('@');
         plausible.then_some(Email(email))
     }
@@ -38,8 +33,7 @@ impl Email {
 impl<'de> serde::Deserialize<'de> for Email {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let raw = String::deserialize(d)?;
-        Email::parse(&raw)
-            .ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not an email address")))
+        Email::parse(&raw).ok_or_else(|| serde::de::Error::custom(format!("`{raw}` is not an email address")))
     }
 }
 

@@ -1,7 +1,10 @@
 //! The customer conversation as a pure state machine: `(state, input) -> (state, effects)`.
 //! Order look-ups are effects the engine performs and feeds back as `Input::Checked`.
 
+mod prompts;
 pub mod understand;
+
+use prompts::*;
 
 use crate::domain::{CaseId, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
@@ -22,44 +25,13 @@ pub struct OrderBrief {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
 pub enum Intake {
-    Identify {
-        order_id: Option<OrderId>,
-        email: Option<Email>,
-        failures: u32,
-        unclear: u32,
-    },
-    ChooseOrder {
-        email: Email,
-        candidates: Vec<OrderBrief>,
-        unclear: u32,
-    },
-    Reason {
-        order: OrderBrief,
-        unclear: u32,
-    },
-    Details {
-        order: OrderBrief,
-        reason: Reason,
-    },
-    Support {
-        order: OrderBrief,
-        reason: Reason,
-        details: String,
-        unclear: u32,
-    },
-    Resolution {
-        order: OrderBrief,
-        reason: Reason,
-        details: String,
-        unclear: u32,
-    },
-    Confirm {
-        order: OrderBrief,
-        reason: Reason,
-        details: String,
-        resolution: Resolution,
-        unclear: u32,
-    },
+    Identify { order_id: Option<OrderId>, email: Option<Email>, failures: u32, unclear: u32 },
+    ChooseOrder { email: Email, candidates: Vec<OrderBrief>, unclear: u32 },
+    Reason { order: OrderBrief, unclear: u32 },
+    Details { order: OrderBrief, reason: Reason },
+    Support { order: OrderBrief, reason: Reason, details: String, unclear: u32 },
+    Resolution { order: OrderBrief, reason: Reason, details: String, unclear: u32 },
+    Confirm { order: OrderBrief, reason: Reason, details: String, resolution: Resolution, unclear: u32 },
 }
 
 /// A button press a customer can make during the intake.
@@ -139,157 +111,9 @@ pub enum Effect {
     Cancel,
 }
 
-fn say(reply: Reply, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
-    Effect::Say(Box::new(Prompt {
-        reply,
-        expects,
-        buttons,
-    }))
-}
-
-fn with_cancel(mut buttons: Vec<(String, String)>) -> Vec<(String, String)> {
-    buttons.push(("cancel".into(), "Cancel".into()));
-    buttons
-}
-
-fn reason_buttons() -> Vec<(String, String)> {
-    with_cancel(
-        Reason::ALL
-            .iter()
-            .map(|r| (format!("reason:{}", r.code()), r.label().to_string()))
-            .collect(),
-    )
-}
-
-fn resolution_buttons() -> Vec<(String, String)> {
-    let wanted = [
-        Resolution::Refund,
-        Resolution::StoreCredit,
-        Resolution::Exchange,
-    ];
-    with_cancel(
-        wanted
-            .iter()
-            .map(|r| (format!("resolution:{}", r.code()), r.label().to_string()))
-            .collect(),
-    )
-}
-
-fn support_buttons() -> Vec<(String, String)> {
-    with_cancel(vec![
-        ("resolution:support".into(), "Help me fix it".into()),
-        ("resolution:refund".into(), "I'd still like a refund".into()),
-    ])
-}
-
-fn confirm_buttons() -> Vec<(String, String)> {
-    with_cancel(vec![("confirm".into(), "Yes, send it".into())])
-}
-
-fn identify(failures: u32) -> Intake {
-    Intake::Identify {
-        order_id: None,
-        email: None,
-        failures,
-        unclear: 0,
-    }
-}
-
 /// The opening of a conversation: acknowledge at once and ask for the order.
 pub fn start() -> (Intake, Vec<Effect>) {
-    (
-        identify(0),
-        vec![say(
-            Reply::Greeting { restarted: false },
-            Some("order_id"),
-            vec![],
-        )],
-    )
-}
-
-fn ask_reason(order: OrderBrief) -> (Option<Intake>, Vec<Effect>) {
-    let reply = Reply::AskReason {
-        product: order.product.clone(),
-    };
-    (
-        Some(Intake::Reason { order, unclear: 0 }),
-        vec![say(reply, None, reason_buttons())],
-    )
-}
-
-fn ask_details(order: OrderBrief, reason: Reason) -> (Option<Intake>, Vec<Effect>) {
-    let reply = Reply::AskDetails {
-        reason_label: reason.label().to_string(),
-    };
-    (
-        Some(Intake::Details { order, reason }),
-        vec![say(reply, Some("details"), vec![])],
-    )
-}
-
-fn ask_resolution(
-    order: OrderBrief,
-    reason: Reason,
-    details: String,
-) -> (Option<Intake>, Vec<Effect>) {
-    let state = Intake::Resolution {
-        order,
-        reason,
-        details,
-        unclear: 0,
-    };
-    (
-        Some(state),
-        vec![say(Reply::AskResolution {}, None, resolution_buttons())],
-    )
-}
-
-fn confirm(
-    order: OrderBrief,
-    reason: Reason,
-    details: String,
-    resolution: Resolution,
-) -> (Option<Intake>, Vec<Effect>) {
-    let reply = Reply::Summary {
-        order_id: order.order_id.clone(),
-        product: order.product.clone(),
-        amount_paid: order.amount_paid.clone(),
-        reason_label: reason.label().to_string(),
-        details: summary_excerpt(&details),
-        resolution_label: resolution.label().to_string(),
-    };
-    let state = Intake::Confirm {
-        order,
-        reason,
-        details,
-        resolution,
-        unclear: 0,
-    };
-    (Some(state), vec![say(reply, None, confirm_buttons())])
-}
-
-/// A long explanation is kept whole for staff; the customer's recap shows its start.
-fn summary_excerpt(details: &str) -> String {
-    const MAX: usize = 280;
-    if details.chars().count() <= MAX {
-        return details.to_string();
-    }
-    let cut: String = details.chars().take(MAX).collect();
-    format!("{cut}…")
-}
-
-fn not_understood(
-    hint: &str,
-    expects: Option<&'static str>,
-    buttons: Vec<(String, String)>,
-) -> Effect {
-    say(
-        Reply::NotUnderstood {
-            hint: hint.to_string(),
-        },
-        expects,
-        buttons,
-    )
+    (identify(0), vec![say(Reply::Greeting { restarted: false }, Some("order_id"), vec![])])
 }
 
 /// One step of the conversation. `None` as the new state means the intake is over.
@@ -304,66 +128,24 @@ pub fn step(state: Intake, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
             };
             return (
                 Some(identify(failures)),
-                vec![say(
-                    Reply::Greeting { restarted: true },
-                    Some("order_id"),
-                    vec![],
-                )],
+                vec![say(Reply::Greeting { restarted: true }, Some("order_id"), vec![])],
             );
         }
         _ => {}
     }
     match state {
-        Intake::Identify {
-            order_id,
-            email,
-            failures,
-            unclear,
-        } => on_identify(order_id, email, failures, unclear, input),
-        Intake::ChooseOrder {
-            email,
-            candidates,
-            unclear,
-        } => on_choose_order(email, candidates, unclear, input),
+        Intake::Identify { order_id, email, failures, unclear } => {
+            on_identify(order_id, email, failures, unclear, input)
+        }
+        Intake::ChooseOrder { email, candidates, unclear } => on_choose_order(email, candidates, unclear, input),
         Intake::Reason { order, unclear } => on_reason(order, unclear, input),
         Intake::Details { order, reason } => on_details(order, reason, input),
-        Intake::Support {
-            order,
-            reason,
-            details,
-            unclear,
-        } => on_support(order, reason, details, unclear, input),
-        Intake::Resolution {
-            order,
-            reason,
-            details,
-            unclear,
-        } => on_resolution(order, reason, details, unclear, input),
-        Intake::Confirm {
-            order,
-            reason,
-            details,
-            resolution,
-            unclear,
-        } => on_confirm(order, reason, details, resolution, unclear, input),
+        Intake::Support { order, reason, details, unclear } => on_support(order, reason, details, unclear, input),
+        Intake::Resolution { order, reason, details, unclear } => on_resolution(order, reason, details, unclear, input),
+        Intake::Confirm { order, reason, details, resolution, unclear } => {
+            on_confirm(order, reason, details, resolution, unclear, input)
+        }
     }
-}
-
-fn cancel() -> (Option<Intake>, Vec<Effect>) {
-    (
-        None,
-        vec![say(Reply::Cancelled {}, None, vec![]), Effect::Cancel],
-    )
-}
-
-fn hand_off(attempts: u32) -> (Option<Intake>, Vec<Effect>) {
-    (
-        None,
-        vec![
-            say(Reply::HandedToHuman {}, None, vec![]),
-            Effect::HandOff { attempts },
-        ],
-    )
 }
 
 fn on_identify(
@@ -389,41 +171,21 @@ fn on_identify(
                     (Some(state), vec![Effect::CheckOrder { order_id, email }])
                 }
                 (Some(order_id), None) => {
-                    let reply = Reply::AskEmail {
-                        order_id: order_id.to_string(),
-                    };
+                    let reply = Reply::AskEmail { order_id: order_id.to_string() };
                     (
-                        Some(Intake::Identify {
-                            order_id: Some(order_id),
-                            email: None,
-                            failures,
-                            unclear,
-                        }),
+                        Some(Intake::Identify { order_id: Some(order_id), email: None, failures, unclear }),
                         vec![say(reply, Some("email"), vec![])],
                     )
                 }
                 (None, Some(email)) => {
-                    let state = Intake::Identify {
-                        order_id: None,
-                        email: Some(email.clone()),
-                        failures,
-                        unclear,
-                    };
+                    let state = Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear };
                     (Some(state), vec![Effect::ListOrders { email }])
                 }
                 (None, None) if unclear + 1 >= MAX_FAILURES => hand_off(failures),
                 (None, None) => {
-                    let state = Intake::Identify {
-                        order_id: None,
-                        email: None,
-                        failures,
-                        unclear: unclear + 1,
-                    };
+                    let state = Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1 };
                     let hint = "Please send your order id (it's in your receipt email) and the email you bought with.";
-                    (
-                        Some(state),
-                        vec![not_understood(hint, Some("order_id"), vec![])],
-                    )
+                    (Some(state), vec![not_understood(hint, Some("order_id"), vec![])])
                 }
             }
         }
@@ -440,25 +202,15 @@ fn on_identify(
             if failures >= MAX_FAILURES {
                 return hand_off(failures);
             }
-            let reply = Reply::OrderNotFound {
-                attempts_left: MAX_FAILURES - failures,
-            };
-            (
-                Some(identify(failures)),
-                vec![say(reply, Some("order_id"), vec![])],
-            )
+            let reply = Reply::OrderNotFound { attempts_left: MAX_FAILURES - failures };
+            (Some(identify(failures)), vec![say(reply, Some("order_id"), vec![])])
         }
         Input::Checked(OrderCheck::Candidates(candidates)) => match candidates.len() {
             0 => {
                 let email_text = email.as_ref().map(|e| e.to_string()).unwrap_or_default();
                 let reply = Reply::AskOrderId { email: email_text };
                 (
-                    Some(Intake::Identify {
-                        order_id,
-                        email,
-                        failures,
-                        unclear,
-                    }),
+                    Some(Intake::Identify { order_id, email, failures, unclear }),
                     vec![say(reply, Some("order_id"), vec![])],
                 )
             }
@@ -469,61 +221,17 @@ fn on_identify(
                 if let [only] = candidates.as_slice() {
                     return check_choice(&only.order_id, email);
                 }
-                let reply = Reply::ChooseOrder {
-                    email: email.to_string(),
-                };
+                let reply = Reply::ChooseOrder { email: email.to_string() };
                 let buttons = order_buttons(&candidates);
-                (
-                    Some(Intake::ChooseOrder {
-                        email,
-                        candidates,
-                        unclear: 0,
-                    }),
-                    vec![say(reply, None, buttons)],
-                )
+                (Some(Intake::ChooseOrder { email, candidates, unclear: 0 }), vec![say(reply, None, buttons)])
             }
         },
         Input::Choice(_) => {
-            let state = Intake::Identify {
-                order_id,
-                email,
-                failures,
-                unclear,
-            };
+            let state = Intake::Identify { order_id, email, failures, unclear };
             let hint = "First I need your order id and purchase email.";
-            (
-                Some(state),
-                vec![not_understood(hint, Some("order_id"), vec![])],
-            )
+            (Some(state), vec![not_understood(hint, Some("order_id"), vec![])])
         }
     }
-}
-
-fn order_buttons(candidates: &[OrderBrief]) -> Vec<(String, String)> {
-    let buttons = candidates
-        .iter()
-        .map(|o| {
-            (
-                format!("order:{}", o.order_id),
-                format!("{} ({})", o.product, o.order_id),
-            )
-        })
-        .collect();
-    with_cancel(buttons)
-}
-
-/// A chosen order is still checked, so that an order with an open case is pointed to it.
-fn check_choice(order_id: &str, email: Email) -> (Option<Intake>, Vec<Effect>) {
-    let Some(order_id) = OrderId::parse(order_id) else {
-        return (Some(identify(0)), vec![]);
-    };
-    let state = Intake::Identify {
-        order_id: Some(order_id.clone()),
-        email: Some(email.clone()),
-        failures: 0,
-        unclear: 0,
-    };
-    (Some(state), vec![Effect::CheckOrder { order_id, email }])
 }
 
 fn on_choose_order(
@@ -537,30 +245,14 @@ fn on_choose_order(
         Input::Text(text) => understand::identity(text).order_id,
         _ => None,
     };
-    if let Some(order) = picked.and_then(|id| {
-        candidates
-            .iter()
-            .find(|c| c.order_id == id.as_str())
-            .cloned()
-    }) {
+    if let Some(order) = picked.and_then(|id| candidates.iter().find(|c| c.order_id == id.as_str()).cloned()) {
         return check_choice(&order.order_id, email);
     }
     if unclear + 1 >= MAX_FAILURES {
         return hand_off(0);
     }
-    let effect = not_understood(
-        "Please pick the order with one of the buttons.",
-        None,
-        order_buttons(&candidates),
-    );
-    (
-        Some(Intake::ChooseOrder {
-            email,
-            candidates,
-            unclear: unclear + 1,
-        }),
-        vec![effect],
-    )
+    let effect = not_understood("Please pick the order with one of the buttons.", None, order_buttons(&candidates));
+    (Some(Intake::ChooseOrder { email, candidates, unclear: unclear + 1 }), vec![effect])
 }
 
 fn on_reason(order: OrderBrief, unclear: u32, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
@@ -576,43 +268,23 @@ fn on_reason(order: OrderBrief, unclear: u32, input: Input<'_>) -> (Option<Intak
             ask_resolution(order, Reason::Other, text.trim().to_string())
         }
         _ => {
-            let state = Intake::Reason {
-                order,
-                unclear: unclear + 1,
-            };
-            (
-                Some(state),
-                vec![say(Reply::ReasonUnclear {}, None, reason_buttons())],
-            )
+            let state = Intake::Reason { order, unclear: unclear + 1 };
+            (Some(state), vec![say(Reply::ReasonUnclear {}, None, reason_buttons())])
         }
     }
 }
 
-fn on_details(
-    order: OrderBrief,
-    reason: Reason,
-    input: Input<'_>,
-) -> (Option<Intake>, Vec<Effect>) {
+fn on_details(order: OrderBrief, reason: Reason, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
     let details = match input {
         Input::Text(text) if !text.trim().is_empty() => text.trim().to_string(),
         _ => {
             let hint = "A sentence or two about what happened is enough.";
-            return (
-                Some(Intake::Details { order, reason }),
-                vec![not_understood(hint, Some("details"), vec![])],
-            );
+            return (Some(Intake::Details { order, reason }), vec![not_understood(hint, Some("details"), vec![])]);
         }
     };
     if reason == Reason::TechnicalIssue {
-        let reply = Reply::OfferSupport {
-            product: order.product.clone(),
-        };
-        let state = Intake::Support {
-            order,
-            reason,
-            details,
-            unclear: 0,
-        };
+        let reply = Reply::OfferSupport { product: order.product.clone() };
+        let state = Intake::Support { order, reason, details, unclear: 0 };
         return (Some(state), vec![say(reply, None, support_buttons())]);
     }
     ask_resolution(order, reason, details)
@@ -632,35 +304,16 @@ fn on_support(
     };
     match wanted {
         Some(Resolution::Support) => {
-            let reply = Reply::SupportHandoff {
-                product: order.product.clone(),
-            };
-            (
-                None,
-                vec![
-                    say(reply, None, vec![]),
-                    Effect::ChoseSupport { reason, details },
-                ],
-            )
+            let reply = Reply::SupportHandoff { product: order.product.clone() };
+            (None, vec![say(reply, None, vec![]), Effect::ChoseSupport { reason, details }])
         }
         Some(_) => ask_resolution(order, reason, details),
         // Asked twice without a clear answer: carry on with the refund they came for.
         None if unclear >= 1 => ask_resolution(order, reason, details),
         None => {
-            let effect = not_understood(
-                "Tap one of the buttons: help fixing it, or the refund.",
-                None,
-                support_buttons(),
-            );
-            (
-                Some(Intake::Support {
-                    order,
-                    reason,
-                    details,
-                    unclear: unclear + 1,
-                }),
-                vec![effect],
-            )
+            let effect =
+                not_understood("Tap one of the buttons: help fixing it, or the refund.", None, support_buttons());
+            (Some(Intake::Support { order, reason, details, unclear: unclear + 1 }), vec![effect])
         }
     }
 }
@@ -679,34 +332,15 @@ fn on_resolution(
     };
     match wanted {
         Some(Resolution::Support) => {
-            let reply = Reply::SupportHandoff {
-                product: order.product.clone(),
-            };
-            (
-                None,
-                vec![
-                    say(reply, None, vec![]),
-                    Effect::ChoseSupport { reason, details },
-                ],
-            )
+            let reply = Reply::SupportHandoff { product: order.product.clone() };
+            (None, vec![say(reply, None, vec![]), Effect::ChoseSupport { reason, details }])
         }
         Some(resolution) => confirm(order, reason, details, resolution),
         None if unclear >= 1 => confirm(order, reason, details, Resolution::Refund),
         None => {
-            let effect = not_understood(
-                "Tap one of the buttons to tell me what you'd like.",
-                None,
-                resolution_buttons(),
-            );
-            (
-                Some(Intake::Resolution {
-                    order,
-                    reason,
-                    details,
-                    unclear: unclear + 1,
-                }),
-                vec![effect],
-            )
+            let effect =
+                not_understood("Tap one of the buttons to tell me what you'd like.", None, resolution_buttons());
+            (Some(Intake::Resolution { order, reason, details, unclear: unclear + 1 }), vec![effect])
         }
     }
 }
@@ -726,39 +360,12 @@ fn on_confirm(
         _ => None,
     };
     match confirmed {
-        Some(true) => (
-            None,
-            vec![Effect::Submit {
-                reason,
-                details,
-                resolution,
-            }],
-        ),
-        Some(false) => (
-            Some(identify(0)),
-            vec![say(
-                Reply::Greeting { restarted: true },
-                Some("order_id"),
-                vec![],
-            )],
-        ),
+        Some(true) => (None, vec![Effect::Submit { reason, details, resolution }]),
+        Some(false) => (Some(identify(0)), vec![say(Reply::Greeting { restarted: true }, Some("order_id"), vec![])]),
         None if unclear >= 1 => hand_off(0),
         None => {
-            let effect = not_understood(
-                "Tap “Yes, send it” to send your request, or Cancel.",
-                None,
-                confirm_buttons(),
-            );
-            (
-                Some(Intake::Confirm {
-                    order,
-                    reason,
-                    details,
-                    resolution,
-                    unclear: unclear + 1,
-                }),
-                vec![effect],
-            )
+            let effect = not_understood("Tap “Yes, send it” to send your request, or Cancel.", None, confirm_buttons());
+            (Some(Intake::Confirm { order, reason, details, resolution, unclear: unclear + 1 }), vec![effect])
         }
     }
 }

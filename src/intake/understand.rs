@@ -43,25 +43,11 @@ pub fn reason(text: &str) -> Option<Reason> {
     let table: [(Reason, &[&str]); 6] = [
         (
             Reason::DuplicatePurchase,
-            &[
-                "twice",
-                "duplicate",
-                "double charge",
-                "charged two",
-                "bought it again",
-                "two times",
-            ],
+            &["twice", "duplicate", "double charge", "charged two", "bought it again", "two times"],
         ),
         (
             Reason::AccidentalPurchase,
-            &[
-                "accident",
-                "by mistake",
-                "mistakenly",
-                "didn't mean",
-                "did not mean",
-                "wrong button",
-            ],
+            &["accident", "by mistake", "mistakenly", "didn't mean", "did not mean", "wrong button"],
         ),
         (
             Reason::TechnicalIssue,
@@ -83,14 +69,7 @@ pub fn reason(text: &str) -> Option<Reason> {
         ),
         (
             Reason::NotAsDescribed,
-            &[
-                "not as described",
-                "not what",
-                "misleading",
-                "expected",
-                "described",
-                "different from",
-            ],
+            &["not as described", "not what", "misleading", "expected", "described", "different from"],
         ),
         (
             Reason::ChangedMind,
@@ -106,10 +85,7 @@ pub fn reason(text: &str) -> Option<Reason> {
         ),
         (Reason::Other, &["something else", "other"]),
     ];
-    table
-        .iter()
-        .find(|(_, words)| has_any(&t, words))
-        .map(|(reason, _)| *reason)
+    table.iter().find(|(_, words)| has_any(&t, words)).map(|(reason, _)| *reason)
 }
 
 /// A resolution from typed words.
@@ -117,77 +93,43 @@ pub fn resolution(text: &str) -> Option<Resolution> {
     let t = text.to_lowercase();
     let table: [(Resolution, &[&str]); 4] = [
         (Resolution::StoreCredit, &["credit", "voucher"]),
-        (
-            Resolution::Exchange,
-            &["exchange", "swap", "another product", "different product"],
-        ),
+        (Resolution::Exchange, &["exchange", "swap", "another product", "different product"]),
         (Resolution::Support, &["help", "support", "fix"]),
         (Resolution::Refund, &["refund", "money back", "my money"]),
     ];
-    table
-        .iter()
-        .find(|(_, words)| has_any(&t, words))
-        .map(|(r, _)| *r)
+    table.iter().find(|(_, words)| has_any(&t, words)).map(|(r, _)| *r)
 }
 
 fn first_words(text: &str) -> String {
-    text.trim()
-        .to_lowercase()
-        .trim_end_matches(['.', '!'])
-        .to_string()
+    text.trim().to_lowercase().trim_end_matches(['.', '!']).to_string()
 }
 
 pub fn is_cancel(text: &str) -> bool {
-    matches!(
-        first_words(text).as_str(),
-        "cancel" | "stop" | "never mind" | "nevermind" | "quit" | "/cancel"
-    )
+    matches!(first_words(text).as_str(), "cancel" | "stop" | "never mind" | "nevermind" | "quit" | "/cancel")
 }
 
 pub fn is_restart(text: &str) -> bool {
-    matches!(
-        first_words(text).as_str(),
-        "start over" | "restart" | "start again" | "/restart"
-    )
+    matches!(first_words(text).as_str(), "start over" | "restart" | "start again" | "/restart")
 }
 
 pub fn is_yes(text: &str) -> bool {
     matches!(
         first_words(text).as_str(),
-        "yes"
-            | "y"
-            | "yep"
-            | "yeah"
-            | "ok"
-            | "okay"
-            | "confirm"
-            | "correct"
-            | "sure"
-            | "that's right"
+        "yes" | "y" | "yep" | "yeah" | "ok" | "okay" | "confirm" | "correct" | "sure" | "that's right"
     )
 }
 
 pub fn is_no(text: &str) -> bool {
-    matches!(
-        first_words(text).as_str(),
-        "no" | "n" | "nope" | "wrong" | "that's wrong"
-    )
+    matches!(first_words(text).as_str(), "no" | "n" | "nope" | "wrong" | "that's wrong")
 }
 
 pub fn is_skip(text: &str) -> bool {
-    matches!(
-        first_words(text).as_str(),
-        "skip" | "no" | "nothing" | "no thanks" | "-"
-    )
+    matches!(first_words(text).as_str(), "skip" | "no" | "nothing" | "no thanks" | "-")
 }
 
 /// Removes control characters (keeping line breaks and tabs) so they never reach staff or logs.
 pub fn clean(text: &str) -> String {
-    text.chars()
-        .filter(|c| !c.is_control() || *c == '\n' || *c == '\t')
-        .collect::<String>()
-        .trim()
-        .to_string()
+    text.chars().filter(|c| !c.is_control() || *c == '\n' || *c == '\t').collect::<String>().trim().to_string()
 }
 
 #[cfg(test)]
@@ -206,14 +148,8 @@ mod tests {
 
     #[test]
     fn understands_typed_reasons() {
-        assert_eq!(
-            reason("the videos don't play, it's broken"),
-            Some(Reason::TechnicalIssue)
-        );
-        assert_eq!(
-            reason("I was charged twice"),
-            Some(Reason::DuplicatePurchase)
-        );
+        assert_eq!(reason("the videos don't play, it's broken"), Some(Reason::TechnicalIssue));
+        assert_eq!(reason("I was charged twice"), Some(Reason::DuplicatePurchase));
         assert_eq!(reason("banana"), None);
     }
 }

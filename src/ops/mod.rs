@@ -24,19 +24,12 @@ pub struct Health {
 
 impl Health {
     pub fn set(&self, platform: &str, connected: bool) {
-        self.platforms
-            .lock()
-            .expect("health lock")
-            .insert(platform.to_string(), connected);
+        self.platforms.lock().expect("health lock").insert(platform.to_string(), connected);
     }
 
     fn down(&self) -> Vec<String> {
         let platforms = self.platforms.lock().expect("health lock");
-        platforms
-            .iter()
-            .filter(|(_, up)| !**up)
-            .map(|(name, _)| format!("{name} is not connected"))
-            .collect()
+        platforms.iter().filter(|(_, up)| !**up).map(|(name, _)| format!("{name} is not connected")).collect()
     }
 }
 
@@ -51,44 +44,31 @@ async fn healthz(State(app): State<Arc<App>>) -> impl IntoResponse {
     if problems.is_empty() {
         (StatusCode::OK, "ok\n".to_string())
     } else {
-        (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("{}\n", problems.join("\n")),
-        )
+        (StatusCode::SERVICE_UNAVAILABLE, format!("{}\n", problems.join("\n")))
     }
 }
 
 async fn metrics(State(app): State<Arc<App>>) -> impl IntoResponse {
-    match app
-        .engine
-        .metrics
-        .render(app.engine.store(), chrono::Utc::now())
-        .await
-    {
-        Ok(text) => (
-            StatusCode::OK,
-            [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-            text,
-        )
-            .into_response(),
-        Err(error) => (
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!("metrics unavailable: {error:#}\n"),
-        )
-            .into_response(),
+    match app.engine.metrics.render(app.engine.store(), chrono::Utc::now()).await {
+        Ok(text) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
+        Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("metrics unavailable: {error:#}\n")).into_response(),
     }
 }
 
 /// Serves `/healthz` and `/metrics` on `listen` until the process ends.
 pub async fn serve(listen: &str, app: Arc<App>) -> anyhow::Result<()> {
-    let router = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .with_state(app);
+    let mut router =
+        Router::new().route("/healthz", get(healthz)).route("/metrics", get(metrics)).with_state(app.clone());
+    if app.loaded.config.payments.processor == crate::config::Processor::Stripe {
+        match crate::http::webhook_secrets() {
+            Some(secrets) => router = router.merge(crate::http::stripe_routes(app.clone(), secrets)),
+            None => tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: no Stripe webhook endpoint"),
+        }
+    }
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("[http] listen = \"{listen}\": {e}"))?;
-    tracing::info!(%listen, "serving /healthz and /metrics");
+    tracing::info!(%listen, "serving /healthz, /metrics and, with Stripe, /webhooks/stripe");
     tokio::spawn(async move {
         if let Err(error) = axum::serve(listener, router).await {
             tracing::error!(%error, "the HTTP server stopped");

@@ -34,10 +34,7 @@ async fn reload(app: &App, path: &Path) {
     match Policy::load(path) {
         Ok(policy) if policy.hash() == app.engine.policy().hash() => {}
         Ok(policy) => {
-            tracing::info!(
-                policy = &policy.hash()[..12],
-                "policy reloaded; decided cases keep their verdicts"
-            );
+            tracing::info!(policy = &policy.hash()[..12], "policy reloaded; decided cases keep their verdicts");
             app.engine.set_policy(policy);
         }
         Err(error) => {

@@ -62,13 +62,7 @@ struct Trace<'a> {
 }
 
 impl Trace<'_> {
-    fn finish(
-        self,
-        outcome: VerdictOutcome,
-        amount: Money,
-        percent: Option<u32>,
-        rule: &str,
-    ) -> Verdict {
+    fn finish(self, outcome: VerdictOutcome, amount: Money, percent: Option<u32>, rule: &str) -> Verdict {
         let alternatives = if outcome == VerdictOutcome::NotEligible && rule != "already_refunded" {
             self.rules.alternatives.clone()
         } else {
@@ -92,28 +86,15 @@ impl Trace<'_> {
     }
 }
 
-pub fn evaluate(
-    policy: &Policy,
-    order: &Order,
-    request: &RefundRequest,
-    history: &History,
-) -> Verdict {
+pub fn evaluate(policy: &Policy, order: &Order, request: &RefundRequest, history: &History) -> Verdict {
     let rules = policy.rules_for(&order.sku);
-    let mut trace = Trace {
-        policy,
-        rules,
-        lines: Vec::new(),
-        repeat_refunder: false,
-    };
+    let mut trace = Trace { policy, rules, lines: Vec::new(), repeat_refunder: false };
     let unrefunded = order.unrefunded();
     let zero = Money::zero(order.amount.currency());
 
     // Rule 1: nothing left to refund.
     if unrefunded.is_zero() {
-        trace.say(format!(
-            "Order {} was already refunded in full ({}).",
-            order.order_id, order.amount
-        ));
+        trace.say(format!("Order {} was already refunded in full ({}).", order.order_id, order.amount));
         return trace.finish(VerdictOutcome::NotEligible, zero, None, "already_refunded");
     }
     if !order.refunded.is_zero() {
@@ -128,38 +109,23 @@ pub fn evaluate(
         true => (unrefunded, None, "duplicate_purchase"),
         false => match window_and_usage(rules, order, request, &mut trace) {
             Ok(decided) => decided,
-            Err(rule) => {
-                return outside_policy(trace, rules, request.reason, unrefunded, zero, rule)
-            }
+            Err(rule) => return outside_policy(trace, rules, request.reason, unrefunded, zero, rule),
         },
     };
     let (amount, percent, rule) = decided;
-    let outcome = if percent.is_some() {
-        VerdictOutcome::PartialRefund
-    } else {
-        VerdictOutcome::FullRefund
-    };
+    let outcome = if percent.is_some() { VerdictOutcome::PartialRefund } else { VerdictOutcome::FullRefund };
 
     // Rule 5: repeat refunders go to a manager.
     if let Some(max) = rules.max_refunds_per_customer {
         let since = request.requested_at - Duration::days(i64::from(rules.lookback_days));
-        let count = history
-            .refunds_at
-            .iter()
-            .filter(|at| **at >= since && **at <= request.requested_at)
-            .count();
+        let count = history.refunds_at.iter().filter(|at| **at >= since && **at <= request.requested_at).count();
         if count >= max as usize {
             trace.repeat_refunder = true;
             trace.say(format!(
                 "This email already had {count} refund(s) in the last {} days (limit {max}), so a manager reviews it.",
                 rules.lookback_days
             ));
-            return trace.finish(
-                VerdictOutcome::ManagerReview,
-                amount,
-                percent,
-                "repeat_refunder",
-            );
+            return trace.finish(VerdictOutcome::ManagerReview, amount, percent, "repeat_refunder");
         }
         trace.say(format!(
             "{count} earlier refund(s) for this email in the last {} days (limit {max}).",
@@ -171,30 +137,17 @@ pub fn evaluate(
     if let AutoApprove::PerCurrency(limits) = &rules.auto_approve_max {
         match limits.get(&amount.currency()) {
             Some(limit) if amount.minor() <= limit.minor() => {
-                trace.say(format!(
-                    "{amount} is within the {limit} that can be approved without a manager."
-                ));
+                trace.say(format!("{amount} is within the {limit} that can be approved without a manager."));
             }
             Some(limit) => {
-                trace.say(format!("{amount} is above the {limit} that can be approved without a manager, so a manager reviews it."));
-                return trace.finish(
-                    VerdictOutcome::ManagerReview,
-                    amount,
-                    percent,
-                    "auto_approve_max",
-                );
+                trace.say(format!(
+                    "{amount} is above the {limit} that can be approved without a manager, so a manager reviews it."
+                ));
+                return trace.finish(VerdictOutcome::ManagerReview, amount, percent, "auto_approve_max");
             }
             None => {
-                trace.say(format!(
-                    "Refunds in {} always need a manager's approval.",
-                    amount.currency()
-                ));
-                return trace.finish(
-                    VerdictOutcome::ManagerReview,
-                    amount,
-                    percent,
-                    "auto_approve_max",
-                );
+                trace.say(format!("Refunds in {} always need a manager's approval.", amount.currency()));
+                return trace.finish(VerdictOutcome::ManagerReview, amount, percent, "auto_approve_max");
             }
         }
     }
@@ -202,13 +155,7 @@ pub fn evaluate(
 }
 
 /// Rule 2's check: another purchase of the same sku by the same email close enough in time.
-fn duplicate_of(
-    rules: &Rules,
-    order: &Order,
-    request: &RefundRequest,
-    history: &History,
-    trace: &mut Trace,
-) -> bool {
+fn duplicate_of(rules: &Rules, order: &Order, request: &RefundRequest, history: &History, trace: &mut Trace) -> bool {
     if request.reason != Reason::DuplicatePurchase {
         return false;
     }
@@ -251,16 +198,11 @@ fn window_and_usage(
     let window = Duration::days(i64::from(rules.window_days));
     let days = elapsed.num_days().max(0);
     if elapsed >= window {
-        trace.say(format!(
-            "Requested {days} days after purchase, outside the {}-day refund window.",
-            rules.window_days
-        ));
+        trace
+            .say(format!("Requested {days} days after purchase, outside the {}-day refund window.", rules.window_days));
         return Err("window");
     }
-    trace.say(format!(
-        "Requested {days} days after purchase, within the {}-day refund window.",
-        rules.window_days
-    ));
+    trace.say(format!("Requested {days} days after purchase, within the {}-day refund window.", rules.window_days));
     let unrefunded = order.unrefunded();
     let Some(metric) = &rules.usage_metric else {
         return Ok((unrefunded, None, "full_refund"));
@@ -286,14 +228,8 @@ fn window_and_usage(
             Ok((amount, Some(tier.percent), "partial_refund"))
         }
         None => {
-            let top = rules
-                .partial
-                .last()
-                .map_or(rules.usage_full_refund_max, |t| t.usage_max);
-            trace.say(format!(
-                "{used}, more than the {} the refund policy covers.",
-                limit_words(metric, top)
-            ));
+            let top = rules.partial.last().map_or(rules.usage_full_refund_max, |t| t.usage_max);
+            trace.say(format!("{used}, more than the {} the refund policy covers.", limit_words(metric, top)));
             Err("usage")
         }
     }
@@ -309,24 +245,14 @@ fn outside_policy(
     rule: &str,
 ) -> Verdict {
     if rules.escalate_reasons.contains(&reason) {
-        trace.say(format!(
-            "“{}” is a reason we review case by case, so a manager decides.",
-            reason.label()
-        ));
+        trace.say(format!("“{}” is a reason we review case by case, so a manager decides.", reason.label()));
         return trace.finish(VerdictOutcome::ManagerReview, unrefunded, None, rule);
     }
-    let offers: Vec<String> = rules
-        .alternatives
-        .iter()
-        .map(|a| a.label().to_lowercase())
-        .collect();
+    let offers: Vec<String> = rules.alternatives.iter().map(|a| a.label().to_lowercase()).collect();
     if offers.is_empty() {
         trace.say("This is outside the refund policy, so no refund is due.".to_string());
     } else {
-        trace.say(format!(
-            "This is outside the refund policy; we can offer {} instead.",
-            offers.join(" or ")
-        ));
+        trace.say(format!("This is outside the refund policy; we can offer {} instead.", offers.join(" or ")));
     }
     trace.finish(VerdictOutcome::NotEligible, zero, None, rule)
 }

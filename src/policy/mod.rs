@@ -25,11 +25,7 @@ impl std::fmt::Display for PolicyError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self.line {
             0 => write!(f, "{}: {}", self.source, self.message),
-            line => write!(
-                f,
-                "{}:{}:{}: {}",
-                self.source, line, self.column, self.message
-            ),
+            line => write!(f, "{}:{}:{}: {}", self.source, line, self.column, self.message),
         }
     }
 }
@@ -86,12 +82,7 @@ impl Policy {
     pub fn parse(text: &str, source: &str) -> Result<Policy, PolicyError> {
         let (currency, default, products) = parse::parse(text, source)?;
         let hash = format!("{:x}", Sha256::digest(text.as_bytes()));
-        Ok(Policy {
-            currency,
-            default,
-            products,
-            hash,
-        })
+        Ok(Policy { currency, default, products, hash })
     }
 
     pub fn load(path: &Path) -> Result<Policy, PolicyError> {
@@ -107,11 +98,8 @@ impl Policy {
 
     /// The built-in example policy (the repository's `policy.example.toml`).
     pub fn example() -> Policy {
-        Policy::parse(
-            include_str!("../../policy.example.toml"),
-            "policy.example.toml",
-        )
-        .expect("the example policy is valid")
+        Policy::parse(include_str!("../../policy.example.toml"), "policy.example.toml")
+            .expect("the example policy is valid")
     }
 
     /// The sha256 of the policy text: cases record which policy decided them.
@@ -125,10 +113,7 @@ impl Policy {
 
     /// The rules for a sku: the first `[[product]]` whose glob matches, else `[default]`.
     pub fn rules_for(&self, sku: &str) -> &Rules {
-        self.products
-            .iter()
-            .find(|p| p.matcher.is_match(sku))
-            .map_or(&self.default, |p| &p.rules)
+        self.products.iter().find(|p| p.matcher.is_match(sku)).map_or(&self.default, |p| &p.rules)
     }
 
     pub fn alternatives_for(&self, sku: &str) -> Vec<Resolution> {

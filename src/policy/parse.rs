@@ -51,48 +51,31 @@ struct Errors<'a> {
 impl Errors<'_> {
     fn at(&self, span: Range<usize>, message: impl Into<String>) -> PolicyError {
         let (line, column) = line_col(self.text, span.start);
-        PolicyError {
-            source: self.source.to_string(),
-            line,
-            column,
-            message: message.into(),
-        }
+        PolicyError { source: self.source.to_string(), line, column, message: message.into() }
     }
 }
 
-pub(super) fn parse(
-    text: &str,
-    source: &str,
-) -> Result<(Currency, Rules, Vec<ProductRules>), PolicyError> {
+pub(super) fn parse(text: &str, source: &str) -> Result<(Currency, Rules, Vec<ProductRules>), PolicyError> {
     let errors = Errors { text, source };
     let raw: RawPolicy = toml::from_str(text).map_err(|e| {
         let span = e.span().unwrap_or(0..0);
         errors.at(span, e.message().trim().to_string())
     })?;
-    let currency = Currency::parse(raw.currency.get_ref())
-        .map_err(|e| errors.at(raw.currency.span(), e.to_string()))?;
+    let currency =
+        Currency::parse(raw.currency.get_ref()).map_err(|e| errors.at(raw.currency.span(), e.to_string()))?;
     if let Some(sku) = &raw.default.sku {
-        return Err(errors.at(
-            sku.span(),
-            "`sku` belongs in a [[product]] entry, not in [default]",
-        ));
+        return Err(errors.at(sku.span(), "`sku` belongs in a [[product]] entry, not in [default]"));
     }
     let default = resolve(&raw.default, currency, &errors)?;
     let mut products = Vec::with_capacity(raw.product.len());
     for product in &raw.product {
         let Some(sku) = &product.sku else {
-            return Err(errors.at(
-                0..0,
-                "every [[product]] needs a `sku` glob such as \"ebook-*\"",
-            ));
+            return Err(errors.at(0..0, "every [[product]] needs a `sku` glob such as \"ebook-*\""));
         };
-        let glob = globset::Glob::new(sku.get_ref())
-            .map_err(|e| errors.at(sku.span(), format!("bad sku glob: {e}")))?;
+        let glob =
+            globset::Glob::new(sku.get_ref()).map_err(|e| errors.at(sku.span(), format!("bad sku glob: {e}")))?;
         let merged = merge(product, &raw.default);
-        products.push(ProductRules {
-            matcher: glob.compile_matcher(),
-            rules: resolve(&merged, currency, &errors)?,
-        });
+        products.push(ProductRules { matcher: glob.compile_matcher(), rules: resolve(&merged, currency, &errors)? });
     }
     Ok((currency, default, products))
 }
@@ -101,56 +84,28 @@ pub(super) fn parse(
 fn merge(product: &RawRules, default: &RawRules) -> RawRules {
     RawRules {
         sku: product.sku.clone(),
-        window_days: product
-            .window_days
-            .clone()
-            .or_else(|| default.window_days.clone()),
-        usage_metric: product
-            .usage_metric
-            .clone()
-            .or_else(|| default.usage_metric.clone()),
-        usage_full_refund_max: product
-            .usage_full_refund_max
-            .clone()
-            .or_else(|| default.usage_full_refund_max.clone()),
+        window_days: product.window_days.clone().or_else(|| default.window_days.clone()),
+        usage_metric: product.usage_metric.clone().or_else(|| default.usage_metric.clone()),
+        usage_full_refund_max: product.usage_full_refund_max.clone().or_else(|| default.usage_full_refund_max.clone()),
         partial: product.partial.clone().or_else(|| default.partial.clone()),
-        auto_approve_max: product
-            .auto_approve_max
-            .clone()
-            .or_else(|| default.auto_approve_max.clone()),
+        auto_approve_max: product.auto_approve_max.clone().or_else(|| default.auto_approve_max.clone()),
         max_refunds_per_customer: product
             .max_refunds_per_customer
             .clone()
             .or_else(|| default.max_refunds_per_customer.clone()),
-        lookback_days: product
-            .lookback_days
-            .clone()
-            .or_else(|| default.lookback_days.clone()),
-        duplicate_window_days: product
-            .duplicate_window_days
-            .clone()
-            .or_else(|| default.duplicate_window_days.clone()),
-        escalate_reasons: product
-            .escalate_reasons
-            .clone()
-            .or_else(|| default.escalate_reasons.clone()),
-        alternatives: product
-            .alternatives
-            .clone()
-            .or_else(|| default.alternatives.clone()),
+        lookback_days: product.lookback_days.clone().or_else(|| default.lookback_days.clone()),
+        duplicate_window_days: product.duplicate_window_days.clone().or_else(|| default.duplicate_window_days.clone()),
+        escalate_reasons: product.escalate_reasons.clone().or_else(|| default.escalate_reasons.clone()),
+        alternatives: product.alternatives.clone().or_else(|| default.alternatives.clone()),
     }
 }
 
-fn days(
-    value: &Option<Spanned<i64>>,
-    default: u32,
-    key: &str,
-    errors: &Errors,
-) -> Result<u32, PolicyError> {
+fn days(value: &Option<Spanned<i64>>, default: u32, key: &str, errors: &Errors) -> Result<u32, PolicyError> {
     match value {
         None => Ok(default),
-        Some(v) => u32::try_from(*v.get_ref())
-            .map_err(|_| errors.at(v.span(), format!("`{key}` must be zero or more"))),
+        Some(v) => {
+            u32::try_from(*v.get_ref()).map_err(|_| errors.at(v.span(), format!("`{key}` must be zero or more")))
+        }
     }
 }
 
@@ -171,42 +126,27 @@ fn resolve(raw: &RawRules, currency: Currency, errors: &Errors) -> Result<Rules,
             return Err(errors.at(tier.span(), message));
         }
         if !(1..=100).contains(&percent) {
-            return Err(errors.at(
-                tier.span(),
-                format!("percent {percent} must be between 1 and 100"),
-            ));
+            return Err(errors.at(tier.span(), format!("percent {percent} must be between 1 and 100")));
         }
         floor = usage_max;
-        partial.push(Tier {
-            usage_max,
-            percent: percent as u32,
-        });
+        partial.push(Tier { usage_max, percent: percent as u32 });
     }
-    let max_refunds_per_customer =
-        match &raw.max_refunds_per_customer {
-            None => None,
-            Some(v) => Some(u32::try_from(*v.get_ref()).map_err(|_| {
-                errors.at(v.span(), "`max_refunds_per_customer` must be zero or more")
-            })?),
-        };
+    let max_refunds_per_customer = match &raw.max_refunds_per_customer {
+        None => None,
+        Some(v) => Some(
+            u32::try_from(*v.get_ref())
+                .map_err(|_| errors.at(v.span(), "`max_refunds_per_customer` must be zero or more"))?,
+        ),
+    };
     Ok(Rules {
         window_days: days(&raw.window_days, 30, "window_days", errors)?,
-        usage_metric: raw
-            .usage_metric
-            .as_ref()
-            .map(|m| m.get_ref().trim().to_string())
-            .filter(|m| !m.is_empty()),
+        usage_metric: raw.usage_metric.as_ref().map(|m| m.get_ref().trim().to_string()).filter(|m| !m.is_empty()),
         usage_full_refund_max,
         partial,
         auto_approve_max: auto_approve(raw.auto_approve_max.as_ref(), currency, errors)?,
         max_refunds_per_customer,
         lookback_days: days(&raw.lookback_days, 365, "lookback_days", errors)?,
-        duplicate_window_days: days(
-            &raw.duplicate_window_days,
-            7,
-            "duplicate_window_days",
-            errors,
-        )?,
+        duplicate_window_days: days(&raw.duplicate_window_days, 7, "duplicate_window_days", errors)?,
         escalate_reasons: codes(&raw.escalate_reasons, Reason::parse, "reason", errors)?,
         alternatives: codes(&raw.alternatives, Resolution::parse, "resolution", errors)?,
     })
@@ -221,12 +161,8 @@ fn codes<T>(
     raw.iter()
         .flatten()
         .map(|code| {
-            parse(code.get_ref()).ok_or_else(|| {
-                errors.at(
-                    code.span(),
-                    format!("`{}` is not a {what} code", code.get_ref()),
-                )
-            })
+            parse(code.get_ref())
+                .ok_or_else(|| errors.at(code.span(), format!("`{}` is not a {what} code", code.get_ref())))
         })
         .collect()
 }
@@ -249,11 +185,20 @@ fn auto_approve(
         toml::Value::Table(table) => {
             for (code, value) in table {
                 let currency = Currency::parse(code).map_err(|e| at(format!("auto_approve_max: {e}")))?;
-                let amount = value.as_str().ok_or_else(|| at(format!("auto_approve_max.{code} must be a string such as \"100.00\"")))?;
-                limits.insert(currency, Money::parse(amount, currency).map_err(|e| at(format!("auto_approve_max.{code}: {e}")))?);
+                let amount = value
+                    .as_str()
+                    .ok_or_else(|| at(format!("auto_approve_max.{code} must be a string such as \"100.00\"")))?;
+                limits.insert(
+                    currency,
+                    Money::parse(amount, currency).map_err(|e| at(format!("auto_approve_max.{code}: {e}")))?,
+                );
             }
         }
-        _ => return Err(at("auto_approve_max must be a string such as \"100.00\" or a table such as { USD = \"100.00\" }".into())),
+        _ => {
+            return Err(at(
+                "auto_approve_max must be a string such as \"100.00\" or a table such as { USD = \"100.00\" }".into(),
+            ))
+        }
     }
     Ok(AutoApprove::PerCurrency(limits))
 }

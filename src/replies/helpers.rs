@@ -1,8 +1,8 @@
 //! Handlebars plumbing for chat text: the mention-neutralising escape and the helpers templates use.
 
 use handlebars::{
-    Context, Handlebars, Helper, HelperResult, JsonRender, JsonTruthy, Output, RenderContext,
-    RenderError, RenderErrorReason, Renderable,
+    Context, Handlebars, Helper, HelperResult, JsonRender, JsonTruthy, Output, RenderContext, RenderError,
+    RenderErrorReason, Renderable,
 };
 
 /// Zero-width space: invisible in chat, but it breaks the token a platform looks for to ping.
@@ -29,9 +29,7 @@ pub fn neutralise_mentions(text: &str) -> String {
         out.push(c);
         let after = &text[i + c.len_utf8()..];
         let defuse = match c {
-            '@' => {
-                starts_with_ignore_case(after, "everyone") || starts_with_ignore_case(after, "here")
-            }
+            '@' => starts_with_ignore_case(after, "everyone") || starts_with_ignore_case(after, "here"),
             '<' => after.starts_with(['@', '#', '!']),
             _ => false,
         };
@@ -43,8 +41,7 @@ pub fn neutralise_mentions(text: &str) -> String {
 }
 
 fn starts_with_ignore_case(text: &str, word: &str) -> bool {
-    text.get(..word.len())
-        .is_some_and(|head| head.eq_ignore_ascii_case(word))
+    text.get(..word.len()).is_some_and(|head| head.eq_ignore_ascii_case(word))
 }
 
 /// `{{quote details}}`: the value as a markdown block quote, every line prefixed with `> ` (a
@@ -56,17 +53,12 @@ pub fn quote(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let param = h
-        .param(0)
-        .ok_or(RenderErrorReason::ParamNotFoundForIndex("quote", 0))?;
+    let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("quote", 0))?;
     if param.is_value_missing() {
         return Err(RenderError::strict_error(param.relative_path()));
     }
     let text = neutralise_mentions(param.value().render().trim());
-    let quoted: Vec<String> = text
-        .lines()
-        .map(|line| format!("> {}", line.trim_end()))
-        .collect();
+    let quoted: Vec<String> = text.lines().map(|line| format!("> {}", line.trim_end())).collect();
     out.write(&quoted.join("\n"))?;
     Ok(())
 }
@@ -88,9 +80,7 @@ impl handlebars::HelperDef for StrictIf {
         out: &mut dyn Output,
     ) -> HelperResult {
         let name = if self.positive { "if" } else { "unless" };
-        let param = h
-            .param(0)
-            .ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
+        let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(name, 0))?;
         if param.is_value_missing() {
             return Err(RenderError::strict_error(param.relative_path()));
         }

@@ -128,24 +128,11 @@ impl Reply {
 #[derive(Debug, thiserror::Error)]
 pub enum RepliesError {
     #[error("{file}{}: {message}", position(*line, *column))]
-    Template {
-        file: String,
-        line: Option<usize>,
-        column: Option<usize>,
-        message: String,
-    },
+    Template { file: String, line: Option<usize>, column: Option<usize>, message: String },
     #[error("{file}{}: cannot render: {message}", position(*line, *column))]
-    Render {
-        file: String,
-        line: Option<usize>,
-        column: Option<usize>,
-        message: String,
-    },
+    Render { file: String, line: Option<usize>, column: Option<usize>, message: String },
     #[error("{file}: cannot read: {source}")]
-    Io {
-        file: String,
-        source: std::io::Error,
-    },
+    Io { file: String, source: std::io::Error },
     #[error("{file}: no reply is named {name:?} (template files are named after replies, e.g. ask_email.hbs)")]
     UnknownTemplate { file: String, name: String },
     #[error("locale {locale:?}: {message}")]
@@ -169,9 +156,7 @@ pub struct Replies {
 
 impl std::fmt::Debug for Replies {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Replies")
-            .field("files", &self.files)
-            .finish_non_exhaustive()
+        f.debug_struct("Replies").field("files", &self.files).finish_non_exhaustive()
     }
 }
 
@@ -183,19 +168,10 @@ impl Replies {
     /// built-in English one. Then renders every sample, so a template that fails (syntax, or a
     /// variable its reply does not have) is refused here with its file, line and column.
     pub fn load(dir: Option<&Path>, locale: &str) -> Result<Replies, RepliesError> {
-        let locale_err = |message: String| RepliesError::Locale {
-            locale: locale.to_string(),
-            message,
-        };
+        let locale_err = |message: String| RepliesError::Locale { locale: locale.to_string(), message };
         // The locale becomes a path component: keep it to a plain tag like "en" or "pt-BR".
-        if locale.is_empty()
-            || !locale
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-        {
-            return Err(locale_err(
-                "not a locale tag (expected letters, digits, '-' or '_')".into(),
-            ));
+        if locale.is_empty() || !locale.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+            return Err(locale_err("not a locale tag (expected letters, digits, '-' or '_')".into()));
         }
         let locale_dir = dir.map(|d| d.join(locale)).filter(|d| d.is_dir());
         if locale != BUILTIN_LOCALE && locale_dir.is_none() {
@@ -221,29 +197,16 @@ impl Replies {
             let (file, source) = match override_path.filter(|p| p.is_file()) {
                 Some(path) => {
                     let file = path.display().to_string();
-                    let source =
-                        std::fs::read_to_string(&path).map_err(|source| RepliesError::Io {
-                            file: file.clone(),
-                            source,
-                        })?;
+                    let source = std::fs::read_to_string(&path)
+                        .map_err(|source| RepliesError::Io { file: file.clone(), source })?;
                     (file, source)
                 }
-                None => (
-                    format!("replies/en/{name}.hbs (built-in)"),
-                    builtin.to_string(),
-                ),
+                None => (format!("replies/en/{name}.hbs (built-in)"), builtin.to_string()),
             };
-            registry
-                .register_template_string(name, source)
-                .map_err(|e| {
-                    let (line, column) = e.pos().unzip();
-                    RepliesError::Template {
-                        file: file.clone(),
-                        line,
-                        column,
-                        message: e.reason().to_string(),
-                    }
-                })?;
+            registry.register_template_string(name, source).map_err(|e| {
+                let (line, column) = e.pos().unzip();
+                RepliesError::Template { file: file.clone(), line, column, message: e.reason().to_string() }
+            })?;
             files.insert(name, file);
         }
 
@@ -262,19 +225,12 @@ impl Replies {
     /// The chat text of `reply`, trailing whitespace trimmed.
     pub fn render(&self, reply: &Reply) -> Result<String, RepliesError> {
         let name = reply.template_name();
-        let rendered = self
-            .registry
-            .render(name, reply)
-            .map_err(|e| RepliesError::Render {
-                file: self
-                    .files
-                    .get(name)
-                    .cloned()
-                    .unwrap_or_else(|| name.to_string()),
-                line: e.line_no,
-                column: e.column_no,
-                message: e.reason().to_string(),
-            })?;
+        let rendered = self.registry.render(name, reply).map_err(|e| RepliesError::Render {
+            file: self.files.get(name).cloned().unwrap_or_else(|| name.to_string()),
+            line: e.line_no,
+            column: e.column_no,
+            message: e.reason().to_string(),
+        })?;
         let trimmed_len = rendered.trim_end().len();
         let mut text = rendered;
         text.truncate(trimmed_len);
@@ -285,24 +241,14 @@ impl Replies {
 /// A `.hbs` file that matches no reply is almost always a typo (`ask_emial.hbs`) that would
 /// otherwise be ignored silently while the built-in text goes out.
 fn refuse_stray_files(dir: &Path) -> Result<(), RepliesError> {
-    let io_err = |source| RepliesError::Io {
-        file: dir.display().to_string(),
-        source,
-    };
+    let io_err = |source| RepliesError::Io { file: dir.display().to_string(), source };
     let names = Reply::template_names();
     for entry in std::fs::read_dir(dir).map_err(io_err)? {
         let path: PathBuf = entry.map_err(io_err)?.path();
         if path.extension().is_some_and(|e| e == "hbs") {
-            let stem = path
-                .file_stem()
-                .unwrap_or_default()
-                .to_string_lossy()
-                .into_owned();
+            let stem = path.file_stem().unwrap_or_default().to_string_lossy().into_owned();
             if !names.contains(&stem.as_str()) {
-                return Err(RepliesError::UnknownTemplate {
-                    file: path.display().to_string(),
-                    name: stem,
-                });
+                return Err(RepliesError::UnknownTemplate { file: path.display().to_string(), name: stem });
             }
         }
     }

@@ -22,8 +22,7 @@ impl Reply {
             "Purchased 10 days ago, within the 30-day refund window.",
             "Course progress is 45%: above 30%, so a 50% refund applies (up to 60%).",
         ]);
-        let rules_denied =
-            lines(&["Purchased 41 days ago, outside the 14-day refund window for ebooks."]);
+        let rules_denied = lines(&["Purchased 41 days ago, outside the 14-day refund window for ebooks."]);
         let customer_text = s("The video player freezes at lesson 4 on every browser I tried. \
             I already emailed @everyone on the support list, nobody answered.\nTried Chrome and Firefox.");
         vec![

@@ -8,8 +8,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const CASE_COLUMNS: &str =
-    "id, customer, order_id, email, reason, details, resolution, state, outcome,
+const CASE_COLUMNS: &str = "id, customer, order_id, email, reason, details, resolution, state, outcome,
     intake_json, verdict_json, policy_hash, decision_json, flags_json, strikes,
     requested_at, opened_at, updated_at, last_customer_at";
 
@@ -17,9 +16,7 @@ fn json_col<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreRes
     let Some(text) = row.try_get::<Option<String>, _>(col)? else {
         return Ok(None);
     };
-    serde_json::from_str(&text)
-        .map(Some)
-        .map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
+    serde_json::from_str(&text).map(Some).map_err(|e| StoreError::Corrupt(format!("{col}: {e}")))
 }
 
 fn to_json<T: Serialize>(value: &T) -> StoreResult<String> {
@@ -37,18 +34,9 @@ pub(super) fn case_from_row(row: &AnyRow) -> StoreResult<Case> {
     Ok(Case {
         id: CaseId(row.try_get("id")?),
         customer: ChatUserId::new(row.try_get::<String, _>("customer")?),
-        order_id: order_id
-            .as_deref()
-            .map(|o| OrderId::parse(o).ok_or_else(|| corrupt("order", o)))
-            .transpose()?,
-        email: email
-            .as_deref()
-            .map(|e| Email::parse(e).ok_or_else(|| corrupt("email", e)))
-            .transpose()?,
-        reason: reason
-            .as_deref()
-            .map(|r| Reason::parse(r).ok_or_else(|| corrupt("reason", r)))
-            .transpose()?,
+        order_id: order_id.as_deref().map(|o| OrderId::parse(o).ok_or_else(|| corrupt("order", o))).transpose()?,
+        email: email.as_deref().map(|e| Email::parse(e).ok_or_else(|| corrupt("email", e))).transpose()?,
+        reason: reason.as_deref().map(|r| Reason::parse(r).ok_or_else(|| corrupt("reason", r))).transpose()?,
         details: row.try_get("details")?,
         resolution: resolution
             .as_deref()
@@ -87,6 +75,13 @@ pub struct RefundRow {
     pub processor: String,
     pub recorded_by: String,
     pub created_at: String,
+    /// Processor refunds only (absent for manual ones, so their output is unchanged).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub processor_refund_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -106,11 +101,7 @@ pub struct Job {
 
 impl Tx<'_> {
     /// Opens a case in the intake state for a customer's first message.
-    pub async fn create_case(
-        &mut self,
-        customer: &ChatUserId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<CaseId> {
+    pub async fn create_case(&mut self, customer: &ChatUserId, now: DateTime<Utc>) -> StoreResult<CaseId> {
         let now = ts(now);
         let row = sqlx::query(
             "INSERT INTO cases (customer, state, outcome, requested_at, opened_at, updated_at, last_customer_at)
@@ -124,14 +115,8 @@ impl Tx<'_> {
     }
 
     pub async fn load_case(&mut self, id: CaseId) -> StoreResult<Option<Case>> {
-        let sql = format!(
-            "SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 {}",
-            self.lock_rows("FOR UPDATE")
-        );
-        let row = sqlx::query(&sql)
-            .bind(id.0)
-            .fetch_optional(self.conn())
-            .await?;
+        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE id = $1 {}", self.lock_rows("FOR UPDATE"));
+        let row = sqlx::query(&sql).bind(id.0).fetch_optional(self.conn()).await?;
         row.as_ref().map(case_from_row).transpose()
     }
 
@@ -141,26 +126,17 @@ impl Tx<'_> {
             "SELECT {CASE_COLUMNS} FROM cases WHERE customer = $1 AND state <> 'closed' ORDER BY id DESC LIMIT 1 {}",
             self.lock_rows("FOR UPDATE")
         );
-        let row = sqlx::query(&sql)
-            .bind(customer.as_str())
-            .fetch_optional(self.conn())
-            .await?;
+        let row = sqlx::query(&sql).bind(customer.as_str()).fetch_optional(self.conn()).await?;
         row.as_ref().map(case_from_row).transpose()
     }
 
     /// The open case about an order, other than `except`.
-    pub async fn open_case_for_order(
-        &mut self,
-        order: &OrderId,
-        except: CaseId,
-    ) -> StoreResult<Option<CaseId>> {
-        let row = sqlx::query(
-            "SELECT id FROM cases WHERE order_id = $1 AND outcome = 'open' AND id <> $2 LIMIT 1",
-        )
-        .bind(order.as_str())
-        .bind(except.0)
-        .fetch_optional(self.conn())
-        .await?;
+    pub async fn open_case_for_order(&mut self, order: &OrderId, except: CaseId) -> StoreResult<Option<CaseId>> {
+        let row = sqlx::query("SELECT id FROM cases WHERE order_id = $1 AND outcome = 'open' AND id <> $2 LIMIT 1")
+            .bind(order.as_str())
+            .bind(except.0)
+            .fetch_optional(self.conn())
+            .await?;
         Ok(row.map(|r| r.try_get("id")).transpose()?.map(CaseId))
     }
 
@@ -203,26 +179,22 @@ impl Tx<'_> {
         kind: &str,
         detail: &str,
     ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO events (case_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(case.0)
-        .bind(ts(at))
-        .bind(actor)
-        .bind(kind)
-        .bind(detail)
-        .execute(self.conn())
-        .await?;
+        sqlx::query("INSERT INTO events (case_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)")
+            .bind(case.0)
+            .bind(ts(at))
+            .bind(actor)
+            .bind(kind)
+            .bind(detail)
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
 
     pub async fn timeline(&mut self, case: CaseId) -> StoreResult<Vec<TimelineEvent>> {
-        let rows = sqlx::query(
-            "SELECT at, actor, kind, detail FROM events WHERE case_id = $1 ORDER BY id",
-        )
-        .bind(case.0)
-        .fetch_all(self.conn())
-        .await?;
+        let rows = sqlx::query("SELECT at, actor, kind, detail FROM events WHERE case_id = $1 ORDER BY id")
+            .bind(case.0)
+            .fetch_all(self.conn())
+            .await?;
         rows.iter()
             .map(|r| {
                 Ok(TimelineEvent {
@@ -236,31 +208,25 @@ impl Tx<'_> {
     }
 
     pub async fn list_cases(&mut self, state: Option<&str>) -> StoreResult<Vec<Case>> {
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE ($1 IS NULL OR state = $1 OR outcome = $1) ORDER BY id");
-        let rows = sqlx::query(&sql)
-            .bind(state.map(str::to_string))
-            .fetch_all(self.conn())
-            .await?;
+        let sql =
+            format!("SELECT {CASE_COLUMNS} FROM cases WHERE ($1 IS NULL OR state = $1 OR outcome = $1) ORDER BY id");
+        let rows = sqlx::query(&sql).bind(state.map(str::to_string)).fetch_all(self.conn()).await?;
         rows.iter().map(case_from_row).collect()
     }
 
     /// Records a platform event id; false when it was seen before (a redelivery).
     pub async fn first_sighting(&mut self, key: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let done = sqlx::query("INSERT INTO inbound_seen (event_key, at) VALUES ($1, $2) ON CONFLICT (event_key) DO NOTHING")
-            .bind(key)
-            .bind(ts(now))
-            .execute(self.conn())
-            .await?;
+        let done =
+            sqlx::query("INSERT INTO inbound_seen (event_key, at) VALUES ($1, $2) ON CONFLICT (event_key) DO NOTHING")
+                .bind(key)
+                .bind(ts(now))
+                .execute(self.conn())
+                .await?;
         Ok(done.rows_affected() == 1)
     }
 
     /// Schedules (or moves) the one job of this kind for a case.
-    pub async fn schedule(
-        &mut self,
-        kind: &str,
-        case: CaseId,
-        due: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    pub async fn schedule(&mut self, kind: &str, case: CaseId, due: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO jobs (kind, case_id, due_at) VALUES ($1, $2, $3)
              ON CONFLICT (kind, case_id) DO UPDATE SET due_at = excluded.due_at",
@@ -290,10 +256,7 @@ impl Tx<'_> {
             "SELECT id, kind, case_id, due_at FROM jobs WHERE due_at <= $1 ORDER BY due_at, id LIMIT 1 {}",
             self.lock_rows("FOR UPDATE SKIP LOCKED")
         );
-        let row = sqlx::query(&sql)
-            .bind(ts(now))
-            .fetch_optional(self.conn())
-            .await?;
+        let row = sqlx::query(&sql).bind(ts(now)).fetch_optional(self.conn()).await?;
         let Some(row) = row else { return Ok(None) };
         let job = Job {
             id: row.try_get("id")?,
@@ -301,10 +264,7 @@ impl Tx<'_> {
             case_id: CaseId(row.try_get("case_id")?),
             due_at: from_ts(&row.try_get::<String, _>("due_at")?)?,
         };
-        sqlx::query("DELETE FROM jobs WHERE id = $1")
-            .bind(job.id)
-            .execute(self.conn())
-            .await?;
+        sqlx::query("DELETE FROM jobs WHERE id = $1").bind(job.id).execute(self.conn()).await?;
         Ok(Some(job))
     }
 
@@ -321,10 +281,7 @@ impl Tx<'_> {
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
         let (Some(order), Some(email)) = (&case.order_id, &case.email) else {
-            return Err(StoreError::Corrupt(format!(
-                "case {} has no proven order",
-                case.id
-            )));
+            return Err(StoreError::Corrupt(format!("case {} has no proven order", case.id)));
         };
         let done = sqlx::query(
             "INSERT INTO refunds (case_id, order_id, email, amount_minor, currency, status, processor, recorded_by, approval_key, created_at)
@@ -345,23 +302,18 @@ impl Tx<'_> {
     }
 
     /// Times of the succeeded refunds this bot recorded for a purchase email.
-    pub async fn refund_times_for_email(
-        &mut self,
-        email: &Email,
-    ) -> StoreResult<Vec<DateTime<Utc>>> {
-        let rows =
-            sqlx::query("SELECT created_at FROM refunds WHERE email = $1 AND status = 'succeeded'")
-                .bind(email.as_str())
-                .fetch_all(self.conn())
-                .await?;
-        rows.iter()
-            .map(|r| from_ts(&r.try_get::<String, _>("created_at")?))
-            .collect()
+    pub async fn refund_times_for_email(&mut self, email: &Email) -> StoreResult<Vec<DateTime<Utc>>> {
+        let rows = sqlx::query("SELECT created_at FROM refunds WHERE email = $1 AND status = 'succeeded'")
+            .bind(email.as_str())
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(|r| from_ts(&r.try_get::<String, _>("created_at")?)).collect()
     }
 
     pub async fn refunds_of_case(&mut self, case: CaseId) -> StoreResult<Vec<RefundRow>> {
         let rows = sqlx::query(
-            "SELECT amount_minor, currency, status, processor, recorded_by, created_at FROM refunds WHERE case_id = $1 ORDER BY id",
+            "SELECT amount_minor, currency, status, processor, recorded_by, created_at, idempotency_key, processor_refund_id, last_error
+             FROM refunds WHERE case_id = $1 ORDER BY id",
         )
         .bind(case.0)
         .fetch_all(self.conn())
@@ -375,6 +327,9 @@ impl Tx<'_> {
                     processor: r.try_get("processor")?,
                     recorded_by: r.try_get("recorded_by")?,
                     created_at: r.try_get("created_at")?,
+                    idempotency_key: r.try_get("idempotency_key")?,
+                    processor_refund_id: r.try_get("processor_refund_id")?,
+                    last_error: r.try_get("last_error")?,
                 })
             })
             .collect()
@@ -405,42 +360,25 @@ impl Tx<'_> {
             .bind(case.0)
             .fetch_optional(self.conn())
             .await?;
-        row.map(|r| {
-            Ok(FeedbackRow {
-                score: r.try_get("score")?,
-                comment: r.try_get("comment")?,
-            })
-        })
-        .transpose()
+        row.map(|r| Ok(FeedbackRow { score: r.try_get("score")?, comment: r.try_get("comment")? })).transpose()
     }
 
     /// Remembers that a chat user proved an email with an order id.
-    pub async fn remember_email(
-        &mut self,
-        customer: &ChatUserId,
-        email: &Email,
-    ) -> StoreResult<()> {
-        sqlx::query(
-            "INSERT INTO customer_emails (customer, email) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(customer.as_str())
-        .bind(email.as_str())
-        .execute(self.conn())
-        .await?;
+    pub async fn remember_email(&mut self, customer: &ChatUserId, email: &Email) -> StoreResult<()> {
+        sqlx::query("INSERT INTO customer_emails (customer, email) VALUES ($1, $2) ON CONFLICT DO NOTHING")
+            .bind(customer.as_str())
+            .bind(email.as_str())
+            .execute(self.conn())
+            .await?;
         Ok(())
     }
 
-    pub async fn has_proved_email(
-        &mut self,
-        customer: &ChatUserId,
-        email: &Email,
-    ) -> StoreResult<bool> {
-        let row =
-            sqlx::query("SELECT 1 AS one FROM customer_emails WHERE customer = $1 AND email = $2")
-                .bind(customer.as_str())
-                .bind(email.as_str())
-                .fetch_optional(self.conn())
-                .await?;
+    pub async fn has_proved_email(&mut self, customer: &ChatUserId, email: &Email) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM customer_emails WHERE customer = $1 AND email = $2")
+            .bind(customer.as_str())
+            .bind(email.as_str())
+            .fetch_optional(self.conn())
+            .await?;
         Ok(row.is_some())
     }
 }

@@ -1,7 +1,7 @@
 //! Sent messages, their buttons, drafts, escalations and the outbox, all inside a `Tx`.
 
 use super::records::*;
-use super::{from_ts, ts, StoreError, StoreResult, Tx};
+use super::{ts, StoreError, StoreResult, Tx};
 use crate::domain::{ButtonId, CaseId, MessageId};
 use crate::events::{ButtonOut, Outbound};
 use chrono::{DateTime, Utc};
@@ -42,34 +42,7 @@ fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
     })
 }
 
-fn draft_from_row(row: &AnyRow) -> StoreResult<DraftRecord> {
-    Ok(DraftRecord {
-        id: row.try_get("id")?,
-        case_id: CaseId(row.try_get("case_id")?),
-        kind: row.try_get("kind")?,
-        text: row.try_get("text")?,
-        decision_json: row.try_get("decision_json")?,
-        status: row.try_get("status")?,
-        message_id: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
-        created_at: from_ts(&row.try_get::<String, _>("created_at")?)?,
-    })
-}
-
-fn escalation_from_row(row: &AnyRow) -> StoreResult<EscalationRecord> {
-    Ok(EscalationRecord {
-        id: row.try_get("id")?,
-        case_id: CaseId(row.try_get("case_id")?),
-        message_id: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
-        status: row.try_get("status")?,
-        created_at: from_ts(&row.try_get::<String, _>("created_at")?)?,
-        decided_by: row.try_get("decided_by")?,
-    })
-}
-
 const MESSAGE_COLUMNS: &str = "id, case_id, recipient, purpose, ref_id, text, active";
-const DRAFT_COLUMNS: &str =
-    "id, case_id, kind, text, decision_json, status, message_id, created_at";
-const ESCALATION_COLUMNS: &str = "id, case_id, message_id, status, created_at, decided_by";
 
 impl Tx<'_> {
     /// Records a message and queues its delivery; returns its id.
@@ -99,20 +72,15 @@ impl Tx<'_> {
         let message_id = MessageId(id);
         let mut buttons = Vec::with_capacity(msg.buttons.len());
         for (action, label) in msg.buttons {
-            let button_id: i64 = sqlx::query(
-                "INSERT INTO buttons (message_id, action, label) VALUES ($1, $2, $3) RETURNING id",
-            )
-            .bind(id)
-            .bind(&action)
-            .bind(&label)
-            .fetch_one(self.conn())
-            .await?
-            .try_get("id")?;
-            buttons.push(ButtonOut {
-                id: ButtonId(button_id).to_string(),
-                action,
-                label,
-            });
+            let button_id: i64 =
+                sqlx::query("INSERT INTO buttons (message_id, action, label) VALUES ($1, $2, $3) RETURNING id")
+                    .bind(id)
+                    .bind(&action)
+                    .bind(&label)
+                    .fetch_one(self.conn())
+                    .await?
+                    .try_get("id")?;
+            buttons.push(ButtonOut { id: ButtonId(button_id).to_string(), action, label });
         }
         let action = Outbound::Send {
             id: message_id.to_string(),
@@ -136,10 +104,7 @@ impl Tx<'_> {
         buttons: EditButtons,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let message = self
-            .find_message(id)
-            .await?
-            .ok_or_else(|| StoreError::NotFound(id.to_string()))?;
+        let message = self.find_message(id).await?.ok_or_else(|| StoreError::NotFound(id.to_string()))?;
         let active = buttons == EditButtons::Keep && message.active;
         sqlx::query("UPDATE messages SET text = $1, active = $2 WHERE id = $3")
             .bind(text)
@@ -147,16 +112,8 @@ impl Tx<'_> {
             .bind(id.0)
             .execute(self.conn())
             .await?;
-        let buttons = if active {
-            self.buttons_of(id).await?
-        } else {
-            Vec::new()
-        };
-        let action = Outbound::Edit {
-            id: id.to_string(),
-            text: text.to_string(),
-            buttons,
-        };
+        let buttons = if active { self.buttons_of(id).await? } else { Vec::new() };
+        let action = Outbound::Edit { id: id.to_string(), text: text.to_string(), buttons };
         self.enqueue(message.case_id, &action, now).await
     }
 
@@ -167,10 +124,7 @@ impl Tx<'_> {
         emoji: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let action = Outbound::React {
-            message: message.to_string(),
-            emoji: emoji.to_string(),
-        };
+        let action = Outbound::React { message: message.to_string(), emoji: emoji.to_string() };
         self.enqueue(case, &action, now).await
     }
 
@@ -183,20 +137,12 @@ impl Tx<'_> {
         emoji: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let action = Outbound::Unreact {
-            message: message.to_string(),
-            user: user.to_string(),
-            emoji: emoji.to_string(),
-        };
+        let action =
+            Outbound::Unreact { message: message.to_string(), user: user.to_string(), emoji: emoji.to_string() };
         self.enqueue(case, &action, now).await
     }
 
-    async fn enqueue(
-        &mut self,
-        case: Option<CaseId>,
-        action: &Outbound,
-        now: DateTime<Utc>,
-    ) -> StoreResult<()> {
+    async fn enqueue(&mut self, case: Option<CaseId>, action: &Outbound, now: DateTime<Utc>) -> StoreResult<()> {
         let json = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
         sqlx::query("INSERT INTO outbox (case_id, action_json, created_at) VALUES ($1, $2, $3)")
             .bind(case.map(|c| c.0))
@@ -208,11 +154,10 @@ impl Tx<'_> {
     }
 
     async fn buttons_of(&mut self, id: MessageId) -> StoreResult<Vec<ButtonOut>> {
-        let rows =
-            sqlx::query("SELECT id, action, label FROM buttons WHERE message_id = $1 ORDER BY id")
-                .bind(id.0)
-                .fetch_all(self.conn())
-                .await?;
+        let rows = sqlx::query("SELECT id, action, label FROM buttons WHERE message_id = $1 ORDER BY id")
+            .bind(id.0)
+            .fetch_all(self.conn())
+            .await?;
         rows.iter()
             .map(|row| {
                 Ok(ButtonOut {
@@ -226,10 +171,7 @@ impl Tx<'_> {
 
     pub async fn find_message(&mut self, id: MessageId) -> StoreResult<Option<MessageRecord>> {
         let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id.0)
-            .fetch_optional(self.conn())
-            .await?;
+        let row = sqlx::query(&sql).bind(id.0).fetch_optional(self.conn()).await?;
         row.as_ref().map(message_from_row).transpose()
     }
 
@@ -244,180 +186,19 @@ impl Tx<'_> {
             .find_message(message_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("button {id} without its message")))?;
-        Ok(Some(ButtonRecord {
-            id,
-            message,
-            action: row.try_get("action")?,
-            label: row.try_get("label")?,
-        }))
-    }
-
-    pub async fn insert_draft(
-        &mut self,
-        case: CaseId,
-        kind: &str,
-        text: &str,
-        decision_json: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        // A case has one live draft: a new one supersedes whatever was pending.
-        sqlx::query(
-            "UPDATE drafts SET status = 'superseded' WHERE case_id = $1 AND status = 'pending'",
-        )
-        .bind(case.0)
-        .execute(self.conn())
-        .await?;
-        let row = sqlx::query(
-            "INSERT INTO drafts (case_id, kind, text, decision_json, status, created_at)
-             VALUES ($1, $2, $3, $4, 'pending', $5) RETURNING id",
-        )
-        .bind(case.0)
-        .bind(kind)
-        .bind(text)
-        .bind(decision_json)
-        .bind(ts(now))
-        .fetch_one(self.conn())
-        .await?;
-        Ok(row.try_get("id")?)
-    }
-
-    pub async fn set_draft_message(&mut self, draft: i64, message: MessageId) -> StoreResult<()> {
-        sqlx::query("UPDATE drafts SET message_id = $1 WHERE id = $2")
-            .bind(message.0)
-            .bind(draft)
-            .execute(self.conn())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn find_draft(&mut self, id: i64) -> StoreResult<Option<DraftRecord>> {
-        let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(self.conn())
-            .await?;
-        row.as_ref().map(draft_from_row).transpose()
-    }
-
-    pub async fn pending_draft(&mut self, case: CaseId) -> StoreResult<Option<DraftRecord>> {
-        let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE case_id = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1");
-        let row = sqlx::query(&sql)
-            .bind(case.0)
-            .fetch_optional(self.conn())
-            .await?;
-        row.as_ref().map(draft_from_row).transpose()
-    }
-
-    pub async fn update_draft_text(&mut self, id: i64, text: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE drafts SET text = $1 WHERE id = $2")
-            .bind(text)
-            .bind(id)
-            .execute(self.conn())
-            .await?;
-        Ok(())
-    }
-
-    /// Settles a pending draft; false when someone else already did (the race is lost).
-    pub async fn decide_draft(
-        &mut self,
-        id: i64,
-        status: &str,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE drafts SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(actor)
-        .bind(ts(now))
-        .bind(id)
-        .execute(self.conn())
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    pub async fn insert_escalation(
-        &mut self,
-        case: CaseId,
-        now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
-        let row = sqlx::query("INSERT INTO escalations (case_id, status, created_at) VALUES ($1, 'pending', $2) RETURNING id")
-            .bind(case.0)
-            .bind(ts(now))
-            .fetch_one(self.conn())
-            .await?;
-        Ok(row.try_get("id")?)
-    }
-
-    pub async fn set_escalation_message(&mut self, id: i64, message: MessageId) -> StoreResult<()> {
-        sqlx::query("UPDATE escalations SET message_id = $1 WHERE id = $2")
-            .bind(message.0)
-            .bind(id)
-            .execute(self.conn())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn find_escalation(&mut self, id: i64) -> StoreResult<Option<EscalationRecord>> {
-        let sql = format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id)
-            .fetch_optional(self.conn())
-            .await?;
-        row.as_ref().map(escalation_from_row).transpose()
-    }
-
-    pub async fn pending_escalation(
-        &mut self,
-        case: CaseId,
-    ) -> StoreResult<Option<EscalationRecord>> {
-        let sql = format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE case_id = $1 AND status = 'pending' ORDER BY id DESC LIMIT 1");
-        let row = sqlx::query(&sql)
-            .bind(case.0)
-            .fetch_optional(self.conn())
-            .await?;
-        row.as_ref().map(escalation_from_row).transpose()
-    }
-
-    /// Settles a pending escalation; false when another decision came first.
-    pub async fn decide_escalation(
-        &mut self,
-        id: i64,
-        status: &str,
-        actor: &str,
-        now: DateTime<Utc>,
-    ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE escalations SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(actor)
-        .bind(ts(now))
-        .bind(id)
-        .execute(self.conn())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        Ok(Some(ButtonRecord { id, message, action: row.try_get("action")?, label: row.try_get("label")? }))
     }
 
     /// Outbound actions due for delivery, oldest first. On PostgreSQL a row another replica is
     /// delivering is skipped, not waited for.
-    pub async fn undelivered(
-        &mut self,
-        limit: i64,
-        now: DateTime<Utc>,
-    ) -> StoreResult<Vec<OutboxRecord>> {
+    pub async fn undelivered(&mut self, limit: i64, now: DateTime<Utc>) -> StoreResult<Vec<OutboxRecord>> {
         let sql = format!(
             "SELECT id, case_id, action_json, attempts FROM outbox
              WHERE delivered_at IS NULL AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
              ORDER BY id LIMIT $2 {}",
             self.lock_rows("FOR UPDATE SKIP LOCKED")
         );
-        let rows = sqlx::query(&sql)
-            .bind(ts(now))
-            .bind(limit)
-            .fetch_all(self.conn())
-            .await?;
+        let rows = sqlx::query(&sql).bind(ts(now)).bind(limit).fetch_all(self.conn()).await?;
         rows.iter()
             .map(|row| {
                 Ok(OutboxRecord {
@@ -472,15 +253,10 @@ impl Tx<'_> {
             .map(|row| {
                 let action: String = row.try_get("action_json")?;
                 Ok(DeadLetter {
-                    action: serde_json::from_str(&action)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    action: serde_json::from_str(&action).map_err(|e| StoreError::Corrupt(e.to_string()))?,
                     attempts: row.try_get("attempts")?,
-                    last_error: row
-                        .try_get::<Option<String>, _>("last_error")?
-                        .unwrap_or_default(),
-                    dead_at: row
-                        .try_get::<Option<String>, _>("dead_at")?
-                        .unwrap_or_default(),
+                    last_error: row.try_get::<Option<String>, _>("last_error")?.unwrap_or_default(),
+                    dead_at: row.try_get::<Option<String>, _>("dead_at")?.unwrap_or_default(),
                 })
             })
             .collect()

@@ -2,15 +2,18 @@
 //! the unit of work in which a state change and the outbound actions it causes commit together.
 
 mod cases;
+mod decisions;
 mod messages;
 mod orders;
 mod platform;
 mod records;
+mod refunds;
 mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{ButtonRecord, DraftRecord, EscalationRecord, MessageRecord, OutboxRecord};
+pub use refunds::{NewProcessorRefund, PendingRefund};
 pub use time::{from_ts, ts};
 
 use anyhow::Context as _;
@@ -60,16 +63,11 @@ impl Store {
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             Backend::Postgres
         } else {
-            anyhow::bail!(
-                "database_url `{}` must start with sqlite:// or postgres://",
-                redact(url)
-            );
+            anyhow::bail!("database_url `{}` must start with sqlite:// or postgres://", redact(url));
         };
         if backend == Backend::Postgres && !Any::database_exists(url).await.unwrap_or(true) {
             // A fresh database for a new seller or a test, like SQLite's mode=rwc.
-            Any::create_database(url)
-                .await
-                .with_context(|| format!("cannot create the database `{}`", redact(url)))?;
+            Any::create_database(url).await.with_context(|| format!("cannot create the database `{}`", redact(url)))?;
         }
         let url = if backend == Backend::Sqlite && !url.contains("mode=") {
             let sep = if url.contains('?') { '&' } else { '?' };
@@ -77,8 +75,8 @@ impl Store {
         } else {
             url.to_string()
         };
-        let options = AnyConnectOptions::from_str(&url)
-            .with_context(|| format!("bad database_url `{}`", redact(&url)))?;
+        let options =
+            AnyConnectOptions::from_str(&url).with_context(|| format!("bad database_url `{}`", redact(&url)))?;
         let pool = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 10 })
             .after_connect(move |conn, _| {
@@ -86,8 +84,10 @@ impl Store {
                     if backend == Backend::Sqlite {
                         // WAL lets readers run beside the writer; busy_timeout makes a second
                         // writer wait instead of failing at once.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;")
-                            .await?;
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })
@@ -110,10 +110,7 @@ impl Store {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrations
-            .run(&self.pool)
-            .await
-            .context("applying database migrations")?;
+        migrations.run(&self.pool).await.context("applying database migrations")?;
         Ok(())
     }
 
@@ -123,18 +120,12 @@ impl Store {
 
     pub async fn begin(&self) -> StoreResult<Tx<'static>> {
         let tx = self.pool.begin().await?;
-        Ok(Tx {
-            tx,
-            backend: self.backend,
-        })
+        Ok(Tx { tx, backend: self.backend })
     }
 
     /// A round trip to the database, for health checks.
     pub async fn ping(&self) -> Result<(), sqlx::Error> {
-        sqlx::query("SELECT 1")
-            .execute(&self.pool)
-            .await
-            .map(|_| ())
+        sqlx::query("SELECT 1").execute(&self.pool).await.map(|_| ())
     }
 
     pub async fn close(&self) {
@@ -183,9 +174,7 @@ impl Tx<'_> {
 
 fn conflict_or(err: sqlx::Error, what: &str) -> StoreError {
     match &err {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            StoreError::Conflict(what.to_string())
-        }
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what.to_string()),
         _ => StoreError::Db(err),
     }
 }

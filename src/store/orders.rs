@@ -18,8 +18,7 @@ fn order_from_row(row: &AnyRow) -> StoreResult<Order> {
     let currency = Currency::parse(&currency).map_err(|e| corrupt(e.to_string()))?;
     let usage_json: String = row.try_get("usage_json")?;
     let email: String = row.try_get("email")?;
-    let refunded = row.try_get::<i64, _>("imported_refunded_minor")?
-        + row.try_get::<i64, _>("bot_refunded")?;
+    let refunded = row.try_get::<i64, _>("imported_refunded_minor")? + row.try_get::<i64, _>("bot_refunded")?;
     Ok(Order {
         order_id: OrderId::parse(&id).ok_or_else(|| corrupt(format!("id `{id}`")))?,
         email: Email::parse(&email).ok_or_else(|| corrupt(format!("email of {id}")))?,
@@ -27,8 +26,7 @@ fn order_from_row(row: &AnyRow) -> StoreResult<Order> {
         product: row.try_get("product")?,
         amount: Money::from_minor(row.try_get("amount_minor")?, currency),
         purchased_at: from_ts(&row.try_get::<String, _>("purchased_at")?)?,
-        usage: serde_json::from_str(&usage_json)
-            .map_err(|e| corrupt(format!("usage of {id}: {e}")))?,
+        usage: serde_json::from_str(&usage_json).map_err(|e| corrupt(format!("usage of {id}: {e}")))?,
         refunded: Money::from_minor(refunded, currency),
         charge_id: row.try_get("charge_id")?,
         payment_intent_id: row.try_get("payment_intent_id")?,
@@ -39,8 +37,7 @@ impl Tx<'_> {
     /// Inserts or replaces orders by id. The caller commits, so a file imports whole or not at all.
     pub async fn upsert_orders(&mut self, orders: &[Order], now: DateTime<Utc>) -> StoreResult<()> {
         for order in orders {
-            let usage = serde_json::to_string(&order.usage)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            let usage = serde_json::to_string(&order.usage).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             sqlx::query(
                 "INSERT INTO orders (order_id, email, sku, product, amount_minor, currency, purchased_at, usage_json,
                     imported_refunded_minor, charge_id, payment_intent_id, imported_at)
@@ -71,26 +68,18 @@ impl Tx<'_> {
 
     pub async fn find_order(&mut self, id: &OrderId) -> StoreResult<Option<Order>> {
         let sql = format!("{ORDER_SELECT} WHERE o.order_id = $1");
-        let row = sqlx::query(&sql)
-            .bind(id.as_str())
-            .fetch_optional(self.conn())
-            .await?;
+        let row = sqlx::query(&sql).bind(id.as_str()).fetch_optional(self.conn()).await?;
         row.as_ref().map(order_from_row).transpose()
     }
 
     pub async fn orders_by_email(&mut self, email: &Email) -> StoreResult<Vec<Order>> {
         let sql = format!("{ORDER_SELECT} WHERE o.email = $1 ORDER BY o.purchased_at");
-        let rows = sqlx::query(&sql)
-            .bind(email.as_str())
-            .fetch_all(self.conn())
-            .await?;
+        let rows = sqlx::query(&sql).bind(email.as_str()).fetch_all(self.conn()).await?;
         rows.iter().map(order_from_row).collect()
     }
 
     pub async fn count_orders(&mut self) -> StoreResult<i64> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM orders")
-            .fetch_one(self.conn())
-            .await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM orders").fetch_one(self.conn()).await?;
         Ok(row.try_get("n")?)
     }
 }

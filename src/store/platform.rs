@@ -31,13 +31,14 @@ impl Tx<'_> {
         message: MessageId,
         platform: &str,
     ) -> StoreResult<Option<(String, String)>> {
-        let row = sqlx::query("SELECT channel_id, platform_message_id FROM platform_messages WHERE message_id = $1 AND platform = $2")
-            .bind(message.0)
-            .bind(platform)
-            .fetch_optional(self.conn())
-            .await?;
-        row.map(|r| Ok((r.try_get("channel_id")?, r.try_get("platform_message_id")?)))
-            .transpose()
+        let row = sqlx::query(
+            "SELECT channel_id, platform_message_id FROM platform_messages WHERE message_id = $1 AND platform = $2",
+        )
+        .bind(message.0)
+        .bind(platform)
+        .fetch_optional(self.conn())
+        .await?;
+        row.map(|r| Ok((r.try_get("channel_id")?, r.try_get("platform_message_id")?))).transpose()
     }
 
     /// Our message behind a platform's message id.
@@ -46,34 +47,25 @@ impl Tx<'_> {
         platform: &str,
         platform_message_id: &str,
     ) -> StoreResult<Option<MessageId>> {
-        let row = sqlx::query("SELECT message_id FROM platform_messages WHERE platform = $1 AND platform_message_id = $2")
-            .bind(platform)
-            .bind(platform_message_id)
-            .fetch_optional(self.conn())
-            .await?;
-        Ok(row
-            .map(|r| r.try_get("message_id"))
-            .transpose()?
-            .map(MessageId))
+        let row =
+            sqlx::query("SELECT message_id FROM platform_messages WHERE platform = $1 AND platform_message_id = $2")
+                .bind(platform)
+                .bind(platform_message_id)
+                .fetch_optional(self.conn())
+                .await?;
+        Ok(row.map(|r| r.try_get("message_id")).transpose()?.map(MessageId))
     }
 
     pub async fn dm_channel(&mut self, platform: &str, user: &str) -> StoreResult<Option<String>> {
-        let row = sqlx::query(
-            "SELECT channel_id FROM platform_dm_channels WHERE platform = $1 AND user_id = $2",
-        )
-        .bind(platform)
-        .bind(user)
-        .fetch_optional(self.conn())
-        .await?;
+        let row = sqlx::query("SELECT channel_id FROM platform_dm_channels WHERE platform = $1 AND user_id = $2")
+            .bind(platform)
+            .bind(user)
+            .fetch_optional(self.conn())
+            .await?;
         Ok(row.map(|r| r.try_get("channel_id")).transpose()?)
     }
 
-    pub async fn save_dm_channel(
-        &mut self,
-        platform: &str,
-        user: &str,
-        channel_id: &str,
-    ) -> StoreResult<()> {
+    pub async fn save_dm_channel(&mut self, platform: &str, user: &str, channel_id: &str) -> StoreResult<()> {
         sqlx::query(
             "INSERT INTO platform_dm_channels (platform, user_id, channel_id) VALUES ($1, $2, $3)
              ON CONFLICT (platform, user_id) DO UPDATE SET channel_id = excluded.channel_id",

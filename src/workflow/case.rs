@@ -80,12 +80,8 @@ impl CaseState {
             CaseState::AwaitingAgent => "a member of our team is reviewing it",
             CaseState::AwaitingManager => "a senior member of our team is reviewing it",
             CaseState::AwaitingRefund => "your refund is approved and being issued",
-            CaseState::AwaitingCustomer => {
-                "we've replied and are waiting to hear which option you'd like"
-            }
-            CaseState::AwaitingFeedback | CaseState::FeedbackComment => {
-                "your refund has been issued"
-            }
+            CaseState::AwaitingCustomer => "we've replied and are waiting to hear which option you'd like",
+            CaseState::AwaitingFeedback | CaseState::FeedbackComment => "your refund has been issued",
             CaseState::Closed => "it's closed",
         }
     }
@@ -95,26 +91,14 @@ impl CaseState {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Decision {
-    Refund {
-        amount_minor: i64,
-        currency: Currency,
-        partial: bool,
-    },
-    Deny {
-        alternatives: Vec<Resolution>,
-    },
-    Alternative {
-        resolution: Resolution,
-    },
+    Refund { amount_minor: i64, currency: Currency, partial: bool },
+    Deny { alternatives: Vec<Resolution> },
+    Alternative { resolution: Resolution },
 }
 
 impl Decision {
     pub fn refund(amount: Money, partial: bool) -> Decision {
-        Decision::Refund {
-            amount_minor: amount.minor(),
-            currency: amount.currency(),
-            partial,
-        }
+        Decision::Refund { amount_minor: amount.minor(), currency: amount.currency(), partial }
     }
 }
 

@@ -32,28 +32,15 @@ impl Turn<'_> {
         }
         let length = text.chars().count();
         if length > LONG_MESSAGE_CHARS {
-            self.tell(
-                &case,
-                Reply::LongMessage { kept_chars: length },
-                None,
-                vec![],
-            )
-            .await?;
+            self.tell(&case, Reply::LongMessage { kept_chars: length }, None, vec![]).await?;
         }
         match case.state {
             CaseState::Intake => {
                 // A first message is answered by the greeting unless it already names the order.
-                let greeting_is_enough =
-                    opened && understand::identity(&text) == understand::Identity::default();
+                let greeting_is_enough = opened && understand::identity(&text) == understand::Identity::default();
                 if text.is_empty() {
                     let hint = "It looks like that message was empty.";
-                    self.tell(
-                        &case,
-                        Reply::NotUnderstood { hint: hint.into() },
-                        None,
-                        vec![],
-                    )
-                    .await?;
+                    self.tell(&case, Reply::NotUnderstood { hint: hint.into() }, None, vec![]).await?;
                 } else if !greeting_is_enough {
                     self.run_intake(&mut case, Input::Text(&text)).await?;
                 }
@@ -73,25 +60,14 @@ impl Turn<'_> {
     /// Starts a new case: acknowledge at once and ask for the order.
     async fn open_case(&mut self, customer: &ChatUserId) -> Result<Case, EngineError> {
         let id = self.tx.create_case(customer, self.now).await?;
-        let mut case = self
-            .tx
-            .load_case(id)
-            .await?
-            .ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
-        self.event(
-            id,
-            customer.as_str(),
-            "opened",
-            "customer started a request",
-        )
-        .await?;
+        let mut case =
+            self.tx.load_case(id).await?.ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
+        self.event(id, customer.as_str(), "opened", "customer started a request").await?;
         let (state, effects) = intake::start();
         case.intake = Some(state);
         self.apply_effects(&mut case, effects).await?;
         let idle = chrono::Duration::hours(i64::from(self.engine.settings.sla.idle_timeout_hours));
-        self.tx
-            .schedule("idle_timeout", id, self.now + idle)
-            .await?;
+        self.tx.schedule("idle_timeout", id, self.now + idle).await?;
         Ok(case)
     }
 
@@ -100,8 +76,7 @@ impl Turn<'_> {
     async fn screen(&mut self, case: &mut Case, text: &str) -> Result<bool, EngineError> {
         let user = case.customer.as_str().to_string();
         if moderation::mentions_chargeback(text) && case.flag(FLAG_CHARGEBACK) {
-            self.event(case.id, "bot", "flagged", FLAG_CHARGEBACK)
-                .await?;
+            self.event(case.id, "bot", "flagged", FLAG_CHARGEBACK).await?;
             let alert = Reply::AgentAlert {
                 case_id: case.id.0,
                 customer: user.clone(),
@@ -114,49 +89,26 @@ impl Turn<'_> {
             return Ok(false);
         }
         case.strikes += 1;
-        self.event(
-            case.id,
-            "bot",
-            "strike",
-            &format!("abusive language, strike {}", case.strikes),
-        )
-        .await?;
+        self.event(case.id, "bot", "strike", &format!("abusive language, strike {}", case.strikes)).await?;
         if case.strikes < STRIKES_TO_CLOSE {
-            let reply = Reply::Boundary {
-                strikes_left: STRIKES_TO_CLOSE - case.strikes - 1,
-            };
+            let reply = Reply::Boundary { strikes_left: STRIKES_TO_CLOSE - case.strikes - 1 };
             self.tell(case, reply, None, vec![]).await?;
             return Ok(true);
         }
         case.flag(FLAG_ABUSIVE);
-        self.tell(case, Reply::ClosedAbusive {}, None, vec![])
-            .await?;
-        let alert = Reply::AgentAlert {
-            case_id: case.id.0,
-            customer: user,
-            kind: FLAG_ABUSIVE.into(),
-            excerpt: excerpt(text),
-        };
+        self.tell(case, Reply::ClosedAbusive {}, None, vec![]).await?;
+        let alert =
+            Reply::AgentAlert { case_id: case.id.0, customer: user, kind: FLAG_ABUSIVE.into(), excerpt: excerpt(text) };
         self.post(case.id, alert, Post::to(AGENTS, "alert")).await?;
         if case.state == CaseState::Intake {
             case.close(Outcome::Cancelled);
         }
-        self.event(
-            case.id,
-            "bot",
-            "closed",
-            "conversation closed after the third strike",
-        )
-        .await?;
+        self.event(case.id, "bot", "closed", "conversation closed after the third strike").await?;
         Ok(true)
     }
 
     /// Feeds one input to the intake and carries out what it asks, including order look-ups.
-    pub(super) async fn run_intake(
-        &mut self,
-        case: &mut Case,
-        input: Input<'_>,
-    ) -> Result<(), EngineError> {
+    pub(super) async fn run_intake(&mut self, case: &mut Case, input: Input<'_>) -> Result<(), EngineError> {
         let Some(state) = case.intake.take() else {
             return Ok(());
         };
@@ -165,17 +117,12 @@ impl Turn<'_> {
         self.apply_effects(case, effects).await
     }
 
-    async fn apply_effects(
-        &mut self,
-        case: &mut Case,
-        effects: Vec<Effect>,
-    ) -> Result<(), EngineError> {
+    async fn apply_effects(&mut self, case: &mut Case, effects: Vec<Effect>) -> Result<(), EngineError> {
         let mut queue: std::collections::VecDeque<Effect> = effects.into();
         while let Some(effect) = queue.pop_front() {
             match effect {
                 Effect::Say(prompt) => {
-                    self.tell(case, prompt.reply, prompt.expects, prompt.buttons)
-                        .await?;
+                    self.tell(case, prompt.reply, prompt.expects, prompt.buttons).await?;
                 }
                 Effect::CheckOrder { order_id, email } => {
                     let check = self.check_order(case, &order_id, &email).await?;
@@ -183,26 +130,15 @@ impl Turn<'_> {
                 }
                 Effect::ListOrders { email } => {
                     let candidates = self.candidates(case, &email).await?;
-                    queue.extend(
-                        self.feed(case, Input::Checked(OrderCheck::Candidates(candidates))),
-                    );
+                    queue.extend(self.feed(case, Input::Checked(OrderCheck::Candidates(candidates))));
                 }
                 Effect::HandOff { attempts } => self.hand_off(case, attempts).await?,
-                Effect::Submit {
-                    reason,
-                    details,
-                    resolution,
-                } => {
+                Effect::Submit { reason, details, resolution } => {
                     case.reason = Some(reason);
                     case.details = Some(details);
                     case.resolution = Some(resolution);
-                    self.event(
-                        case.id,
-                        case.customer.as_str(),
-                        "confirmed",
-                        &format!("{reason}, wants {resolution}"),
-                    )
-                    .await?;
+                    self.event(case.id, case.customer.as_str(), "confirmed", &format!("{reason}, wants {resolution}"))
+                        .await?;
                     self.tx.cancel_job("idle_timeout", case.id).await?;
                     self.submit(case).await?;
                 }
@@ -212,25 +148,14 @@ impl Turn<'_> {
                     case.resolution = Some(Resolution::Support);
                     case.close(Outcome::Alternative);
                     self.tx.cancel_job("idle_timeout", case.id).await?;
-                    self.event(
-                        case.id,
-                        case.customer.as_str(),
-                        "alternative",
-                        "chose help from support",
-                    )
-                    .await?;
+                    self.event(case.id, case.customer.as_str(), "alternative", "chose help from support").await?;
                     self.post_support_request(case, details).await?;
                 }
                 Effect::Cancel => {
                     case.close(Outcome::Cancelled);
                     self.tx.cancel_job("idle_timeout", case.id).await?;
-                    self.event(
-                        case.id,
-                        case.customer.as_str(),
-                        "cancelled",
-                        "the customer ended the conversation",
-                    )
-                    .await?;
+                    self.event(case.id, case.customer.as_str(), "cancelled", "the customer ended the conversation")
+                        .await?;
                 }
             }
         }
@@ -255,71 +180,37 @@ impl Turn<'_> {
     ) -> Result<OrderCheck, EngineError> {
         let order = self.tx.find_order(order_id).await?;
         let Some(order) = order.filter(|o| &o.email == email) else {
-            self.event(
-                case.id,
-                "bot",
-                "order_not_matched",
-                &format!("order id {order_id} with the email given"),
-            )
-            .await?;
+            self.event(case.id, "bot", "order_not_matched", &format!("order id {order_id} with the email given"))
+                .await?;
             return Ok(OrderCheck::NoMatch);
         };
         if let Some(open) = self.tx.open_case_for_order(order_id, case.id).await? {
-            self.event(
-                case.id,
-                "bot",
-                "duplicate_request",
-                &format!("order {order_id} already has case {open}"),
-            )
-            .await?;
+            self.event(case.id, "bot", "duplicate_request", &format!("order {order_id} already has case {open}"))
+                .await?;
             return Ok(OrderCheck::AlreadyOpen(open));
         }
         case.order_id = Some(order.order_id.clone());
         case.email = Some(order.email.clone());
         self.tx.remember_email(&case.customer, &order.email).await?;
-        self.event(
-            case.id,
-            "bot",
-            "order_proven",
-            &format!("{} ({})", order.order_id, order.product),
-        )
-        .await?;
+        self.event(case.id, "bot", "order_proven", &format!("{} ({})", order.order_id, order.product)).await?;
         Ok(OrderCheck::Proven(brief(&order)))
     }
 
     /// Orders of an email, offered only to a customer who proved that email before.
-    async fn candidates(
-        &mut self,
-        case: &Case,
-        email: &crate::domain::Email,
-    ) -> Result<Vec<OrderBrief>, EngineError> {
+    async fn candidates(&mut self, case: &Case, email: &crate::domain::Email) -> Result<Vec<OrderBrief>, EngineError> {
         if !self.tx.has_proved_email(&case.customer, email).await? {
             return Ok(vec![]);
         }
         let orders = self.tx.orders_by_email(email).await?;
-        Ok(orders
-            .iter()
-            .filter(|o| !o.unrefunded().is_zero())
-            .map(brief)
-            .collect())
+        Ok(orders.iter().filter(|o| !o.unrefunded().is_zero()).map(brief).collect())
     }
 
     async fn hand_off(&mut self, case: &mut Case, attempts: u32) -> Result<(), EngineError> {
         case.state = CaseState::AwaitingAgent;
         case.intake = None;
         self.tx.cancel_job("idle_timeout", case.id).await?;
-        self.event(
-            case.id,
-            "bot",
-            "handed_off",
-            &format!("to agents after {attempts} failed order checks"),
-        )
-        .await?;
-        let reply = Reply::AgentHandoff {
-            case_id: case.id.0,
-            customer: case.customer.to_string(),
-            attempts,
-        };
+        self.event(case.id, "bot", "handed_off", &format!("to agents after {attempts} failed order checks")).await?;
+        let reply = Reply::AgentHandoff { case_id: case.id.0, customer: case.customer.to_string(), attempts };
         let mut post = Post::to(AGENTS, "handoff");
         post.buttons = vec![("edit".into(), "Write a reply".into())];
         post.expects = Some("text");
@@ -327,36 +218,19 @@ impl Turn<'_> {
         self.schedule_agent_reminder(case).await
     }
 
-    async fn post_support_request(
-        &mut self,
-        case: &Case,
-        details: String,
-    ) -> Result<(), EngineError> {
+    async fn post_support_request(&mut self, case: &Case, details: String) -> Result<(), EngineError> {
         let product = match &case.order_id {
-            Some(id) => self
-                .tx
-                .find_order(id)
-                .await?
-                .map(|o| o.product)
-                .unwrap_or_default(),
+            Some(id) => self.tx.find_order(id).await?.map(|o| o.product).unwrap_or_default(),
             None => String::new(),
         };
-        let reply = Reply::AgentSupportRequest {
-            case_id: case.id.0,
-            customer: case.customer.to_string(),
-            product,
-            details,
-        };
-        self.post(case.id, reply, Post::to(AGENTS, "support"))
-            .await?;
+        let reply =
+            Reply::AgentSupportRequest { case_id: case.id.0, customer: case.customer.to_string(), product, details };
+        self.post(case.id, reply, Post::to(AGENTS, "support")).await?;
         Ok(())
     }
 
     async fn tell_status(&mut self, case: &Case) -> Result<(), EngineError> {
-        let reply = Reply::CaseInReview {
-            case_id: case.id.0,
-            status: case.state.status_words().to_string(),
-        };
+        let reply = Reply::CaseInReview { case_id: case.id.0, status: case.state.status_words().to_string() };
         self.tell(case, reply, None, vec![]).await?;
         Ok(())
     }
@@ -365,61 +239,28 @@ impl Turn<'_> {
         matches!(&case.decision, Some(super::case::Decision::Deny { alternatives }) if alternatives.contains(&resolution))
     }
 
-    async fn accept_alternative(
-        &mut self,
-        case: &mut Case,
-        resolution: Resolution,
-    ) -> Result<(), EngineError> {
+    async fn accept_alternative(&mut self, case: &mut Case, resolution: Resolution) -> Result<(), EngineError> {
         case.resolution = Some(resolution);
         case.close(Outcome::Alternative);
-        self.event(
-            case.id,
-            case.customer.as_str(),
-            "alternative",
-            resolution.code(),
-        )
-        .await?;
-        let reply = Reply::AlternativeChosen {
-            resolution_label: resolution.label().to_string(),
-        };
+        self.event(case.id, case.customer.as_str(), "alternative", resolution.code()).await?;
+        let reply = Reply::AlternativeChosen { resolution_label: resolution.label().to_string() };
         self.tell(case, reply, None, vec![]).await?;
         let details = format!("The customer accepted: {}.", resolution.label());
         self.post_support_request(case, details).await
     }
 
-    async fn take_feedback_comment(
-        &mut self,
-        case: &mut Case,
-        text: &str,
-    ) -> Result<(), EngineError> {
+    async fn take_feedback_comment(&mut self, case: &mut Case, text: &str) -> Result<(), EngineError> {
         let comment = (!understand::is_skip(text)).then_some(text);
-        let score = self
-            .tx
-            .feedback_of(case.id)
-            .await?
-            .map_or(0, |f| f.score as u8);
-        self.tx
-            .save_feedback(case.id, score, comment, self.now)
-            .await?;
-        self.event(
-            case.id,
-            case.customer.as_str(),
-            "feedback_comment",
-            comment.unwrap_or("(skipped)"),
-        )
-        .await?;
+        let score = self.tx.feedback_of(case.id).await?.map_or(0, |f| f.score as u8);
+        self.tx.save_feedback(case.id, score, comment, self.now).await?;
+        self.event(case.id, case.customer.as_str(), "feedback_comment", comment.unwrap_or("(skipped)")).await?;
         case.state = CaseState::Closed;
-        self.tell(case, Reply::FeedbackThanks { score }, None, vec![])
-            .await?;
+        self.tell(case, Reply::FeedbackThanks { score }, None, vec![]).await?;
         Ok(())
     }
 
     /// A customer's button: intake choices, alternatives after a denial, feedback scores.
-    pub(super) async fn on_customer_click(
-        &mut self,
-        user: &str,
-        button: &ButtonRecord,
-    ) -> Result<(), EngineError> {
+    pub(super) async fn on_customer_click(&mut self, user: &str, button: &ButtonRecord) -> Result<(), EngineError> {
         let case_id = button
             .message
             .case_id
@@ -430,11 +271,7 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         self.event(case.id, user, "clicked", &button.label).await?;
-        if let Some(score) = button
-            .action
-            .strip_prefix("feedback:")
-            .and_then(|s| s.parse::<u8>().ok())
-        {
+        if let Some(score) = button.action.strip_prefix("feedback:").and_then(|s| s.parse::<u8>().ok()) {
             return self.take_feedback_score(&mut case, score).await;
         }
         if button.action == "feedback_skip" && case.state == CaseState::FeedbackComment {
@@ -446,48 +283,23 @@ impl Turn<'_> {
                 case.last_customer_at = self.now;
                 self.run_intake(&mut case, Input::Choice(choice)).await?;
             }
-            (CaseState::AwaitingCustomer, Some(Choice::Resolution(r)))
-                if self.offered(&case, r) =>
-            {
+            (CaseState::AwaitingCustomer, Some(Choice::Resolution(r))) if self.offered(&case, r) => {
                 self.accept_alternative(&mut case, r).await?;
             }
-            _ => {
-                self.notify(user, Some(case.id), Reply::ButtonExpired {})
-                    .await?
-            }
+            _ => self.notify(user, Some(case.id), Reply::ButtonExpired {}).await?,
         }
         self.save(&case).await
     }
 
     async fn take_feedback_score(&mut self, case: &mut Case, score: u8) -> Result<(), EngineError> {
         if case.state != CaseState::AwaitingFeedback || !(1..=5).contains(&score) {
-            return self
-                .notify(
-                    case.customer.as_str(),
-                    Some(case.id),
-                    Reply::ButtonExpired {},
-                )
-                .await;
+            return self.notify(case.customer.as_str(), Some(case.id), Reply::ButtonExpired {}).await;
         }
-        self.tx
-            .save_feedback(case.id, score, None, self.now)
-            .await?;
-        self.event(
-            case.id,
-            case.customer.as_str(),
-            "feedback",
-            &format!("score {score}"),
-        )
-        .await?;
+        self.tx.save_feedback(case.id, score, None, self.now).await?;
+        self.event(case.id, case.customer.as_str(), "feedback", &format!("score {score}")).await?;
         case.state = CaseState::FeedbackComment;
         let skip = vec![("feedback_skip".to_string(), "Nothing to add".to_string())];
-        self.tell(
-            case,
-            Reply::FeedbackCommentAsk { score },
-            Some("feedback_comment"),
-            skip,
-        )
-        .await?;
+        self.tell(case, Reply::FeedbackCommentAsk { score }, Some("feedback_comment"), skip).await?;
         self.save(case).await
     }
 }

@@ -1,6 +1,7 @@
 //! The engine: takes one inbound event at a time, runs it in one transaction, commits the
 //! state change together with the outbound actions it caused.
 
+use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use crate::config::{Processor, Roles, Sla};
 use crate::events::Inbound;
@@ -26,6 +27,8 @@ pub struct Settings {
     pub roles: Roles,
     pub sla: Sla,
     pub processor: Processor,
+    /// Set when `processor = "stripe"` (app start refuses to run without the key).
+    pub stripe: Option<Arc<crate::payments::stripe::Client>>,
     pub abusive_words: Vec<String>,
 }
 
@@ -37,7 +40,7 @@ pub struct Engine {
     pub metrics: crate::ops::Metrics,
     /// One event at a time per process: SQLite has one writer anyway, and it keeps a customer's
     /// messages in the order they arrived.
-    serial: tokio::sync::Mutex<()>,
+    pub(super) serial: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
@@ -76,12 +79,7 @@ impl Engine {
 
     /// Like `handle`, but a platform event id seen before is skipped (a redelivery after a
     /// reconnect); returns whether the event was new.
-    pub async fn handle_once(
-        &self,
-        event_key: &str,
-        event: &Inbound,
-        now: DateTime<Utc>,
-    ) -> Result<bool, EngineError> {
+    pub async fn handle_once(&self, event_key: &str, event: &Inbound, now: DateTime<Utc>) -> Result<bool, EngineError> {
         self.handle_keyed(Some(event_key), event, now).await
     }
 
@@ -103,21 +101,12 @@ impl Engine {
         match event {
             Inbound::Message { user, text } => turn.on_message(user, text).await?,
             Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
-            Inbound::Submit {
-                user, button, text, ..
-            } => turn.on_click(user, button, Some(text)).await?,
-            Inbound::React {
-                user,
-                message,
-                emoji,
-                ..
-            } => turn.on_react(user, message, emoji).await?,
+            Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
+            Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
             Inbound::Tick { .. } => {}
         }
         turn.commit().await?;
-        let platform = event_key
-            .and_then(|k| k.split_once(':'))
-            .map_or("local", |(platform, _)| platform);
+        let platform = event_key.and_then(|k| k.split_once(':')).map_or("local", |(platform, _)| platform);
         self.metrics.observe(platform, started.elapsed());
         Ok(true)
     }
@@ -141,13 +130,25 @@ impl Engine {
     pub async fn run_due_jobs(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         let mut ran = 0;
         loop {
-            let _one_at_a_time = self.serial.lock().await;
-            let mut turn = Turn::begin(self, now).await?;
-            let Some(job) = turn.tx.claim_due_job(now).await? else {
-                return Ok(ran);
+            let attempt = {
+                let _one_at_a_time = self.serial.lock().await;
+                let mut turn = Turn::begin(self, now).await?;
+                let Some(job) = turn.tx.claim_due_job(now).await? else {
+                    return Ok(ran);
+                };
+                let attempt = if job.kind == STRIPE_JOB {
+                    turn.begin_stripe_attempt(&job).await?
+                } else {
+                    turn.run_job(&job).await?;
+                    None
+                };
+                turn.commit().await?;
+                attempt
             };
-            turn.run_job(&job).await?;
-            turn.commit().await?;
+            // A processor call runs with the transaction committed and the lock released.
+            if let Some(attempt) = attempt {
+                self.call_stripe(attempt, now).await?;
+            }
             ran += 1;
         }
     }

@@ -18,70 +18,41 @@ impl Turn<'_> {
         let sla = self.engine.settings.sla.clone();
         match (job.kind.as_str(), case.state) {
             ("agent_reminder", CaseState::AwaitingAgent) => {
-                let since = self
-                    .tx
-                    .pending_draft(case.id)
-                    .await?
-                    .map_or(case.updated_at, |d| d.created_at);
-                let reply = Reply::AgentReminder {
-                    case_id: case.id.0,
-                    waiting: waited(since, self.now),
-                };
+                let since = self.tx.pending_draft(case.id).await?.map_or(case.updated_at, |d| d.created_at);
+                let reply = Reply::AgentReminder { case_id: case.id.0, waiting: waited(since, self.now) };
                 let mut post = Post::to(AGENTS, "reminder");
                 post.mentions = vec!["role:agents".into()];
                 self.post(case.id, reply, post).await?;
-                self.event(case.id, "bot", "reminder", "agents reminded")
-                    .await?;
+                self.event(case.id, "bot", "reminder", "agents reminded").await?;
                 let next = self.now + Duration::minutes(i64::from(sla.agent_reminder_minutes));
                 self.tx.schedule("agent_reminder", case.id, next).await?;
             }
             ("manager_reminder", CaseState::AwaitingManager) => {
-                let since = self
-                    .tx
-                    .pending_escalation(case.id)
-                    .await?
-                    .map_or(case.updated_at, |e| e.created_at);
-                let reply = Reply::ManagerReminder {
-                    case_id: case.id.0,
-                    waiting: waited(since, self.now),
-                };
+                let since = self.tx.pending_escalation(case.id).await?.map_or(case.updated_at, |e| e.created_at);
+                let reply = Reply::ManagerReminder { case_id: case.id.0, waiting: waited(since, self.now) };
                 let mut post = Post::to(MANAGERS, "reminder");
                 post.mentions = vec!["role:managers".into()];
                 self.post(case.id, reply, post).await?;
-                self.event(case.id, "bot", "reminder", "managers reminded")
-                    .await?;
+                self.event(case.id, "bot", "reminder", "managers reminded").await?;
                 let next = self.now + Duration::hours(i64::from(sla.manager_reminder_hours));
                 self.tx.schedule("manager_reminder", case.id, next).await?;
             }
             ("followup", CaseState::AwaitingFeedback) => {
                 let order = self.load_order(&case).await?;
-                let buttons = (1..=5)
-                    .map(|n| (format!("feedback:{n}"), "★".repeat(n)))
-                    .collect();
-                let reply = Reply::FeedbackRequest {
-                    product: order.product,
-                    case_id: case.id.0,
-                };
+                let buttons = (1..=5).map(|n| (format!("feedback:{n}"), "★".repeat(n))).collect();
+                let reply = Reply::FeedbackRequest { product: order.product, case_id: case.id.0 };
                 self.tell(&case, reply, None, buttons).await?;
-                self.event(case.id, "bot", "followup", "asked for feedback")
-                    .await?;
+                self.event(case.id, "bot", "followup", "asked for feedback").await?;
             }
             ("idle_timeout", CaseState::Intake) => {
-                let deadline =
-                    case.last_customer_at + Duration::hours(i64::from(sla.idle_timeout_hours));
+                let deadline = case.last_customer_at + Duration::hours(i64::from(sla.idle_timeout_hours));
                 if deadline > self.now {
                     self.tx.schedule("idle_timeout", case.id, deadline).await?;
                     return Ok(());
                 }
                 self.tell(&case, Reply::IdleClosed {}, None, vec![]).await?;
                 case.close(Outcome::Cancelled);
-                self.event(
-                    case.id,
-                    "bot",
-                    "closed",
-                    "no answer from the customer; conversation closed",
-                )
-                .await?;
+                self.event(case.id, "bot", "closed", "no answer from the customer; conversation closed").await?;
                 self.save(&case).await?;
             }
             // The case moved on since the job was scheduled: nothing to do.

@@ -7,6 +7,8 @@ mod engine;
 mod jobs;
 mod propose;
 mod staff;
+mod stripe_events;
+mod stripe_refund;
 mod turn;
 
 pub use engine::{Engine, EngineError, Settings};

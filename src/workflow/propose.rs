@@ -18,10 +18,8 @@ pub(super) struct DraftOrigin {
 
 impl Turn<'_> {
     pub(super) async fn load_order(&mut self, case: &Case) -> Result<Order, EngineError> {
-        let id = case
-            .order_id
-            .as_ref()
-            .ok_or_else(|| EngineError::Internal(format!("case {} has no order", case.id)))?;
+        let id =
+            case.order_id.as_ref().ok_or_else(|| EngineError::Internal(format!("case {} has no order", case.id)))?;
         self.tx
             .find_order(id)
             .await?
@@ -41,14 +39,7 @@ impl Turn<'_> {
                 kind: "alternative",
                 heading: format!("Request for {}", resolution.label().to_lowercase()),
             };
-            self.propose(
-                case,
-                Some(&order),
-                Some(Decision::Alternative { resolution }),
-                text,
-                origin,
-            )
-            .await?;
+            self.propose(case, Some(&order), Some(Decision::Alternative { resolution }), text, origin).await?;
             return self.acknowledge(case, false).await;
         }
         let verdict = self.evaluate(case, &order).await?;
@@ -56,12 +47,7 @@ impl Turn<'_> {
             case.id,
             "bot",
             "verdict",
-            &format!(
-                "{} ({}): {}",
-                outcome_code(&verdict),
-                verdict.rule,
-                verdict.rules.join(" ")
-            ),
+            &format!("{} ({}): {}", outcome_code(&verdict), verdict.rule, verdict.rules.join(" ")),
         )
         .await?;
         if verdict.repeat_refunder {
@@ -69,10 +55,7 @@ impl Turn<'_> {
         }
         case.verdict = Some(verdict.clone());
         case.policy_hash = Some(verdict.policy_hash.clone());
-        let origin = DraftOrigin {
-            kind: "verdict",
-            heading: "New refund request".into(),
-        };
+        let origin = DraftOrigin { kind: "verdict", heading: "New refund request".into() };
         match verdict.outcome {
             VerdictOutcome::FullRefund => {
                 let reply = Reply::Approved {
@@ -82,14 +65,7 @@ impl Turn<'_> {
                     rules: verdict.rules.clone(),
                 };
                 let text = self.render(&reply)?;
-                self.propose(
-                    case,
-                    Some(&order),
-                    Some(Decision::refund(verdict.amount(), false)),
-                    text,
-                    origin,
-                )
-                .await?;
+                self.propose(case, Some(&order), Some(Decision::refund(verdict.amount(), false)), text, origin).await?;
             }
             VerdictOutcome::PartialRefund => {
                 let reply = Reply::ApprovedPartial {
@@ -101,14 +77,7 @@ impl Turn<'_> {
                     rules: verdict.rules.clone(),
                 };
                 let text = self.render(&reply)?;
-                self.propose(
-                    case,
-                    Some(&order),
-                    Some(Decision::refund(verdict.amount(), true)),
-                    text,
-                    origin,
-                )
-                .await?;
+                self.propose(case, Some(&order), Some(Decision::refund(verdict.amount(), true)), text, origin).await?;
             }
             VerdictOutcome::NotEligible => {
                 let reply = Reply::Denied {
@@ -118,11 +87,8 @@ impl Turn<'_> {
                     alternatives: labels(&verdict.alternatives),
                 };
                 let text = self.render(&reply)?;
-                let decision = Decision::Deny {
-                    alternatives: verdict.alternatives.clone(),
-                };
-                self.propose(case, Some(&order), Some(decision), text, origin)
-                    .await?;
+                let decision = Decision::Deny { alternatives: verdict.alternatives.clone() };
+                self.propose(case, Some(&order), Some(decision), text, origin).await?;
             }
             VerdictOutcome::ManagerReview => {
                 self.escalate(case, &order, &verdict).await?;
@@ -133,41 +99,22 @@ impl Turn<'_> {
     }
 
     async fn evaluate(&mut self, case: &Case, order: &Order) -> Result<Verdict, EngineError> {
-        let same_email_orders = self
-            .tx
-            .orders_by_email(&order.email)
-            .await?
-            .into_iter()
-            .filter(|o| o.order_id != order.order_id)
-            .collect();
-        let history = History {
-            same_email_orders,
-            refunds_at: self.tx.refund_times_for_email(&order.email).await?,
-        };
+        let same_email_orders =
+            self.tx.orders_by_email(&order.email).await?.into_iter().filter(|o| o.order_id != order.order_id).collect();
+        let history = History { same_email_orders, refunds_at: self.tx.refund_times_for_email(&order.email).await? };
         let request = RefundRequest {
             reason: case.reason.unwrap_or(crate::domain::Reason::Other),
             requested_at: case.requested_at,
         };
-        Ok(policy::evaluate(
-            &self.engine.policy(),
-            order,
-            &request,
-            &history,
-        ))
+        Ok(policy::evaluate(&self.engine.policy(), order, &request, &history))
     }
 
     async fn acknowledge(&mut self, case: &Case, escalated: bool) -> Result<(), EngineError> {
         let sla = &self.engine.settings.sla;
         let reply = if escalated {
-            Reply::EscalatedAck {
-                case_id: case.id.0,
-                reply_within: hours_words(sla.manager_reminder_hours),
-            }
+            Reply::EscalatedAck { case_id: case.id.0, reply_within: hours_words(sla.manager_reminder_hours) }
         } else {
-            Reply::Submitted {
-                case_id: case.id.0,
-                reply_within: minutes_words(sla.agent_reminder_minutes),
-            }
+            Reply::Submitted { case_id: case.id.0, reply_within: minutes_words(sla.agent_reminder_minutes) }
         };
         self.tell(case, reply, None, vec![]).await?;
         Ok(())
@@ -182,12 +129,8 @@ impl Turn<'_> {
         text: String,
         origin: DraftOrigin,
     ) -> Result<(), EngineError> {
-        let decision_json =
-            serde_json::to_string(&decision).map_err(|e| EngineError::Internal(e.to_string()))?;
-        let draft_id = self
-            .tx
-            .insert_draft(case.id, origin.kind, &text, &decision_json, self.now)
-            .await?;
+        let decision_json = serde_json::to_string(&decision).map_err(|e| EngineError::Internal(e.to_string()))?;
+        let draft_id = self.tx.insert_draft(case.id, origin.kind, &text, &decision_json, self.now).await?;
         case.decision = decision;
         case.state = CaseState::AwaitingAgent;
         let reply = self.agent_draft_reply(case, order, &origin.heading, &text);
@@ -196,23 +139,11 @@ impl Turn<'_> {
         post.buttons = draft_buttons();
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_draft_message(draft_id, message).await?;
-        self.event(
-            case.id,
-            "bot",
-            "draft",
-            &format!("{}: draft {draft_id} posted to agents", origin.heading),
-        )
-        .await?;
+        self.event(case.id, "bot", "draft", &format!("{}: draft {draft_id} posted to agents", origin.heading)).await?;
         self.schedule_agent_reminder(case).await
     }
 
-    pub(super) fn agent_draft_reply(
-        &self,
-        case: &Case,
-        order: Option<&Order>,
-        heading: &str,
-        draft: &str,
-    ) -> Reply {
+    pub(super) fn agent_draft_reply(&self, case: &Case, order: Option<&Order>, heading: &str, draft: &str) -> Reply {
         let verdict = case.verdict.as_ref();
         let unknown = || "—".to_string();
         Reply::AgentDraft {
@@ -225,16 +156,11 @@ impl Turn<'_> {
             reason_label: case.reason.map_or("—", |r| r.label()).to_string(),
             details: case.details.clone().unwrap_or_default(),
             resolution_label: case.resolution.map_or("—", |r| r.label()).to_string(),
-            verdict_label: verdict.map_or_else(
-                || "No policy check (not a refund)".to_string(),
-                verdict_label,
-            ),
+            verdict_label: verdict.map_or_else(|| "No policy check (not a refund)".to_string(), verdict_label),
             verdict_amount: match &case.decision {
-                Some(Decision::Refund {
-                    amount_minor,
-                    currency,
-                    ..
-                }) => Money::from_minor(*amount_minor, *currency).to_string(),
+                Some(Decision::Refund { amount_minor, currency, .. }) => {
+                    Money::from_minor(*amount_minor, *currency).to_string()
+                }
                 _ => "nothing".to_string(),
             },
             rules: verdict.map(|v| v.rules.clone()).unwrap_or_default(),
@@ -244,12 +170,7 @@ impl Turn<'_> {
     }
 
     /// Outside the policy: managers are pinged and decide by reacting.
-    async fn escalate(
-        &mut self,
-        case: &mut Case,
-        order: &Order,
-        verdict: &Verdict,
-    ) -> Result<(), EngineError> {
+    async fn escalate(&mut self, case: &mut Case, order: &Order, verdict: &Verdict) -> Result<(), EngineError> {
         let escalation = self.tx.insert_escalation(case.id, self.now).await?;
         case.state = CaseState::AwaitingManager;
         let reply = Reply::ManagerEscalation {
@@ -270,25 +191,15 @@ impl Turn<'_> {
         post.reactions = vec![APPROVE_EMOJI.into(), DENY_EMOJI.into()];
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_escalation_message(escalation, message).await?;
-        self.event(
-            case.id,
-            "bot",
-            "escalated",
-            "outside the policy: asked managers to decide",
-        )
-        .await?;
+        self.event(case.id, "bot", "escalated", "outside the policy: asked managers to decide").await?;
         let hours = Duration::hours(i64::from(self.engine.settings.sla.manager_reminder_hours));
-        self.tx
-            .schedule("manager_reminder", case.id, self.now + hours)
-            .await?;
+        self.tx.schedule("manager_reminder", case.id, self.now + hours).await?;
         Ok(())
     }
 
     pub(super) async fn schedule_agent_reminder(&mut self, case: &Case) -> Result<(), EngineError> {
         let minutes = Duration::minutes(i64::from(self.engine.settings.sla.agent_reminder_minutes));
-        self.tx
-            .schedule("agent_reminder", case.id, self.now + minutes)
-            .await?;
+        self.tx.schedule("agent_reminder", case.id, self.now + minutes).await?;
         Ok(())
     }
 }

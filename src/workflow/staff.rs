@@ -14,12 +14,7 @@ use chrono::Duration;
 
 impl Turn<'_> {
     /// Any button press; `form_text` is the text of the form behind an `edit` button.
-    pub async fn on_click(
-        &mut self,
-        user: &str,
-        button: &str,
-        form_text: Option<&str>,
-    ) -> Result<(), EngineError> {
+    pub async fn on_click(&mut self, user: &str, button: &str, form_text: Option<&str>) -> Result<(), EngineError> {
         let found = match ButtonId::parse(button) {
             Some(id) => self.tx.find_button(id).await?,
             None => None,
@@ -28,9 +23,7 @@ impl Turn<'_> {
             return self.notify(user, None, Reply::ButtonExpired {}).await;
         };
         if !button.message.active {
-            return self
-                .notify(user, button.message.case_id, Reply::ButtonExpired {})
-                .await;
+            return self.notify(user, button.message.case_id, Reply::ButtonExpired {}).await;
         }
         match button.message.recipient.strip_prefix("dm:") {
             Some(owner) if owner == user => self.on_customer_click(user, &button).await,
@@ -56,47 +49,25 @@ impl Turn<'_> {
         button: &ButtonRecord,
         form_text: Option<&str>,
     ) -> Result<(), EngineError> {
-        let case_id = button
-            .message
-            .case_id
-            .ok_or_else(|| EngineError::Internal(format!("button {} has no case", button.id)))?;
+        let case_id =
+            button.message.case_id.ok_or_else(|| EngineError::Internal(format!("button {} has no case", button.id)))?;
         if !self.engine.is_agent(user, &self.roles) {
-            self.event(
-                case_id,
-                user,
-                "refused",
-                &format!("`{}` by someone who is not an agent", button.action),
-            )
-            .await?;
-            return self
-                .notify_text(user, Some(case_id), "Only agents can do that.")
-                .await;
+            self.event(case_id, user, "refused", &format!("`{}` by someone who is not an agent", button.action))
+                .await?;
+            return self.notify_text(user, Some(case_id), "Only agents can do that.").await;
         }
         let mut case = self
             .tx
             .load_case(case_id)
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
-        let form_text = form_text
-            .map(crate::intake::understand::clean)
-            .filter(|t| !t.is_empty());
-        match (
-            button.action.as_str(),
-            button.message.purpose.as_str(),
-            form_text,
-        ) {
+        let form_text = form_text.map(crate::intake::understand::clean).filter(|t| !t.is_empty());
+        match (button.action.as_str(), button.message.purpose.as_str(), form_text) {
             ("approve", "draft", _) => self.approve(user, &mut case, button).await?,
             ("reject", "draft", _) => self.reject(user, &mut case, button).await?,
-            ("edit", "draft", Some(text)) => {
-                self.edit_draft(user, &mut case, button, &text).await?
-            }
-            ("edit", "rejected" | "handoff", Some(text)) => {
-                self.write_reply(user, &mut case, button, &text).await?
-            }
-            ("edit", _, None) => {
-                self.notify_text(user, Some(case_id), "Send the new text with the Edit form.")
-                    .await?
-            }
+            ("edit", "draft", Some(text)) => self.edit_draft(user, &mut case, button, &text).await?,
+            ("edit", "rejected" | "handoff", Some(text)) => self.write_reply(user, &mut case, button, &text).await?,
+            ("edit", _, None) => self.notify_text(user, Some(case_id), "Send the new text with the Edit form.").await?,
             ("mark_refunded", "refund", _) => self.mark_refunded(user, &mut case, button).await?,
             (action, purpose, _) => {
                 let why = format!("`{action}` does nothing on a {purpose} message");
@@ -120,61 +91,86 @@ impl Turn<'_> {
         match draft {
             Some(draft) if draft.status == "pending" => Ok(Some(draft)),
             _ => {
-                self.notify_text(user, Some(case.id), "That draft has already been handled.")
-                    .await?;
+                self.notify_text(user, Some(case.id), "That draft has already been handled.").await?;
                 Ok(None)
             }
         }
     }
 
-    async fn approve(
+    /// Settles the draft behind a button once (the first agent wins; a later click is told)
+    /// and turns its post into a record of who did what.
+    async fn settle_draft(
         &mut self,
         user: &str,
-        case: &mut Case,
+        case: &Case,
         button: &ButtonRecord,
-    ) -> Result<(), EngineError> {
+        status: &str,
+    ) -> Result<Option<DraftRecord>, EngineError> {
         let Some(draft) = self.live_draft(user, case, button).await? else {
-            return Ok(());
+            return Ok(None);
         };
-        if !self
-            .tx
-            .decide_draft(draft.id, "approved", user, self.now)
-            .await?
-        {
-            return self
-                .notify_text(user, Some(case.id), "That draft has already been handled.")
-                .await;
+        if !self.tx.decide_draft(draft.id, status, user, self.now).await? {
+            self.notify_text(user, Some(case.id), "That draft has already been handled.").await?;
+            return Ok(None);
         }
         let decided = Reply::DraftDecided {
             case_id: case.id.0,
-            action: "approved".into(),
+            action: status.into(),
             actor: user.into(),
             text: draft.text.clone(),
         };
         let decided = self.render(&decided)?;
-        self.tx
-            .edit_message(button.message.id, &decided, EditButtons::Remove, self.now)
-            .await?;
+        self.tx.edit_message(button.message.id, &decided, EditButtons::Remove, self.now).await?;
+        Ok(Some(draft))
+    }
+
+    async fn approve(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
+        if let Some(why) = self.refund_would_overdraw(case, button).await? {
+            // Refused before anything is decided or told; the draft stays to edit or reject.
+            self.event(case.id, user, "refused", &why).await?;
+            return self.notify_text(user, Some(case.id), &format!("Not approved: {why}.")).await;
+        }
+        let Some(draft) = self.settle_draft(user, case, button, "approved").await? else {
+            return Ok(());
+        };
         self.tx.cancel_job("agent_reminder", case.id).await?;
-        self.event(
-            case.id,
-            user,
-            "approved",
-            &format!("draft {} sent to the customer", draft.id),
-        )
-        .await?;
-        let decision: Option<Decision> = serde_json::from_str(&draft.decision_json)
-            .map_err(|e| EngineError::Internal(e.to_string()))?;
+        self.event(case.id, user, "approved", &format!("draft {} sent to the customer", draft.id)).await?;
+        let decision: Option<Decision> =
+            serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
         let buttons = match &decision {
-            Some(Decision::Deny { alternatives }) => alternatives
-                .iter()
-                .map(|r| (format!("resolution:{}", r.code()), r.label().to_string()))
-                .collect(),
+            Some(Decision::Deny { alternatives }) => {
+                alternatives.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect()
+            }
             _ => vec![],
         };
-        self.tell_text(case, draft.text.clone(), "reply", None, buttons)
-            .await?;
+        self.tell_text(case, draft.text.clone(), "reply", None, buttons).await?;
         self.carry_out(user, case, decision, draft.id).await
+    }
+
+    /// With Stripe, whether approving this button's draft would refund more than the order has
+    /// left (our ledger refuses before any call out).
+    async fn refund_would_overdraw(
+        &mut self,
+        case: &Case,
+        button: &ButtonRecord,
+    ) -> Result<Option<String>, EngineError> {
+        if self.engine.settings.processor != Processor::Stripe {
+            return Ok(None);
+        }
+        let Some(draft) = (match button.message.ref_id {
+            Some(id) => self.tx.find_draft(id).await?,
+            None => None,
+        }) else {
+            return Ok(None);
+        };
+        let decision: Option<Decision> =
+            serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
+        match decision {
+            Some(Decision::Refund { amount_minor, .. }) if draft.status == "pending" => {
+                self.over_refund(case, amount_minor).await
+            }
+            _ => Ok(None),
+        }
     }
 
     /// What an approved draft does to the case.
@@ -186,13 +182,14 @@ impl Turn<'_> {
         draft: i64,
     ) -> Result<(), EngineError> {
         match decision {
-            Some(Decision::Refund {
-                amount_minor,
-                currency,
-                ..
-            }) => {
+            Some(Decision::Refund { amount_minor, currency, .. }) => {
                 case.state = CaseState::AwaitingRefund;
                 let order = self.load_order(case).await?;
+                if self.engine.settings.processor == Processor::Stripe
+                    && self.start_stripe_refund(user, case, &order, amount_minor, currency, draft).await?
+                {
+                    return Ok(());
+                }
                 let reply = Reply::AgentMarkRefunded {
                     case_id: case.id.0,
                     amount: Money::from_minor(amount_minor, currency).to_string(),
@@ -201,18 +198,14 @@ impl Turn<'_> {
                 };
                 let mut post = Post::to(AGENTS, "refund");
                 post.ref_id = Some(draft);
-                if self.engine.settings.processor == Processor::Manual {
-                    post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
-                }
+                // Manual processing, or Stripe on an order with no charge to refund: staff
+                // issue the money and mark it.
+                post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
                 self.post(case.id, reply, post).await?;
             }
             Some(Decision::Deny { alternatives }) => {
                 case.outcome = Outcome::Denied;
-                case.state = if alternatives.is_empty() {
-                    CaseState::Closed
-                } else {
-                    CaseState::AwaitingCustomer
-                };
+                case.state = if alternatives.is_empty() { CaseState::Closed } else { CaseState::AwaitingCustomer };
             }
             Some(Decision::Alternative { resolution }) => {
                 case.resolution = Some(resolution);
@@ -239,66 +232,21 @@ impl Turn<'_> {
         let order = self.load_order(case).await?;
         let reply = self.agent_draft_reply(case, Some(&order), &format!("Edited by {user}"), text);
         let rendered = self.render(&reply)?;
-        self.tx
-            .edit_message(button.message.id, &rendered, EditButtons::Keep, self.now)
-            .await?;
-        self.event(
-            case.id,
-            user,
-            "edited",
-            &format!("draft {}: {text}", draft.id),
-        )
-        .await
+        self.tx.edit_message(button.message.id, &rendered, EditButtons::Keep, self.now).await?;
+        self.event(case.id, user, "edited", &format!("draft {}: {text}", draft.id)).await
     }
 
-    async fn reject(
-        &mut self,
-        user: &str,
-        case: &mut Case,
-        button: &ButtonRecord,
-    ) -> Result<(), EngineError> {
-        let Some(draft) = self.live_draft(user, case, button).await? else {
+    async fn reject(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
+        let Some(draft) = self.settle_draft(user, case, button, "rejected").await? else {
             return Ok(());
         };
-        if !self
-            .tx
-            .decide_draft(draft.id, "rejected", user, self.now)
-            .await?
-        {
-            return self
-                .notify_text(user, Some(case.id), "That draft has already been handled.")
-                .await;
-        }
-        let decided = Reply::DraftDecided {
-            case_id: case.id.0,
-            action: "rejected".into(),
-            actor: user.into(),
-            text: draft.text.clone(),
-        };
-        let decided = self.render(&decided)?;
-        self.tx
-            .edit_message(button.message.id, &decided, EditButtons::Remove, self.now)
+        self.event(case.id, user, "rejected", &format!("draft {} discarded; the agent writes the reply", draft.id))
             .await?;
-        self.event(
-            case.id,
-            user,
-            "rejected",
-            &format!("draft {} discarded; the agent writes the reply", draft.id),
-        )
-        .await?;
         let mut post = Post::to(AGENTS, "rejected");
         post.ref_id = Some(draft.id);
         post.buttons = vec![("edit".into(), "Write the reply".into())];
         post.expects = Some("text");
-        self.post(
-            case.id,
-            Reply::AgentRejected {
-                case_id: case.id.0,
-                actor: user.into(),
-            },
-            post,
-        )
-        .await?;
+        self.post(case.id, Reply::AgentRejected { case_id: case.id.0, actor: user.into() }, post).await?;
         Ok(())
     }
 
@@ -311,91 +259,36 @@ impl Turn<'_> {
         button: &ButtonRecord,
         text: &str,
     ) -> Result<(), EngineError> {
-        let done = Reply::DraftDecided {
-            case_id: case.id.0,
-            action: "edited".into(),
-            actor: user.into(),
-            text: text.into(),
-        };
+        let done =
+            Reply::DraftDecided { case_id: case.id.0, action: "edited".into(), actor: user.into(), text: text.into() };
         let done = self.render(&done)?;
-        self.tx
-            .edit_message(button.message.id, &done, EditButtons::Remove, self.now)
-            .await?;
-        let origin = DraftOrigin {
-            kind: "custom",
-            heading: format!("Reply written by {user}"),
-        };
+        self.tx.edit_message(button.message.id, &done, EditButtons::Remove, self.now).await?;
+        let origin = DraftOrigin { kind: "custom", heading: format!("Reply written by {user}") };
         let decision = case.decision.clone();
         let order = match case.order_id.is_some() {
             true => Some(self.load_order(case).await?),
             false => None,
         };
-        self.propose(case, order.as_ref(), decision, text.to_string(), origin)
-            .await
+        self.propose(case, order.as_ref(), decision, text.to_string(), origin).await
     }
 
-    async fn mark_refunded(
-        &mut self,
-        user: &str,
-        case: &mut Case,
-        button: &ButtonRecord,
-    ) -> Result<(), EngineError> {
-        let Some(Decision::Refund {
-            amount_minor,
-            currency,
-            partial,
-        }) = case.decision.clone()
-        else {
-            return self
-                .notify_text(user, Some(case.id), "This case has no approved refund.")
-                .await;
+    async fn mark_refunded(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
+        let Some(Decision::Refund { amount_minor, currency, partial }) = case.decision.clone() else {
+            return self.notify_text(user, Some(case.id), "This case has no approved refund.").await;
         };
         let key = format!("draft:{}", button.message.ref_id.unwrap_or_default());
-        let recorded = self
-            .tx
-            .record_refund(
-                case,
-                amount_minor,
-                currency.code(),
-                "manual",
-                user,
-                &key,
-                self.now,
-            )
-            .await?;
+        let recorded =
+            self.tx.record_refund(case, amount_minor, currency.code(), "manual", user, &key, self.now).await?;
         if !recorded {
-            self.event(
-                case.id,
-                user,
-                "refused",
-                "refund already recorded for this approval",
-            )
-            .await?;
-            return self
-                .notify_text(user, Some(case.id), "That refund is already recorded.")
-                .await;
+            self.event(case.id, user, "refused", "refund already recorded for this approval").await?;
+            return self.notify_text(user, Some(case.id), "That refund is already recorded.").await;
         }
         let amount = Money::from_minor(amount_minor, currency);
-        let done = format!(
-            "💸 Case #{}: refund of {amount} recorded by {user}.",
-            case.id
-        );
-        self.tx
-            .edit_message(button.message.id, &done, EditButtons::Remove, self.now)
-            .await?;
-        self.event(
-            case.id,
-            user,
-            "refunded",
-            &format!("{amount} issued by staff (manual)"),
-        )
-        .await?;
+        let done = format!("💸 Case #{}: refund of {amount} recorded by {user}.", case.id);
+        self.tx.edit_message(button.message.id, &done, EditButtons::Remove, self.now).await?;
+        self.event(case.id, user, "refunded", &format!("{amount} issued by staff (manual)")).await?;
         let order = self.load_order(case).await?;
-        case.outcome = if order.unrefunded().is_zero() {
-            Outcome::Refunded
-        } else {
-            Outcome::PartiallyRefunded
-        };
+        case.outcome = if order.unrefunded().is_zero() { Outcome::Refunded } else { Outcome::PartiallyRefunded };
         case.state = CaseState::AwaitingFeedback;
         let reply = Reply::RefundIssued {
             amount: amount.to_string(),
@@ -405,19 +298,12 @@ impl Turn<'_> {
         };
         self.tell(case, reply, None, vec![]).await?;
         let followup = Duration::days(i64::from(self.engine.settings.sla.followup_days));
-        self.tx
-            .schedule("followup", case.id, self.now + followup)
-            .await?;
+        self.tx.schedule("followup", case.id, self.now + followup).await?;
         Ok(())
     }
 
     /// A reaction on a sent message: managers decide escalations with ✅ / ❌.
-    pub async fn on_react(
-        &mut self,
-        user: &str,
-        message: &str,
-        emoji: &str,
-    ) -> Result<(), EngineError> {
+    pub async fn on_react(&mut self, user: &str, message: &str, emoji: &str) -> Result<(), EngineError> {
         let found = match MessageId::parse(message) {
             Some(id) => self.tx.find_message(id).await?,
             None => None,
@@ -434,49 +320,19 @@ impl Turn<'_> {
             _ => return Ok(()),
         };
         if !self.engine.is_manager(user, &self.roles) {
-            self.event(
-                case_id,
-                user,
-                "refused",
-                &format!("reaction {emoji} by someone who is not a manager"),
-            )
-            .await?;
-            self.tx
-                .unreact(Some(case_id), message.id, user, emoji, self.now)
-                .await?;
-            return self
-                .notify_text(user, Some(case_id), "Only managers can decide escalations.")
-                .await;
+            self.event(case_id, user, "refused", &format!("reaction {emoji} by someone who is not a manager")).await?;
+            self.tx.unreact(Some(case_id), message.id, user, emoji, self.now).await?;
+            return self.notify_text(user, Some(case_id), "Only managers can decide escalations.").await;
         }
         let status = if approve { "approved" } else { "denied" };
-        if !self
-            .tx
-            .decide_escalation(escalation_id, status, user, self.now)
-            .await?
-        {
-            let by = self
-                .tx
-                .find_escalation(escalation_id)
-                .await?
-                .and_then(|e| e.decided_by)
-                .unwrap_or_default();
-            self.event(
-                case_id,
-                user,
-                "refused",
-                &format!("reaction {emoji} after the decision by {by}"),
-            )
-            .await?;
+        if !self.tx.decide_escalation(escalation_id, status, user, self.now).await? {
+            let by = self.tx.find_escalation(escalation_id).await?.and_then(|e| e.decided_by).unwrap_or_default();
+            self.event(case_id, user, "refused", &format!("reaction {emoji} after the decision by {by}")).await?;
             return self
-                .notify_text(
-                    user,
-                    Some(case_id),
-                    &format!("Case #{case_id} was already decided by {by}."),
-                )
+                .notify_text(user, Some(case_id), &format!("Case #{case_id} was already decided by {by}."))
                 .await;
         }
-        self.decide_exception(user, case_id, message.id, approve, emoji)
-            .await
+        self.decide_exception(user, case_id, message.id, approve, emoji).await
     }
 
     async fn decide_exception(
@@ -493,32 +349,17 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         self.tx.cancel_job("manager_reminder", case.id).await?;
-        let decided = self.render(&Reply::EscalationDecided {
-            case_id: case.id.0,
-            approved: approve,
-            actor: user.into(),
-        })?;
-        self.tx
-            .edit_message(message, &decided, EditButtons::Remove, self.now)
+        let decided =
+            self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
+        self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;
+        self.tx.react(Some(case.id), message, emoji, self.now).await?;
+        self.event(case.id, user, if approve { "exception_approved" } else { "exception_denied" }, "manager decision")
             .await?;
-        self.tx
-            .react(Some(case.id), message, emoji, self.now)
-            .await?;
-        self.event(
-            case.id,
-            user,
-            if approve {
-                "exception_approved"
-            } else {
-                "exception_denied"
-            },
-            "manager decision",
-        )
-        .await?;
         let order = self.load_order(&case).await?;
-        let verdict = case.verdict.clone().ok_or_else(|| {
-            EngineError::Internal(format!("case {case_id} escalated without a verdict"))
-        })?;
+        let verdict = case
+            .verdict
+            .clone()
+            .ok_or_else(|| EngineError::Internal(format!("case {case_id} escalated without a verdict")))?;
         let (decision, reply, heading) = if approve {
             let partial = verdict.percent.is_some();
             let reply = Reply::ExceptionApproved {
@@ -527,11 +368,7 @@ impl Turn<'_> {
                 amount: verdict.amount().to_string(),
                 partial,
             };
-            (
-                Decision::refund(verdict.amount(), partial),
-                reply,
-                format!("Exception approved by {user}"),
-            )
+            (Decision::refund(verdict.amount(), partial), reply, format!("Exception approved by {user}"))
         } else {
             let alternatives = verdict.alternatives.clone();
             let reply = Reply::ExceptionDenied {
@@ -539,24 +376,10 @@ impl Turn<'_> {
                 order_id: order.order_id.to_string(),
                 alternatives: labels(&alternatives),
             };
-            (
-                Decision::Deny { alternatives },
-                reply,
-                format!("Exception denied by {user}"),
-            )
+            (Decision::Deny { alternatives }, reply, format!("Exception denied by {user}"))
         };
         let text = self.render(&reply)?;
-        self.propose(
-            &mut case,
-            Some(&order),
-            Some(decision),
-            text,
-            DraftOrigin {
-                kind: "decision",
-                heading,
-            },
-        )
-        .await?;
+        self.propose(&mut case, Some(&order), Some(decision), text, DraftOrigin { kind: "decision", heading }).await?;
         self.save(&case).await
     }
 }

@@ -29,26 +29,13 @@ pub(crate) struct Post {
 
 impl Post {
     pub fn to(to: &'static str, purpose: &'static str) -> Post {
-        Post {
-            to,
-            purpose,
-            ref_id: None,
-            buttons: vec![],
-            mentions: vec![],
-            reactions: vec![],
-            expects: None,
-        }
+        Post { to, purpose, ref_id: None, buttons: vec![], mentions: vec![], reactions: vec![], expects: None }
     }
 }
 
 impl<'e> Turn<'e> {
     pub async fn begin(engine: &'e Engine, now: DateTime<Utc>) -> Result<Turn<'e>, EngineError> {
-        Ok(Turn {
-            roles: Vec::new(),
-            engine,
-            tx: engine.store.begin().await?,
-            now,
-        })
+        Ok(Turn { roles: Vec::new(), engine, tx: engine.store.begin().await?, now })
     }
 
     pub async fn commit(self) -> Result<(), EngineError> {
@@ -69,8 +56,7 @@ impl<'e> Turn<'e> {
         buttons: Vec<(String, String)>,
     ) -> Result<MessageId, EngineError> {
         let text = self.render(&reply)?;
-        self.tell_text(case, text, "customer", expects, buttons)
-            .await
+        self.tell_text(case, text, "customer", expects, buttons).await
     }
 
     pub async fn tell_text(
@@ -94,31 +80,16 @@ impl<'e> Turn<'e> {
     }
 
     /// A direct note to anyone (a refusal, a hint), outside any conversation's flow.
-    pub async fn notify(
-        &mut self,
-        user: &str,
-        case: Option<CaseId>,
-        reply: Reply,
-    ) -> Result<(), EngineError> {
+    pub async fn notify(&mut self, user: &str, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
         let text = self.render(&reply)?;
-        let message = NewMessage {
-            case_id: case,
-            to: dm(user),
-            purpose: "notice".into(),
-            text,
-            ..NewMessage::default()
-        };
+        let message =
+            NewMessage { case_id: case, to: dm(user), purpose: "notice".into(), text, ..NewMessage::default() };
         self.tx.send(message, self.now).await?;
         Ok(())
     }
 
     /// A plain-text note to a staff member (refusals of staff actions).
-    pub async fn notify_text(
-        &mut self,
-        user: &str,
-        case: Option<CaseId>,
-        text: &str,
-    ) -> Result<(), EngineError> {
+    pub async fn notify_text(&mut self, user: &str, case: Option<CaseId>, text: &str) -> Result<(), EngineError> {
         let message = NewMessage {
             case_id: case,
             to: dm(user),
@@ -131,12 +102,7 @@ impl<'e> Turn<'e> {
     }
 
     /// Posts to a staff channel.
-    pub async fn post(
-        &mut self,
-        case: CaseId,
-        reply: Reply,
-        post: Post,
-    ) -> Result<MessageId, EngineError> {
+    pub async fn post(&mut self, case: CaseId, reply: Reply, post: Post) -> Result<MessageId, EngineError> {
         let text = self.render(&reply)?;
         let message = NewMessage {
             case_id: Some(case),
@@ -152,17 +118,8 @@ impl<'e> Turn<'e> {
         Ok(self.tx.send(message, self.now).await?)
     }
 
-    pub async fn event(
-        &mut self,
-        case: CaseId,
-        actor: &str,
-        kind: &str,
-        detail: &str,
-    ) -> Result<(), EngineError> {
-        Ok(self
-            .tx
-            .add_event(case, self.now, actor, kind, detail)
-            .await?)
+    pub async fn event(&mut self, case: CaseId, actor: &str, kind: &str, detail: &str) -> Result<(), EngineError> {
+        Ok(self.tx.add_event(case, self.now, actor, kind, detail).await?)
     }
 
     pub async fn save(&mut self, case: &Case) -> Result<(), EngineError> {

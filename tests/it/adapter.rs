@@ -12,10 +12,7 @@ fn every_line_gets_done_or_error_and_the_adapter_goes_on() {
     assert_eq!(out.last().unwrap()["seq"], 1);
     let out = bot.raw(r#"{"kind":"teleport","user":"x"}"#);
     assert_eq!(out.last().unwrap()["kind"], "error");
-    assert!(out.last().unwrap()["error"]
-        .as_str()
-        .unwrap()
-        .contains("teleport"));
+    assert!(out.last().unwrap()["error"].as_str().unwrap().contains("teleport"));
     let out = bot.raw("");
     assert_eq!(out.last().unwrap()["kind"], "error");
     let out = bot.raw(r#"{"kind":"message","user":"cust-1","text":"hi"}"#);

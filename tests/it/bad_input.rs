@@ -18,11 +18,7 @@ fn unknown_and_foreign_buttons_are_refused_clearly() {
     assert_eq!(sends_to(&out, "dm:cust-2").len(), 1);
     assert!(sends_to(&out, "dm:cust-1").is_empty());
     let out = bot.click("cust-1", &button(&ask, "reason:changed_mind"));
-    assert_eq!(
-        one_to(&out, "dm:cust-1")["expects"],
-        "details",
-        "cust-1's conversation is intact"
-    );
+    assert_eq!(one_to(&out, "dm:cust-1")["expects"], "details", "cust-1's conversation is intact");
 }
 
 #[test]
@@ -35,10 +31,7 @@ fn a_huge_message_with_control_characters_is_kept_whole_and_clean() {
     let _ = out;
     let long = format!("{}\u{7}\u{1b}[31m end", "very long story ".repeat(625));
     let out = bot.say("cust-1", &long);
-    assert!(
-        sends_to(&out, "dm:cust-1").len() >= 2,
-        "acknowledged as long, then the next question"
-    );
+    assert!(sends_to(&out, "dm:cust-1").len() >= 2, "acknowledged as long, then the next question");
     bot.stop();
     let case = fixture.case(1);
     let messages: Vec<&str> = case["events"]
@@ -70,8 +63,5 @@ fn customer_text_never_pings() {
     let post = one_to(&out, "channel:agents");
     assert_eq!(post["mentions"], serde_json::json!([]));
     let text = post["text"].as_str().unwrap();
-    assert!(
-        !text.contains("@everyone") && !text.contains("<@123>") && !text.contains("@here"),
-        "{text}"
-    );
+    assert!(!text.contains("@everyone") && !text.contains("<@123>") && !text.contains("@here"), "{text}");
 }

@@ -5,11 +5,7 @@ use crate::support::*;
 #[test]
 fn a_broken_policy_names_line_and_column_and_exits_2() {
     let fixture = Fixture::new();
-    std::fs::write(
-        fixture.path().join("bad.toml"),
-        "currency = \"USD\"\n[default]\nwindow_dayz = 30\n",
-    )
-    .unwrap();
+    std::fs::write(fixture.path().join("bad.toml"), "currency = \"USD\"\n[default]\nwindow_dayz = 30\n").unwrap();
     let out = fixture.cli(&["policy", "check", "bad.toml"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -21,11 +17,7 @@ fn a_broken_policy_names_line_and_column_and_exits_2() {
 #[test]
 fn a_broken_config_stops_the_start_with_line_and_column() {
     let fixture = Fixture::new();
-    std::fs::write(
-        fixture.config(),
-        "database_url = \"sqlite://bot.db\"\n[sla]\nfollowup_days = \"soon\"\n",
-    )
-    .unwrap();
+    std::fs::write(fixture.config(), "database_url = \"sqlite://bot.db\"\n[sla]\nfollowup_days = \"soon\"\n").unwrap();
     let out = fixture.cli(&["jsonl"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
@@ -35,11 +27,8 @@ fn a_broken_config_stops_the_start_with_line_and_column() {
 #[test]
 fn a_broken_policy_stops_the_bot_too() {
     let fixture = Fixture::new();
-    std::fs::write(
-        fixture.path().join("policy.toml"),
-        "currency = \"USD\"\n[default]\nauto_approve_max = \"1.234\"\n",
-    )
-    .unwrap();
+    std::fs::write(fixture.path().join("policy.toml"), "currency = \"USD\"\n[default]\nauto_approve_max = \"1.234\"\n")
+        .unwrap();
     let out = fixture.cli(&["jsonl"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("policy.toml:3:"));
@@ -68,25 +57,11 @@ fn a_bad_orders_file_imports_nothing() {
 #[test]
 fn policy_explain_prints_the_trace() {
     let fixture = Fixture::new();
-    let out = fixture.cli(&[
-        "policy",
-        "explain",
-        "ORD-1002",
-        "--at",
-        "2026-11-23T12:00:00Z",
-        "--reason",
-        "changed_mind",
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let out =
+        fixture.cli(&["policy", "explain", "ORD-1002", "--at", "2026-11-23T12:00:00Z", "--reason", "changed_mind"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        text.contains("PartialRefund") && text.contains("$24.50"),
-        "{text}"
-    );
+    assert!(text.contains("PartialRefund") && text.contains("$24.50"), "{text}");
 }
 
 #[test]

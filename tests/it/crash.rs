@@ -9,15 +9,8 @@ use std::collections::{BTreeMap, HashMap};
 #[derive(Clone)]
 enum Step {
     Say(&'static str, &'static str),
-    Click {
-        user: &'static str,
-        to: &'static str,
-        action: &'static str,
-    },
-    React {
-        user: &'static str,
-        emoji: &'static str,
-    },
+    Click { user: &'static str, to: &'static str, action: &'static str },
+    React { user: &'static str, emoji: &'static str },
     Tick(u64),
 }
 
@@ -27,73 +20,30 @@ fn customer_case(user: &'static str, order_line: &'static str, reason: &'static 
     vec![
         Step::Say(user, "Hi, I'd like a refund please"),
         Step::Say(user, order_line),
-        Step::Click {
-            user,
-            to: dm,
-            action: reason,
-        },
+        Step::Click { user, to: dm, action: reason },
         Step::Say(user, "It was not what I needed"),
-        Step::Click {
-            user,
-            to: dm,
-            action: "resolution:refund",
-        },
-        Step::Click {
-            user,
-            to: dm,
-            action: "confirm",
-        },
+        Step::Click { user, to: dm, action: "resolution:refund" },
+        Step::Click { user, to: dm, action: "confirm" },
     ]
 }
 
 fn agent(action: &'static str) -> Step {
-    Step::Click {
-        user: "agent-1",
-        to: "channel:agents",
-        action,
-    }
+    Step::Click { user: "agent-1", to: "channel:agents", action }
 }
 
 /// Four cases: a full refund with feedback, a partial, a denial, a manager's exception.
 fn script() -> Vec<Step> {
     let mut steps = Vec::new();
-    steps.extend(customer_case(
-        "cust-a",
-        "ORD-1001 alice@example.com",
-        "accidental_purchase",
-    ));
+    steps.extend(customer_case("cust-a", "ORD-1001 alice@example.com", "accidental_purchase"));
     steps.extend([agent("approve"), agent("mark_refunded")]);
-    steps.extend(customer_case(
-        "cust-b",
-        "ORD-1002 bob@example.com",
-        "changed_mind",
-    ));
+    steps.extend(customer_case("cust-b", "ORD-1002 bob@example.com", "changed_mind"));
     steps.extend([agent("approve"), agent("mark_refunded")]);
-    steps.extend(customer_case(
-        "cust-c",
-        "ORD-1003 carol@example.com",
-        "changed_mind",
-    ));
+    steps.extend(customer_case("cust-c", "ORD-1003 carol@example.com", "changed_mind"));
     steps.push(agent("approve"));
-    steps.extend(customer_case(
-        "cust-d",
-        "ORD-1004 dave@example.com",
-        "changed_mind",
-    ));
-    steps.extend([
-        Step::React {
-            user: "manager-1",
-            emoji: "✅",
-        },
-        agent("approve"),
-        agent("mark_refunded"),
-    ]);
+    steps.extend(customer_case("cust-d", "ORD-1004 dave@example.com", "changed_mind"));
+    steps.extend([Step::React { user: "manager-1", emoji: "✅" }, agent("approve"), agent("mark_refunded")]);
     steps.push(Step::Tick(3 * 86400 + 60));
-    steps.push(Step::Click {
-        user: "cust-a",
-        to: "dm:cust-a",
-        action: "feedback:4",
-    });
+    steps.push(Step::Click { user: "cust-a", to: "dm:cust-a", action: "feedback:4" });
     steps.push(Step::Say("cust-a", "Fast and friendly"));
     steps
 }
@@ -127,20 +77,13 @@ impl Seen {
                     .rev()
                     .find(|s| {
                         s["to"] == *to
-                            && s["buttons"]
-                                .as_array()
-                                .is_some_and(|b| b.iter().any(|b| b["action"] == *action))
+                            && s["buttons"].as_array().is_some_and(|b| b.iter().any(|b| b["action"] == *action))
                     })
                     .unwrap_or_else(|| panic!("no `{action}` button sent to {to} yet"));
                 json!({"kind": "click", "user": user, "button": button(message, action)})
             }
             Step::React { user, emoji } => {
-                let post = self
-                    .sends
-                    .iter()
-                    .rev()
-                    .find(|s| s["to"] == "channel:managers")
-                    .expect("an escalation");
+                let post = self.sends.iter().rev().find(|s| s["to"] == "channel:managers").expect("an escalation");
                 json!({"kind": "react", "user": user, "message": post["id"], "emoji": emoji})
             }
             Step::Tick(secs) => json!({"kind": "tick", "advance_secs": secs}),
@@ -175,8 +118,7 @@ fn run(fixture: &Fixture, rng: &mut Rng, kill_percent: u64) -> Outcome {
                 // Somewhere between "not started" and "answered": the process decides how far it got.
                 std::thread::sleep(std::time::Duration::from_micros(rng.below(4000)));
                 let printed = bot.kill();
-                seen.sends
-                    .extend(printed.into_iter().filter(|v| v["kind"] == "send"));
+                seen.sends.extend(printed.into_iter().filter(|v| v["kind"] == "send"));
                 kills += 1;
                 bot = fixture.start_at(&clock(advanced));
                 // What it committed but had not printed comes out first; keep reading on the resend.
@@ -208,18 +150,13 @@ fn distinct_per_destination(seen: &Seen) -> BTreeMap<String, usize> {
     for send in &seen.sends {
         let id = send["id"].as_str().unwrap().to_string();
         if let Some(earlier) = texts.get(&id) {
-            assert_eq!(
-                earlier["text"], send["text"],
-                "message {id} was redelivered with other text"
-            );
+            assert_eq!(earlier["text"], send["text"], "message {id} was redelivered with other text");
         }
         texts.insert(id, send);
     }
     let mut counts = BTreeMap::new();
     for send in texts.values() {
-        *counts
-            .entry(send["to"].as_str().unwrap().to_string())
-            .or_insert(0) += 1;
+        *counts.entry(send["to"].as_str().unwrap().to_string()).or_insert(0) += 1;
     }
     counts
 }
@@ -237,17 +174,10 @@ fn check_outcomes(fixture: &Fixture) {
         assert_eq!(case["customer"], customer);
         assert_eq!(case["outcome"], outcome, "{case}");
         let shown = fixture.case(case["id"].as_i64().unwrap());
-        assert_eq!(
-            shown["refunds"].as_array().unwrap().len(),
-            refunds,
-            "{shown:#}"
-        );
+        assert_eq!(shown["refunds"].as_array().unwrap().len(), refunds, "{shown:#}");
     }
     let feedback = fixture.case(cases[0]["id"].as_i64().unwrap())["feedback"].clone();
-    assert_eq!(
-        feedback,
-        json!({"score": 4, "comment": "Fast and friendly"})
-    );
+    assert_eq!(feedback, json!({"score": 4, "comment": "Fast and friendly"}));
 }
 
 fn crash_and_compare(killed: &Fixture, seed: u64) -> usize {

@@ -11,10 +11,7 @@ fn approve_and_refund(bot: &mut Bot, draft: &Value, customer: &str) -> i64 {
     let out = bot.click("agent-1", &button(draft, "approve"));
     let reply = one_to(&out, &format!("dm:{customer}"));
     assert!(!reply["text"].as_str().unwrap().is_empty());
-    let edited = out
-        .iter()
-        .find(|v| v["kind"] == "edit")
-        .expect("draft post edited");
+    let edited = out.iter().find(|v| v["kind"] == "edit").expect("draft post edited");
     assert_eq!(edited["id"], draft["id"]);
     assert_eq!(edited["buttons"], serde_json::json!([]));
     let mark = one_to(&out, AGENTS).clone();
@@ -26,14 +23,7 @@ fn approve_and_refund(bot: &mut Bot, draft: &Value, customer: &str) -> i64 {
 
 /// Runs a technical-issue request on the out-of-window ebook up to the managers' post.
 fn escalate(bot: &mut Bot) -> Value {
-    let post = request(
-        bot,
-        "cust-4",
-        "ORD-1003",
-        "carol@example.com",
-        "technical_issue",
-        "refund",
-    );
+    let post = request(bot, "cust-4", "ORD-1003", "carol@example.com", "technical_issue", "refund");
     assert_eq!(post["to"], MANAGERS);
     assert_eq!(post["mentions"], serde_json::json!(["role:managers"]));
     assert_eq!(post["reactions"], serde_json::json!(["✅", "❌"]));
@@ -43,12 +33,7 @@ fn escalate(bot: &mut Bot) -> Value {
 fn bot_log_count(fixture: &Fixture, case: i64) -> usize {
     let shown = fixture.case(case);
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
-    shown["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|e| e["kind"] == "approved")
-        .count()
+    shown["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "approved").count()
 }
 
 crate::on_both_backends! {

@@ -7,26 +7,11 @@ use serde_json::json;
 fn one_message_answers_both_questions() {
     let fixture = Fixture::new();
     let mut bot = fixture.start();
-    let out = bot.say(
-        "cust-1",
-        "Hi, refund for ORD-1001 please, alice@example.com",
-    );
+    let out = bot.say("cust-1", "Hi, refund for ORD-1001 please, alice@example.com");
     let sends = sends_to(&out, "dm:cust-1");
-    assert_eq!(
-        sends.len(),
-        2,
-        "greeting then the reason question: {out:#?}"
-    );
-    assert!(sends[1]["buttons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|b| b["action"] == "reason:technical_issue"));
-    assert!(sends[1]["buttons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|b| b["action"] == "cancel"));
+    assert_eq!(sends.len(), 2, "greeting then the reason question: {out:#?}");
+    assert!(sends[1]["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "reason:technical_issue"));
+    assert!(sends[1]["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "cancel"));
 }
 
 #[test]
@@ -37,13 +22,7 @@ fn order_id_then_email_in_two_messages() {
     let out = bot.say("cust-1", "it's ORD-1001");
     assert_eq!(one_to(&out, "dm:cust-1")["expects"], "email");
     let out = bot.say("cust-1", "alice@example.com");
-    assert!(
-        one_to(&out, "dm:cust-1")["buttons"]
-            .as_array()
-            .unwrap()
-            .len()
-            > 2
-    );
+    assert!(one_to(&out, "dm:cust-1")["buttons"].as_array().unwrap().len() > 2);
 }
 
 #[test]
@@ -54,27 +33,14 @@ fn a_wrong_pair_reads_like_an_unknown_order_and_three_hand_over() {
     // Right order, wrong email; then an order that does not exist: the same answer.
     let wrong_email = bot.say("cust-1", "ORD-1001 mallory@example.com");
     let unknown = bot.say("cust-1", "ORD-9999 alice@example.com");
-    let first = one_to(&wrong_email, "dm:cust-1")["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let second = one_to(&unknown, "dm:cust-1")["text"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let first = one_to(&wrong_email, "dm:cust-1")["text"].as_str().unwrap().to_string();
+    let second = one_to(&unknown, "dm:cust-1")["text"].as_str().unwrap().to_string();
     assert!(!first.contains("mallory") && !first.contains("ORD-1001"));
     assert_eq!(one_to(&wrong_email, "dm:cust-1")["expects"], "order_id");
     assert_ne!(first, "", "{second}");
     let out = bot.say("cust-1", "ORD-1002 alice@example.com");
-    assert_eq!(
-        sends_to(&out, "channel:agents").len(),
-        1,
-        "handed to a person: {out:#?}"
-    );
-    assert!(
-        sends_to(&out, "dm:cust-1")[0].get("expects").is_none(),
-        "no more questions"
-    );
+    assert_eq!(sends_to(&out, "channel:agents").len(), 1, "handed to a person: {out:#?}");
+    assert!(sends_to(&out, "dm:cust-1")[0].get("expects").is_none(), "no more questions");
     bot.stop();
     let case = &fixture.cases()[0];
     assert_eq!(case["state"], "awaiting_agent");
@@ -87,23 +53,10 @@ fn unclear_reason_is_asked_once_more_then_taken_as_the_explanation() {
     bot.say("cust-1", "hello");
     bot.say("cust-1", "ORD-1001 alice@example.com");
     let out = bot.say("cust-1", "banana");
-    assert!(
-        !one_to(&out, "dm:cust-1")["buttons"]
-            .as_array()
-            .unwrap()
-            .is_empty(),
-        "buttons offered again"
-    );
+    assert!(!one_to(&out, "dm:cust-1")["buttons"].as_array().unwrap().is_empty(), "buttons offered again");
     let out = bot.say("cust-1", "well it's complicated");
     let ask = one_to(&out, "dm:cust-1");
-    assert!(
-        ask["buttons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|b| b["action"] == "resolution:refund"),
-        "moved on: {ask}"
-    );
+    assert!(ask["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "resolution:refund"), "moved on: {ask}");
 }
 
 #[test]
@@ -117,11 +70,7 @@ fn typed_reason_is_understood() {
     let out = bot.say("cust-1", "Video 3 never loads on Firefox");
     let offer = one_to(&out, "dm:cust-1");
     assert!(
-        offer["buttons"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|b| b["action"] == "resolution:support"),
+        offer["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "resolution:support"),
         "support offered first"
     );
     bot.click("cust-1", &button(offer, "resolution:support"));
@@ -162,11 +111,7 @@ fn abusive_language_gets_a_boundary_and_the_third_strike_closes() {
     bot.say("cust-1", "hello");
     for strike in 1..=3 {
         let out = bot.say("cust-1", "you useless idiots");
-        assert_eq!(
-            sends_to(&out, "dm:cust-1").len(),
-            1,
-            "strike {strike}: {out:#?}"
-        );
+        assert_eq!(sends_to(&out, "dm:cust-1").len(), 1, "strike {strike}: {out:#?}");
         if strike == 3 {
             assert_eq!(sends_to(&out, "channel:agents").len(), 1);
         }
@@ -184,11 +129,7 @@ fn chargeback_talk_is_flagged_and_shown_to_agents_first() {
     bot.say("cust-1", "hello");
     bot.say("cust-1", "ORD-1001 alice@example.com");
     let out = bot.say("cust-1", "refund me or I'll file a chargeback with my bank");
-    assert_eq!(
-        sends_to(&out, "channel:agents").len(),
-        1,
-        "agents alerted at once"
-    );
+    assert_eq!(sends_to(&out, "channel:agents").len(), 1, "agents alerted at once");
     bot.stop();
     assert_eq!(fixture.case(1)["flags"], json!(["chargeback_risk"]));
 }
@@ -216,11 +157,7 @@ fn a_proven_email_offers_a_choice_of_its_orders() {
     let out = bot.say("cust-1", "it was alice@example.com");
     let choice = one_to(&out, "dm:cust-1").clone();
     let out = bot.click("cust-1", &button(&choice, "order:ORD-1005"));
-    assert!(one_to(&out, "dm:cust-1")["buttons"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|b| b["action"] == "reason:other"));
+    assert!(one_to(&out, "dm:cust-1")["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "reason:other"));
     // Someone who never proved that email only gets asked for the order id.
     bot.say("cust-2", "hello");
     let out = bot.say("cust-2", "alice@example.com");

@@ -15,3 +15,4 @@ mod outbox;
 mod policy;
 mod replicas;
 mod replies;
+mod stripe;

@@ -10,9 +10,7 @@ fn usd() -> Currency {
 }
 
 fn time(rfc3339: &str) -> DateTime<Utc> {
-    DateTime::parse_from_rfc3339(rfc3339)
-        .unwrap()
-        .with_timezone(&Utc)
+    DateTime::parse_from_rfc3339(rfc3339).unwrap().with_timezone(&Utc)
 }
 
 const CONTRACT_EXAMPLE: &str = r#"{"order_id":"ORD-1001","email":"alice@example.com","sku":"course-webdesign","product":"Web Design Course","amount":"49.00","currency":"USD","purchased_at":"2026-11-01T10:00:00Z","usage":{"progress_percent":12},"refunded":"0.00"}"#;
@@ -40,11 +38,7 @@ fn a_good_jsonl_file_is_read_in_full() {
 
     let bob = &orders[1];
     let jpy = Currency::parse("JPY").unwrap();
-    assert_eq!(
-        bob.order_id.as_str(),
-        "ORD-1002",
-        "order ids are upper-cased"
-    );
+    assert_eq!(bob.order_id.as_str(), "ORD-1002", "order ids are upper-cased");
     assert_eq!(bob.email.as_str(), "bob@example.com");
     assert_eq!(bob.amount, Money::from_minor(1500, jpy));
     assert_eq!(bob.refunded, Money::from_minor(500, jpy));
@@ -69,11 +63,7 @@ ORD-1003,carol@example.com,course-photo,Photo Course,99.00,USD,2026-11-04T10:00:
     assert_eq!(orders[0].order_id.as_str(), "ORD-1001");
     assert_eq!(orders[0].amount, Money::from_minor(4900, usd()));
     assert_eq!(orders[0].usage_of("progress_percent"), 12.0);
-    assert!(
-        !orders[0].usage.contains_key("downloads"),
-        "an empty usage cell is absent, not 0: {:?}",
-        orders[0].usage
-    );
+    assert!(!orders[0].usage.contains_key("downloads"), "an empty usage cell is absent, not 0: {:?}", orders[0].usage);
     assert_eq!(orders[0].charge_id.as_deref(), Some("ch_1"));
     assert_eq!(orders[0].purchased_at, time("2026-11-01T10:00:00Z"));
 
@@ -81,11 +71,7 @@ ORD-1003,carol@example.com,course-photo,Photo Course,99.00,USD,2026-11-04T10:00:
     assert_eq!(orders[1].amount, Money::from_minor(1999, usd()));
     assert_eq!(orders[1].usage_of("downloads"), 2.0);
     assert!(!orders[1].usage.contains_key("progress_percent"));
-    assert_eq!(
-        orders[1].refunded,
-        Money::zero(usd()),
-        "empty refunded is 0"
-    );
+    assert_eq!(orders[1].refunded, Money::zero(usd()), "empty refunded is 0");
     assert_eq!(orders[1].charge_id, None, "empty charge_id is absent");
 
     assert!(orders[2].usage.is_empty());
@@ -95,9 +81,7 @@ ORD-1003,carol@example.com,course-photo,Photo Course,99.00,USD,2026-11-04T10:00:
 
 #[test]
 fn a_bad_jsonl_row_is_reported_with_its_line_number() {
-    let bad_amount = CONTRACT_EXAMPLE
-        .replace("ORD-1001", "ORD-1003")
-        .replace(r#""49.00""#, r#""49.001""#);
+    let bad_amount = CONTRACT_EXAMPLE.replace("ORD-1001", "ORD-1003").replace(r#""49.00""#, r#""49.001""#);
     let text = format!("{CONTRACT_EXAMPLE}\n\n{bad_amount}\n{CONTRACT_EXAMPLE}\n");
     let err = parse_jsonl(&text, "orders.jsonl").expect_err("line 3 is bad");
     assert_eq!(err.line, 3, "{err}");
@@ -124,9 +108,7 @@ fn a_bad_jsonl_row_is_reported_with_its_line_number() {
 fn a_bad_csv_row_is_reported_with_its_line_number() {
     let header = "order_id,email,sku,product,amount,currency,purchased_at,usage.progress_percent";
     let good = "ORD-1,alice@example.com,course-a,Course A,49.00,USD,2026-11-01T10:00:00Z,5";
-    let text = format!(
-        "{header}\n{good}\nORD-2,not-an-email,course-a,Course A,49.00,USD,2026-11-01T10:00:00Z,5\n"
-    );
+    let text = format!("{header}\n{good}\nORD-2,not-an-email,course-a,Course A,49.00,USD,2026-11-01T10:00:00Z,5\n");
     let err = parse_csv(&text, "orders.csv").expect_err("line 3 is bad");
     assert_eq!(err.line, 3, "{err}");
     assert!(err.message.contains("email"), "{err}");

@@ -48,16 +48,10 @@ impl Cluster {
     /// Both replicas receive the same platform event (same id); exactly one handles it.
     async fn both_see(&self, key: &str, event: Inbound) {
         let [a, b] = &self.replicas;
-        let (first, second) = tokio::join!(
-            a.engine.handle_once(key, &event, self.now),
-            b.engine.handle_once(key, &event, self.now)
-        );
+        let (first, second) =
+            tokio::join!(a.engine.handle_once(key, &event, self.now), b.engine.handle_once(key, &event, self.now));
         let handled = [first.expect("replica a"), second.expect("replica b")];
-        assert_eq!(
-            handled.iter().filter(|h| **h).count(),
-            1,
-            "event {key} handled {handled:?}"
-        );
+        assert_eq!(handled.iter().filter(|h| **h).count(), 1, "event {key} handled {handled:?}");
         self.deliver().await;
     }
 
@@ -77,10 +71,7 @@ impl Cluster {
             .iter()
             .rev()
             .find_map(|o| match o {
-                Outbound::Send { buttons, .. } => buttons
-                    .iter()
-                    .find(|b| b.action == action)
-                    .map(|b| b.id.clone()),
+                Outbound::Send { buttons, .. } => buttons.iter().find(|b| b.action == action).map(|b| b.id.clone()),
                 _ => None,
             })
             .unwrap_or_else(|| panic!("no `{action}` button sent to {to}"))
@@ -88,55 +79,21 @@ impl Cluster {
 }
 
 fn message(user: &str, text: &str) -> Inbound {
-    Inbound::Message {
-        user: user.into(),
-        text: text.into(),
-    }
+    Inbound::Message { user: user.into(), text: text.into() }
 }
 
 fn click(user: &str, button: String) -> Inbound {
-    Inbound::Click {
-        roles: Vec::new(),
-        user: user.into(),
-        button,
-    }
+    Inbound::Click { roles: Vec::new(), user: user.into(), button }
 }
 
 async fn customer_requests(cluster: &Cluster, user: &str, order_line: &str) {
     let dm = format!("dm:{user}");
-    cluster
-        .both_see(
-            &format!("{user}-1"),
-            message(user, "Hello, I need a refund"),
-        )
-        .await;
-    cluster
-        .both_see(&format!("{user}-2"), message(user, order_line))
-        .await;
-    cluster
-        .both_see(
-            &format!("{user}-3"),
-            click(user, cluster.button(&dm, "reason:accidental_purchase")),
-        )
-        .await;
-    cluster
-        .both_see(
-            &format!("{user}-4"),
-            message(user, "Wrong product in the cart"),
-        )
-        .await;
-    cluster
-        .both_see(
-            &format!("{user}-5"),
-            click(user, cluster.button(&dm, "resolution:refund")),
-        )
-        .await;
-    cluster
-        .both_see(
-            &format!("{user}-6"),
-            click(user, cluster.button(&dm, "confirm")),
-        )
-        .await;
+    cluster.both_see(&format!("{user}-1"), message(user, "Hello, I need a refund")).await;
+    cluster.both_see(&format!("{user}-2"), message(user, order_line)).await;
+    cluster.both_see(&format!("{user}-3"), click(user, cluster.button(&dm, "reason:accidental_purchase"))).await;
+    cluster.both_see(&format!("{user}-4"), message(user, "Wrong product in the cart")).await;
+    cluster.both_see(&format!("{user}-5"), click(user, cluster.button(&dm, "resolution:refund"))).await;
+    cluster.both_see(&format!("{user}-6"), click(user, cluster.button(&dm, "confirm"))).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -144,27 +101,12 @@ async fn two_replicas_handle_every_event_job_and_message_once() {
     let Some(fixture) = Fixture::postgres() else {
         return;
     };
-    let a = Arc::new(
-        open(Some(&fixture.config()), false)
-            .await
-            .expect("replica a"),
-    );
-    let b = Arc::new(
-        open(Some(&fixture.config()), false)
-            .await
-            .expect("replica b"),
-    );
+    let a = Arc::new(open(Some(&fixture.config()), false).await.expect("replica a"));
+    let b = Arc::new(open(Some(&fixture.config()), false).await.expect("replica b"));
     let now: DateTime<Utc> = CLOCK.parse().unwrap();
-    let cluster = Cluster {
-        replicas: [a, b],
-        sink: Arc::default(),
-        now,
-    };
+    let cluster = Cluster { replicas: [a, b], sink: Arc::default(), now };
 
-    let customers = [
-        ("cust-a", "ORD-1001 alice@example.com"),
-        ("cust-b", "ORD-1002 bob@example.com"),
-    ];
+    let customers = [("cust-a", "ORD-1001 alice@example.com"), ("cust-b", "ORD-1002 bob@example.com")];
     for (user, order) in customers {
         customer_requests(&cluster, user, order).await;
         let dm = format!("dm:{user}");
@@ -172,10 +114,7 @@ async fn two_replicas_handle_every_event_job_and_message_once() {
         let approve = cluster.button("channel:agents", "approve");
         cluster
             .race(
-                (
-                    format!("{user}-approve-1"),
-                    click("agent-1", approve.clone()),
-                ),
+                (format!("{user}-approve-1"), click("agent-1", approve.clone())),
                 (format!("{user}-approve-2"), click("agent-2", approve)),
             )
             .await;
@@ -197,10 +136,7 @@ async fn two_replicas_handle_every_event_job_and_message_once() {
     let (x, y) = tokio::join!(ra.engine.run_due_jobs(later), rb.engine.run_due_jobs(later));
     let ran = x.unwrap() + y.unwrap();
     assert!(ran >= 2, "follow-ups ran {ran} jobs");
-    let cluster = Cluster {
-        now: later,
-        ..cluster
-    };
+    let cluster = Cluster { now: later, ..cluster };
     cluster.deliver().await;
     for (user, _) in customers {
         let asks = cluster.sends_to(&format!("dm:{user}"));
@@ -209,16 +145,8 @@ async fn two_replicas_handle_every_event_job_and_message_once() {
 
     // No action was delivered twice, and each approval became one refund.
     let sink = cluster.sink.lock().unwrap().clone();
-    let mut ids: Vec<String> = sink
-        .iter()
-        .filter_map(|o| {
-            if let Outbound::Send { id, .. } = o {
-                Some(id.clone())
-            } else {
-                None
-            }
-        })
-        .collect();
+    let mut ids: Vec<String> =
+        sink.iter().filter_map(|o| if let Outbound::Send { id, .. } = o { Some(id.clone()) } else { None }).collect();
     let total = ids.len();
     ids.sort();
     ids.dedup();
@@ -226,11 +154,7 @@ async fn two_replicas_handle_every_event_job_and_message_once() {
     for case in fixture.cases() {
         let shown = fixture.case(case["id"].as_i64().unwrap());
         assert_eq!(shown["refunds"].as_array().unwrap().len(), 1, "{shown:#}");
-        let expected = if shown["order_id"] == "ORD-1002" {
-            "partially_refunded"
-        } else {
-            "refunded"
-        };
+        let expected = if shown["order_id"] == "ORD-1002" { "partially_refunded" } else { "refunded" };
         assert_eq!(shown["outcome"], expected);
     }
 }

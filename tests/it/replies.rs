@@ -28,25 +28,10 @@ fn every_sample_renders_non_empty_and_trimmed() {
     let replies = Replies::builtin();
     let samples = Reply::samples();
     for sample in &samples {
-        let text = replies
-            .render(sample)
-            .unwrap_or_else(|e| panic!("{sample:?}: {e}"));
-        assert!(
-            !text.trim().is_empty(),
-            "{} rendered empty",
-            sample.template_name()
-        );
-        assert_eq!(
-            text,
-            text.trim_end(),
-            "{} has trailing whitespace",
-            sample.template_name()
-        );
-        assert!(
-            !text.contains("\n\n\n"),
-            "{} has a run of blank lines:\n{text}",
-            sample.template_name()
-        );
+        let text = replies.render(sample).unwrap_or_else(|e| panic!("{sample:?}: {e}"));
+        assert!(!text.trim().is_empty(), "{} rendered empty", sample.template_name());
+        assert_eq!(text, text.trim_end(), "{} has trailing whitespace", sample.template_name());
+        assert!(!text.contains("\n\n\n"), "{} has a run of blank lines:\n{text}", sample.template_name());
     }
     // At least one sample of every variant.
     let sampled: BTreeSet<_> = samples.iter().map(Reply::template_name).collect();
@@ -62,26 +47,15 @@ fn template_name_is_the_serialized_tag() {
         let back: Reply = serde_json::from_value(json).unwrap();
         assert_eq!(back, sample);
     }
-    assert_eq!(
-        Reply::AskEmail {
-            order_id: "ORD-1".into()
-        }
-        .template_name(),
-        "ask_email"
-    );
+    assert_eq!(Reply::AskEmail { order_id: "ORD-1".into() }.template_name(), "ask_email");
 }
 
 #[test]
 fn every_variant_has_a_file_and_no_file_is_stray() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("replies/en");
-    let files: BTreeSet<String> = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    let expected: BTreeSet<String> = Reply::template_names()
-        .iter()
-        .map(|n| format!("{n}.hbs"))
-        .collect();
+    let files: BTreeSet<String> =
+        std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    let expected: BTreeSet<String> = Reply::template_names().iter().map(|n| format!("{n}.hbs")).collect();
     assert_eq!(files, expected);
 }
 
@@ -98,16 +72,9 @@ fn built_in_templates_never_use_triple_stash() {
 
 #[test]
 fn folder_override_replaces_only_that_template() {
-    let dir = override_dir(&[(
-        "ask_email.hbs",
-        "Order {{order_id}}: which email did you buy it with?\n\n",
-    )]);
+    let dir = override_dir(&[("ask_email.hbs", "Order {{order_id}}: which email did you buy it with?\n\n")]);
     let replies = Replies::load(Some(dir.path()), "en").unwrap();
-    let text = replies
-        .render(&Reply::AskEmail {
-            order_id: "ORD-7".into(),
-        })
-        .unwrap();
+    let text = replies.render(&Reply::AskEmail { order_id: "ORD-7".into() }).unwrap();
     assert_eq!(text, "Order ORD-7: which email did you buy it with?");
     let builtin = Replies::builtin().render(&Reply::Cancelled {}).unwrap();
     assert_eq!(replies.render(&Reply::Cancelled {}).unwrap(), builtin);
@@ -117,10 +84,7 @@ fn folder_override_replaces_only_that_template() {
 fn missing_folder_for_en_falls_back_to_built_ins() {
     let dir = tempfile::tempdir().unwrap();
     let replies = Replies::load(Some(&dir.path().join("nope")), "en").unwrap();
-    assert!(replies
-        .render(&Reply::IdleClosed {})
-        .unwrap()
-        .contains("closed"));
+    assert!(replies.render(&Reply::IdleClosed {}).unwrap().contains("closed"));
 }
 
 #[test]
@@ -131,36 +95,22 @@ fn other_locale_needs_its_folder_and_falls_back_per_template() {
     std::fs::create_dir_all(dir.path().join("fr")).unwrap();
     std::fs::write(dir.path().join("fr/cancelled.hbs"), "C'est annulé.").unwrap();
     let replies = Replies::load(Some(dir.path()), "fr").unwrap();
-    assert_eq!(
-        replies.render(&Reply::Cancelled {}).unwrap(),
-        "C'est annulé."
-    );
-    assert!(matches!(
-        Replies::load(Some(dir.path()), "../en"),
-        Err(RepliesError::Locale { .. })
-    ));
+    assert_eq!(replies.render(&Reply::Cancelled {}).unwrap(), "C'est annulé.");
+    assert!(matches!(Replies::load(Some(dir.path()), "../en"), Err(RepliesError::Locale { .. })));
 }
 
 #[test]
 fn broken_override_is_refused_naming_file_and_position() {
-    let dir = override_dir(&[(
-        "summary.hbs",
-        "Order {{order_id}}\nProduct {{#if product}}x\n",
-    )]);
+    let dir = override_dir(&[("summary.hbs", "Order {{order_id}}\nProduct {{#if product}}x\n")]);
     let err = Replies::load(Some(dir.path()), "en").unwrap_err();
     let text = err.to_string();
     assert!(text.contains("summary.hbs"), "{text}");
     assert!(matches!(err, RepliesError::Template { .. }), "{err:?}");
 
-    let dir = override_dir(&[(
-        "summary.hbs",
-        "Order {{order_id}}\nProduct {{product)}}\nThanks\n",
-    )]);
+    let dir = override_dir(&[("summary.hbs", "Order {{order_id}}\nProduct {{product)}}\nThanks\n")]);
     let err = Replies::load(Some(dir.path()), "en").unwrap_err();
     match &err {
-        RepliesError::Template {
-            file, line, column, ..
-        } => {
+        RepliesError::Template { file, line, column, .. } => {
             assert!(file.ends_with("summary.hbs"), "{err}");
             assert_eq!(*line, Some(2), "{err}");
             assert!(column.is_some(), "{err}");
@@ -171,10 +121,7 @@ fn broken_override_is_refused_naming_file_and_position() {
 
 #[test]
 fn unknown_variable_is_refused_at_load() {
-    let dir = override_dir(&[(
-        "submitted.hbs",
-        "Case #{{case_id}}, reply within {{reply_whithin}}.",
-    )]);
+    let dir = override_dir(&[("submitted.hbs", "Case #{{case_id}}, reply within {{reply_whithin}}.")]);
     let text = load_err(dir.path(), "en");
     assert!(text.contains("submitted.hbs"), "{text}");
     assert!(text.contains("reply_whithin"), "{text}");
@@ -183,15 +130,9 @@ fn unknown_variable_is_refused_at_load() {
 #[test]
 fn misspelt_condition_is_refused_at_load() {
     // The stock `if` would treat a typo as false and silently drop the branch.
-    let dir = override_dir(&[(
-        "refund_issued.hbs",
-        "{{#if parital}}Part of {{/if}}{{amount}} is on its way.",
-    )]);
+    let dir = override_dir(&[("refund_issued.hbs", "{{#if parital}}Part of {{/if}}{{amount}} is on its way.")]);
     let text = load_err(dir.path(), "en");
-    assert!(
-        text.contains("refund_issued.hbs") && text.contains("parital"),
-        "{text}"
-    );
+    assert!(text.contains("refund_issued.hbs") && text.contains("parital"), "{text}");
 }
 
 #[test]
@@ -224,10 +165,7 @@ fn customer_text_cannot_ping() {
         for token in ["@everyone", "@here", "<@", "<#", "<!", "@Everyone"] {
             assert!(!text.contains(token), "{token} survived in:\n{text}");
         }
-        assert!(
-            text.contains("@\u{200B}everyone") && text.contains("<\u{200B}@123>"),
-            "{text}"
-        );
+        assert!(text.contains("@\u{200B}everyone") && text.contains("<\u{200B}@123>"), "{text}");
     }
 }
 
@@ -264,12 +202,6 @@ fn staff_posts_lead_with_flags_then_case() {
         .unwrap();
     let text = replies.render(&draft).unwrap();
     let mut lines = text.lines();
-    assert!(
-        lines
-            .next()
-            .unwrap()
-            .starts_with("⚠️ **chargeback\\_risk**"),
-        "{text}"
-    );
+    assert!(lines.next().unwrap().starts_with("⚠️ **chargeback\\_risk**"), "{text}");
     assert!(lines.next().unwrap().starts_with("**Case #12**"), "{text}");
 }

@@ -21,10 +21,7 @@ pub struct RateCap {
 
 impl RateCap {
     pub fn per_second(calls: u32) -> RateCap {
-        RateCap {
-            spacing: Duration::from_secs(1) / calls.max(1),
-            next: std::sync::Mutex::new(Instant::now()),
-        }
+        RateCap { spacing: Duration::from_secs(1) / calls.max(1), next: std::sync::Mutex::new(Instant::now()) }
     }
 
     pub async fn wait(&self) {
@@ -39,8 +36,7 @@ impl RateCap {
 }
 
 fn snowflake(raw: &str) -> anyhow::Result<u64> {
-    raw.parse::<u64>()
-        .map_err(|_| anyhow!("`{raw}` is not a Discord id"))
+    raw.parse::<u64>().map_err(|_| anyhow!("`{raw}` is not a Discord id"))
 }
 
 /// Splits text at line ends (or hard at the limit) into Discord-sized pieces.
@@ -54,10 +50,7 @@ pub fn split_content(text: &str, limit: usize) -> Vec<String> {
                 pieces.push(std::mem::take(&mut current));
                 continue;
             }
-            let cut = line
-                .char_indices()
-                .nth(limit)
-                .map_or(line.len(), |(i, _)| i);
+            let cut = line.char_indices().nth(limit).map_or(line.len(), |(i, _)| i);
             pieces.push(line[..cut].to_string());
             line = &line[cut..];
         }
@@ -103,9 +96,7 @@ impl Shared {
             "channel:agents" => self.config.agents_channel_id.clone(),
             "channel:managers" => self.config.managers_channel_id.clone(),
             other => {
-                let user = other
-                    .strip_prefix("dm:")
-                    .ok_or_else(|| anyhow!("unknown destination {other}"))?;
+                let user = other.strip_prefix("dm:").ok_or_else(|| anyhow!("unknown destination {other}"))?;
                 return self.dm_channel(http, user).await;
             }
         };
@@ -119,12 +110,9 @@ impl Shared {
             return Ok(ChannelId::new(snowflake(&channel)?));
         }
         self.cap.wait().await;
-        let channel = http
-            .create_private_channel(&json!({"recipient_id": user}))
-            .await
-            .context("opening a DM channel")?;
-        tx.save_dm_channel(PLATFORM, user, &channel.id.to_string())
-            .await?;
+        let channel =
+            http.create_private_channel(&json!({"recipient_id": user})).await.context("opening a DM channel")?;
+        tx.save_dm_channel(PLATFORM, user, &channel.id.to_string()).await?;
         tx.commit().await?;
         Ok(channel.id)
     }
@@ -144,30 +132,18 @@ impl Shared {
     }
 
     async fn located(&self, message: &str) -> anyhow::Result<Option<(ChannelId, MessageId)>> {
-        let ours =
-            OurMessageId::parse(message).ok_or_else(|| anyhow!("bad message id {message}"))?;
+        let ours = OurMessageId::parse(message).ok_or_else(|| anyhow!("bad message id {message}"))?;
         let mut tx = self.app.engine.store().begin().await?;
         let Some((channel, id)) = tx.platform_message(ours, PLATFORM).await? else {
             return Ok(None);
         };
-        Ok(Some((
-            ChannelId::new(snowflake(&channel)?),
-            MessageId::new(snowflake(&id)?),
-        )))
+        Ok(Some((ChannelId::new(snowflake(&channel)?), MessageId::new(snowflake(&id)?))))
     }
 }
 
 pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::Result<()> {
     match action {
-        Outbound::Send {
-            id,
-            to,
-            text,
-            buttons,
-            mentions,
-            reactions,
-            ..
-        } => {
+        Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
             let channel = shared.channel_for(http, &to).await?;
             let (prefix, allowed) = shared.pings(&mentions);
             let pieces = split_content(&format!("{prefix}{text}"), MAX_CONTENT);
@@ -175,32 +151,21 @@ pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::
             let mut posted = None;
             for (index, piece) in pieces.into_iter().enumerate() {
                 // The stable outbox id is the nonce: a resend after a crash returns the first post.
-                let nonce = if index == last {
-                    id.clone()
-                } else {
-                    format!("{id}.{index}")
-                };
-                let mut body = json!({"content": piece, "allowed_mentions": allowed, "nonce": nonce, "enforce_nonce": true});
+                let nonce = if index == last { id.clone() } else { format!("{id}.{index}") };
+                let mut body =
+                    json!({"content": piece, "allowed_mentions": allowed, "nonce": nonce, "enforce_nonce": true});
                 if index == last {
                     body["components"] = components(&buttons);
                 }
                 shared.cap.wait().await;
                 posted = Some(
-                    http.send_message(channel, vec![], &body)
-                        .await
-                        .with_context(|| format!("posting {id} to {to}"))?,
+                    http.send_message(channel, vec![], &body).await.with_context(|| format!("posting {id} to {to}"))?,
                 );
             }
             let posted = posted.expect("at least one piece");
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
             let mut tx = shared.app.engine.store().begin().await?;
-            tx.record_platform_message(
-                ours,
-                PLATFORM,
-                &channel.to_string(),
-                &posted.id.to_string(),
-            )
-            .await?;
+            tx.record_platform_message(ours, PLATFORM, &channel.to_string(), &posted.id.to_string()).await?;
             tx.commit().await?;
             for emoji in reactions {
                 shared.cap.wait().await;
@@ -216,11 +181,10 @@ pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::
                 return Ok(());
             };
             let content: String = text.chars().take(MAX_CONTENT).collect();
-            let body = json!({"content": content, "components": components(&buttons), "allowed_mentions": {"parse": []}});
+            let body =
+                json!({"content": content, "components": components(&buttons), "allowed_mentions": {"parse": []}});
             shared.cap.wait().await;
-            http.edit_message(channel, message, &body, vec![])
-                .await
-                .context("editing a message")?;
+            http.edit_message(channel, message, &body, vec![]).await.context("editing a message")?;
             Ok(())
         }
         Outbound::React { message, emoji } => {
@@ -228,16 +192,10 @@ pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::
                 return Ok(());
             };
             shared.cap.wait().await;
-            http.create_reaction(channel, id, &ReactionType::Unicode(emoji))
-                .await
-                .context("reacting")?;
+            http.create_reaction(channel, id, &ReactionType::Unicode(emoji)).await.context("reacting")?;
             Ok(())
         }
-        Outbound::Unreact {
-            message,
-            user,
-            emoji,
-        } => {
+        Outbound::Unreact { message, user, emoji } => {
             let Some((channel, id)) = shared.located(&message).await? else {
                 return Ok(());
             };
@@ -258,16 +216,8 @@ mod tests {
     #[test]
     fn splits_at_lines_and_hard_at_the_limit() {
         assert_eq!(split_content("short", 10), vec!["short"]);
-        assert_eq!(
-            split_content("aaaa\nbbbb\ncc", 10),
-            vec!["aaaa\nbbbb\n", "cc"]
-        );
-        assert_eq!(
-            split_content(&"x".repeat(25), 10),
-            vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]
-        );
-        assert!(split_content(&"é".repeat(4500), 2000)
-            .iter()
-            .all(|p| p.chars().count() <= 2000));
+        assert_eq!(split_content("aaaa\nbbbb\ncc", 10), vec!["aaaa\nbbbb\n", "cc"]);
+        assert_eq!(split_content(&"x".repeat(25), 10), vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+        assert!(split_content(&"é".repeat(4500), 2000).iter().all(|p| p.chars().count() <= 2000));
     }
 }

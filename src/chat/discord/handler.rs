@@ -7,8 +7,8 @@ use crate::domain::{ButtonId, MessageId as OurMessageId};
 use crate::events::Inbound;
 use serde_json::{json, Value};
 use serenity::all::{
-    ActionRowComponent, ComponentInteraction, Context, EventHandler, Interaction, Member,
-    ModalInteraction, Reaction, ReactionType, Ready,
+    ActionRowComponent, ComponentInteraction, Context, EventHandler, Interaction, Member, ModalInteraction, Reaction,
+    ReactionType, Ready,
 };
 use serenity::async_trait;
 use std::sync::Arc;
@@ -18,18 +18,12 @@ pub struct Handler {
 }
 
 fn roles_of(member: Option<&Member>) -> Vec<String> {
-    member
-        .map(|m| m.roles.iter().map(|r| r.to_string()).collect())
-        .unwrap_or_default()
+    member.map(|m| m.roles.iter().map(|r| r.to_string()).collect()).unwrap_or_default()
 }
 
 /// The interaction callback Discord wants within 3 seconds, before any slower work.
 async fn respond(ctx: &Context, id: serenity::all::InteractionId, token: &str, body: Value) {
-    if let Err(error) = ctx
-        .http
-        .create_interaction_response(id, token, &body, vec![])
-        .await
-    {
+    if let Err(error) = ctx.http.create_interaction_response(id, token, &body, vec![]).await {
         tracing::warn!(%error, "interaction callback failed");
     }
 }
@@ -49,10 +43,7 @@ impl Handler {
 
     /// `/refund` and the panel button both open a conversation in the customer's DMs.
     async fn start(&self, ctx: &Context, key: String, user: String) {
-        let event = Inbound::Message {
-            user,
-            text: "I'd like a refund".into(),
-        };
+        let event = Inbound::Message { user, text: "I'd like a refund".into() };
         self.handle(ctx, key, event).await;
     }
 
@@ -60,13 +51,8 @@ impl Handler {
         let key = format!("discord:interaction:{}", component.id);
         let user = component.user.id.to_string();
         if component.data.custom_id == "panel:refund" {
-            respond(
-                ctx,
-                component.id,
-                &component.token,
-                json!({"type": 4, "data": {"content": STARTED, "flags": 64}}),
-            )
-            .await;
+            respond(ctx, component.id, &component.token, json!({"type": 4, "data": {"content": STARTED, "flags": 64}}))
+                .await;
             return self.start(ctx, key, user).await;
         }
         if self.is_edit_button(&component.data.custom_id).await {
@@ -82,16 +68,7 @@ impl Handler {
         }
         respond(ctx, component.id, &component.token, json!({"type": 6})).await;
         let roles = roles_of(component.member.as_ref());
-        self.handle(
-            ctx,
-            key,
-            Inbound::Click {
-                user,
-                button: component.data.custom_id,
-                roles,
-            },
-        )
-        .await;
+        self.handle(ctx, key, Inbound::Click { user, button: component.data.custom_id, roles }).await;
     }
 
     async fn on_modal(&self, ctx: &Context, modal: ModalInteraction) {
@@ -112,8 +89,7 @@ impl Handler {
             text,
             roles: roles_of(modal.member.as_ref()),
         };
-        self.handle(ctx, format!("discord:interaction:{}", modal.id), event)
-            .await;
+        self.handle(ctx, format!("discord:interaction:{}", modal.id), event).await;
     }
 
     async fn is_edit_button(&self, custom_id: &str) -> bool {
@@ -138,13 +114,7 @@ impl Handler {
             return String::new();
         };
         match (button.message.purpose.as_str(), button.message.ref_id) {
-            ("draft", Some(draft)) => tx
-                .find_draft(draft)
-                .await
-                .ok()
-                .flatten()
-                .map(|d| d.text)
-                .unwrap_or_default(),
+            ("draft", Some(draft)) => tx.find_draft(draft).await.ok().flatten().map(|d| d.text).unwrap_or_default(),
             _ => String::new(),
         }
     }
@@ -163,10 +133,7 @@ impl EventHandler for Handler {
             return;
         }
         let key = format!("discord:message:{}", message.id);
-        let event = Inbound::Message {
-            user: message.author.id.to_string(),
-            text: message.content,
-        };
+        let event = Inbound::Message { user: message.author.id.to_string(), text: message.content };
         self.handle(&ctx, key, event).await;
     }
 
@@ -205,10 +172,7 @@ impl EventHandler for Handler {
             let Ok(mut tx) = self.shared.app.engine.store().begin().await else {
                 return;
             };
-            tx.message_for_platform_id(super::PLATFORM, &reaction.message_id.to_string())
-                .await
-                .ok()
-                .flatten()
+            tx.message_for_platform_id(super::PLATFORM, &reaction.message_id.to_string()).await.ok().flatten()
         };
         let Some(message): Option<OurMessageId> = ours else {
             return;

@@ -33,10 +33,7 @@ pub fn build_http(token: &str, api_base: &str) -> Http {
     if base == DISCORD_API {
         HttpBuilder::new(token).build()
     } else {
-        HttpBuilder::new(token)
-            .proxy(base)
-            .ratelimiter_disabled(true)
-            .build()
+        HttpBuilder::new(token).proxy(base).ratelimiter_disabled(true).build()
     }
 }
 
@@ -48,11 +45,10 @@ pub fn token() -> Result<String, CliError> {
 }
 
 fn parse_id<T: From<u64>>(raw: &str, key: &str) -> Result<T, CliError> {
-    raw.trim().parse::<u64>().map(T::from).map_err(|_| {
-        CliError::input(format!(
-            "[discord] {key} = \"{raw}\" is not a Discord id (a long number)"
-        ))
-    })
+    raw.trim()
+        .parse::<u64>()
+        .map(T::from)
+        .map_err(|_| CliError::input(format!("[discord] {key} = \"{raw}\" is not a Discord id (a long number)")))
 }
 
 /// Checks the token, registers `/refund`, then runs the gateway and the delivery worker until
@@ -65,17 +61,11 @@ pub async fn run(app: Arc<App>, config: DiscordConfig) -> Result<(), CliError> {
     let http = build_http(&token, &config.api_base);
     let me = http.get_current_user().await.map_err(|e| CliError {
         code: 1,
-        message: format!(
-            "Discord rejected the token in DISCORD_TOKEN ({e}); check it in the developer portal"
-        ),
+        message: format!("Discord rejected the token in DISCORD_TOKEN ({e}); check it in the developer portal"),
     })?;
-    let application = http
-        .get_current_application_info()
-        .await
-        .map_err(|e| CliError::runtime(e.into()))?;
+    let application = http.get_current_application_info().await.map_err(|e| CliError::runtime(e.into()))?;
     http.set_application_id(application.id);
-    let command =
-        json!({"name": "refund", "description": "Ask for a refund on a purchase", "type": 1});
+    let command = json!({"name": "refund", "description": "Ask for a refund on a purchase", "type": 1});
     http.create_guild_command(guild, &command)
         .await
         .map_err(|e| CliError::runtime(anyhow::anyhow!("registering /refund: {e}")))?;
@@ -93,9 +83,7 @@ pub async fn run(app: Arc<App>, config: DiscordConfig) -> Result<(), CliError> {
         | GatewayIntents::GUILD_MESSAGE_REACTIONS
         | GatewayIntents::GUILDS;
     let mut client = ClientBuilder::new_with_http(build_http(&token, &config.api_base), intents)
-        .event_handler(handler::Handler {
-            shared: shared.clone(),
-        })
+        .event_handler(handler::Handler { shared: shared.clone() })
         .await
         .map_err(|e| CliError::runtime(e.into()))?;
     shared.app.health.set(PLATFORM, false);
@@ -149,11 +137,10 @@ impl Shared {
     /// Delivers everything due in the outbox to Discord.
     pub async fn drain(&self, http: &Http) {
         let _one_drain = self.drain_lock.lock().await;
-        let drained =
-            crate::chat::drain_outbox(self.app.engine.store(), chrono::Utc::now(), |action| {
-                deliver::deliver(self, http, action)
-            })
-            .await;
+        let drained = crate::chat::drain_outbox(self.app.engine.store(), chrono::Utc::now(), |action| {
+            deliver::deliver(self, http, action)
+        })
+        .await;
         if let Err(error) = drained {
             tracing::error!(error = %format!("{error:#}"), "delivering to Discord failed");
         }

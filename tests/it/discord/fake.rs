@@ -39,18 +39,12 @@ pub struct Posted {
 
 impl Posted {
     pub fn content(&self) -> String {
-        self.body["content"]
-            .as_str()
-            .unwrap_or_default()
-            .to_string()
+        self.body["content"].as_str().unwrap_or_default().to_string()
     }
 
     /// The custom id of the button with this label text.
     pub fn button(&self, label_part: &str) -> String {
-        let rows = self.body["components"]
-            .as_array()
-            .cloned()
-            .unwrap_or_default();
+        let rows = self.body["components"].as_array().cloned().unwrap_or_default();
         rows.iter()
             .flat_map(|r| r["components"].as_array().cloned().unwrap_or_default())
             .find(|b| b["label"].as_str().is_some_and(|l| l.contains(label_part)))
@@ -73,7 +67,7 @@ pub struct State {
     pub resumes: usize,
     pub heartbeats: usize,
     seq: u64,
-    gateway: Option<mpsc::UnboundedSender<Value>>,
+    pub gateway: Option<mpsc::UnboundedSender<Value>>,
     /// Answer the next N message posts with 429 and a retry-after.
     pub rate_limit_next: usize,
     pub rate_limited: usize,
@@ -104,13 +98,9 @@ pub fn member(id: &str, roles: &[&str]) -> Value {
            "deaf": false, "mute": false, "flags": 0, "pending": false})
 }
 
-fn message_json(
-    id: &str,
-    channel_id: &str,
-    author: Value,
-    content: &str,
-    components: Value,
-) -> Value {
+fn message_json(id: &str, channel_id: &str, author: Value, content: &str, components: Value) -> Value {
+    // Discord always answers with a list, empty when a message has no components.
+    let components = if components.is_null() { json!([]) } else { components };
     json!({"id": id, "channel_id": channel_id, "author": author, "content": content,
            "timestamp": "2026-11-23T12:00:00.000000+00:00", "edited_timestamp": null, "tts": false,
            "mention_everyone": false, "mentions": [], "mention_roles": [], "attachments": [], "embeds": [],
@@ -147,11 +137,8 @@ impl FakeDiscord {
     }
 
     fn rest(&self, method: Method, path: String, body: Bytes) -> Response {
-        let body: Value = if body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&body).unwrap_or(Value::Null)
-        };
+        let body: Value =
+            if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
         let path = path.trim_start_matches("/api/v10").to_string();
         let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
         let mut state = self.state.lock().unwrap();
@@ -168,16 +155,11 @@ impl FakeDiscord {
             ("POST", ["applications", _, "guilds", _, "commands"]) => {
                 let id = state.snowflake();
                 state.commands.push(body.clone());
-                ok(
-                    json!({"id": id, "application_id": APP_ID, "guild_id": GUILD_ID, "name": body["name"],
-                          "description": body["description"], "type": 1, "version": "1", "default_member_permissions": null, "dm_permission": true}),
-                )
+                ok(json!({"id": id, "application_id": APP_ID, "guild_id": GUILD_ID, "name": body["name"],
+                          "description": body["description"], "type": 1, "version": "1", "default_member_permissions": null, "dm_permission": true}))
             }
             ("POST", ["users", "@me", "channels"]) => {
-                let recipient = body["recipient_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string();
+                let recipient = body["recipient_id"].as_str().unwrap_or_default().to_string();
                 let channel = match state.dm_channels.get(&recipient) {
                     Some(c) => c.clone(),
                     None => {
@@ -195,12 +177,7 @@ impl FakeDiscord {
                     state.rate_limit_next -= 1;
                     state.rate_limited += 1;
                     let body = json!({"message": "You are being rate limited.", "retry_after": 0.05, "global": false});
-                    return (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        [("retry-after", "1")],
-                        axum::Json(body),
-                    )
-                        .into_response();
+                    return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], axum::Json(body)).into_response();
                 }
                 let content = body["content"].as_str().unwrap_or_default();
                 if content.chars().count() > 2000 {
@@ -231,20 +208,11 @@ impl FakeDiscord {
                     let index = state.posted.len() - 1;
                     state.nonces.insert(nonce, index);
                 }
-                ok(message_json(
-                    &id,
-                    channel,
-                    user(BOT_ID, "refund-bot", true),
-                    content,
-                    body["components"].clone(),
-                ))
+                ok(message_json(&id, channel, user(BOT_ID, "refund-bot", true), content, body["components"].clone()))
             }
             ("PATCH", ["channels", channel, "messages", message]) => {
                 let Some(posted) = state.posted.iter_mut().find(|p| p.id == *message) else {
-                    return (
-                        StatusCode::NOT_FOUND,
-                        axum::Json(json!({"code": 10008, "message": "Unknown Message"})),
-                    )
+                    return (StatusCode::NOT_FOUND, axum::Json(json!({"code": 10008, "message": "Unknown Message"})))
                         .into_response();
                 };
                 posted.edits.push(body.clone());
@@ -264,9 +232,7 @@ impl FakeDiscord {
             }
             ("DELETE", ["channels", _, "messages", message, "reactions", emoji, user_id]) => {
                 let emoji = percent_decode(emoji);
-                state
-                    .removed_reactions
-                    .push((message.to_string(), emoji, user_id.to_string()));
+                state.removed_reactions.push((message.to_string(), emoji, user_id.to_string()));
                 StatusCode::NO_CONTENT.into_response()
             }
             ("POST", ["interactions", id, _token, "callback"]) => {
@@ -290,7 +256,7 @@ impl FakeDiscord {
             return;
         };
         let (tx, mut rx) = mpsc::unbounded_channel::<Value>();
-        let hello = json!({"op": 10, "d": {"heartbeat_interval": 41250}, "s": null, "t": null});
+        let hello = json!({"op": 10, "d": {"heartbeat_interval": 1000}, "s": null, "t": null});
         if ws.send(WsMessage::Text(hello.to_string())).await.is_err() {
             return;
         }
@@ -306,6 +272,11 @@ impl FakeDiscord {
                 }
                 outgoing = rx.recv() => {
                     let Some(payload) = outgoing else { return };
+                    if payload.get("__drop").is_some() {
+                        // A network blip: the connection goes without a close frame's reason.
+                        let _ = ws.close(None).await;
+                        return;
+                    }
                     if ws.send(WsMessage::Text(payload.to_string())).await.is_err() { return; }
                 }
             }
@@ -362,13 +333,7 @@ impl FakeDiscord {
     /// Sends a dispatch to the connected bot.
     pub fn dispatch(&self, kind: &str, data: Value) {
         let payload = self.dispatch_payload(kind, data);
-        let gateway = self
-            .state
-            .lock()
-            .unwrap()
-            .gateway
-            .clone()
-            .expect("the bot is connected");
+        let gateway = self.state.lock().unwrap().gateway.clone().expect("the bot is connected");
         gateway.send(payload).expect("gateway session alive");
     }
 
@@ -392,13 +357,7 @@ impl FakeDiscord {
         let id = self.snowflake();
         self.dispatch(
             "MESSAGE_CREATE",
-            message_json(
-                &id,
-                &channel,
-                user(customer, "customer", false),
-                text,
-                json!([]),
-            ),
+            message_json(&id, &channel, user(customer, "customer", false), text, json!([])),
         );
         id
     }
@@ -425,14 +384,7 @@ impl FakeDiscord {
     }
 
     /// A modal form submitted (an agent's edited reply).
-    pub fn submit_modal(
-        &self,
-        who: &str,
-        roles: &[&str],
-        custom_id: &str,
-        text: &str,
-        channel: &str,
-    ) -> String {
+    pub fn submit_modal(&self, who: &str, roles: &[&str], custom_id: &str, text: &str, channel: &str) -> String {
         let id = self.snowflake();
         self.dispatch("INTERACTION_CREATE", json!({
             "id": id, "application_id": APP_ID, "type": 5, "token": format!("token-{id}"), "version": 1,
@@ -446,74 +398,53 @@ impl FakeDiscord {
     /// `/refund` in the server.
     pub fn slash_refund(&self, who: &str) -> String {
         let id = self.snowflake();
-        self.dispatch("INTERACTION_CREATE", json!({
-            "id": id, "application_id": APP_ID, "type": 2, "token": format!("token-{id}"), "version": 1,
-            "channel_id": AGENTS_CHANNEL, "guild_id": GUILD_ID, "member": member(who, &[]), "locale": "en-US",
-            "entitlements": [], "attachment_size_limit": 8388608, "authorizing_integration_owners": {},
-            "data": {"id": "940000000000000001", "name": "refund", "type": 1}
-        }));
+        self.dispatch(
+            "INTERACTION_CREATE",
+            json!({
+                "id": id, "application_id": APP_ID, "type": 2, "token": format!("token-{id}"), "version": 1,
+                "channel_id": AGENTS_CHANNEL, "guild_id": GUILD_ID, "member": member(who, &[]), "locale": "en-US",
+                "entitlements": [], "attachment_size_limit": 8388608, "authorizing_integration_owners": {},
+                "data": {"id": "940000000000000001", "name": "refund", "type": 1}
+            }),
+        );
         id
     }
 
     /// A reaction in the server, as a raw MESSAGE_REACTION_ADD.
     pub fn react(&self, who: &str, roles: &[&str], on: &Posted, emoji: &str) {
-        self.dispatch("MESSAGE_REACTION_ADD", json!({
-            "user_id": who, "channel_id": on.channel_id, "message_id": on.id, "guild_id": GUILD_ID,
-            "member": member(who, roles), "emoji": {"id": null, "name": emoji}, "burst": false, "type": 0
-        }));
+        self.dispatch(
+            "MESSAGE_REACTION_ADD",
+            json!({
+                "user_id": who, "channel_id": on.channel_id, "message_id": on.id, "guild_id": GUILD_ID,
+                "member": member(who, roles), "emoji": {"id": null, "name": emoji}, "burst": false, "type": 0
+            }),
+        );
+    }
+
+    /// Drops the bot's gateway connection, as a network blip would; serenity resumes.
+    pub fn drop_connection(&self) {
+        let gateway = self.state.lock().unwrap().gateway.take().expect("the bot is connected");
+        let _ = gateway.send(json!({"__drop": true}));
     }
 
     /// Sends the same dispatch again with a new sequence number (a redelivery).
     pub fn redeliver_message(&self, customer: &str, id: &str, text: &str) {
-        let channel = self
-            .state
-            .lock()
-            .unwrap()
-            .dm_channels
-            .get(customer)
-            .cloned()
-            .unwrap();
-        self.dispatch(
-            "MESSAGE_CREATE",
-            message_json(
-                id,
-                &channel,
-                user(customer, "customer", false),
-                text,
-                json!([]),
-            ),
-        );
+        let channel = self.state.lock().unwrap().dm_channels.get(customer).cloned().unwrap();
+        self.dispatch("MESSAGE_CREATE", message_json(id, &channel, user(customer, "customer", false), text, json!([])));
     }
 
     /// Messages posted to a channel, oldest first.
     pub fn posted_in(&self, channel: &str) -> Vec<Posted> {
-        self.state
-            .lock()
-            .unwrap()
-            .posted
-            .iter()
-            .filter(|p| p.channel_id == channel)
-            .cloned()
-            .collect()
+        self.state.lock().unwrap().posted.iter().filter(|p| p.channel_id == channel).cloned().collect()
     }
 
     pub fn dm_of(&self, customer: &str) -> Vec<Posted> {
-        let channel = self
-            .state
-            .lock()
-            .unwrap()
-            .dm_channels
-            .get(customer)
-            .cloned();
+        let channel = self.state.lock().unwrap().dm_channels.get(customer).cloned();
         channel.map(|c| self.posted_in(&c)).unwrap_or_default()
     }
 
     /// Waits (bounded) until `check` holds, for the bot works asynchronously.
-    pub async fn until<T>(
-        &self,
-        what: &str,
-        mut check: impl FnMut(&FakeDiscord) -> Option<T>,
-    ) -> T {
+    pub async fn until<T>(&self, what: &str, mut check: impl FnMut(&FakeDiscord) -> Option<T>) -> T {
         for _ in 0..200 {
             if let Some(found) = check(self) {
                 return found;

@@ -45,18 +45,11 @@ async fn start_bot(fake: &FakeDiscord, fixture: &Fixture) -> Running {
         .env_remove("DATABASE_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(if std::env::var_os("TEST_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
+        .stderr(if std::env::var_os("TEST_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
         .spawn()
         .expect("start refund-bot run");
     let running = Running { child };
-    fake.until("the bot to identify", |f| {
-        (f.state.lock().unwrap().identifies > identified).then_some(())
-    })
-    .await;
+    fake.until("the bot to identify", |f| (f.state.lock().unwrap().identifies > identified).then_some(())).await;
     running
 }
 
@@ -64,10 +57,7 @@ async fn start_bot(fake: &FakeDiscord, fixture: &Fixture) -> Running {
 async fn post_with_button(fake: &FakeDiscord, channel: &str, label: &str) -> Posted {
     let channel = channel.to_string();
     fake.until(&format!("a `{label}` button in {channel}"), |f| {
-        f.posted_in(&channel)
-            .into_iter()
-            .rev()
-            .find(|p| p.body["components"].to_string().contains(label))
+        f.posted_in(&channel).into_iter().rev().find(|p| p.body["components"].to_string().contains(label))
     })
     .await
 }
@@ -103,11 +93,7 @@ async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund() {
     let fake = FakeDiscord::start().await;
     let fixture = fixture_for(&fake);
     let _bot = start_bot(&fake, &fixture).await;
-    assert_eq!(
-        fake.state.lock().unwrap().commands[0]["name"],
-        "refund",
-        "/refund registered at start"
-    );
+    assert_eq!(fake.state.lock().unwrap().commands[0]["name"], "refund", "/refund registered at start");
 
     // A gateway event delivered twice is handled once.
     let first = fake.customer_says(ALICE, "Hi, I'd like a refund please");
@@ -119,11 +105,7 @@ async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund() {
     let ask = dms.last().unwrap().clone();
     let press = fake.press(ALICE, None, &ask, &ask.button("by accident"));
     dm_count(&fake, ALICE, 3).await;
-    assert_eq!(
-        fake.state.lock().unwrap().callbacks[&press][0]["type"],
-        6,
-        "acknowledged at once"
-    );
+    assert_eq!(fake.state.lock().unwrap().callbacks[&press][0]["type"], 6, "acknowledged at once");
     fake.customer_says(ALICE, "Wrong product, @everyone please help <@123>");
     let ask = dm_count(&fake, ALICE, 4).await.last().unwrap().clone();
     fake.press(ALICE, None, &ask, &ask.button("A refund"));
@@ -131,61 +113,32 @@ async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund() {
     fake.press(ALICE, None, &summary, &summary.button("Yes, send it"));
 
     let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
-    assert_eq!(
-        draft.body["allowed_mentions"]["parse"],
-        json!([]),
-        "customer text pings no one"
-    );
+    assert_eq!(draft.body["allowed_mentions"]["parse"], json!([]), "customer text pings no one");
     assert_eq!(draft.body["allowed_mentions"]["roles"], json!([]));
-    assert!(
-        !draft.content().contains("@everyone") && !draft.content().contains("<@123>"),
-        "{}",
-        draft.content()
-    );
+    assert!(!draft.content().contains("@everyone") && !draft.content().contains("<@123>"), "{}", draft.content());
     assert!(draft.body["nonce"].as_str().unwrap().starts_with("m-"));
     assert_eq!(draft.body["enforce_nonce"], true);
 
     // Someone without the agent role cannot approve.
     fake.press(STRANGER, Some(&[]), &draft, &draft.button("Approve"));
-    fake.until("the refusal", |f| f.dm_of(STRANGER).last().cloned())
-        .await;
+    fake.until("the refusal", |f| f.dm_of(STRANGER).last().cloned()).await;
     fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Approve"));
     let dms = dm_count(&fake, ALICE, 7).await;
     assert!(dms[6].content().contains("$49.00"), "{}", dms[6].content());
     let edited = fake
         .until("the draft post edited", |f| {
-            f.posted_in(AGENTS_CHANNEL)
-                .into_iter()
-                .find(|p| p.id == draft.id && !p.edits.is_empty())
+            f.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.id == draft.id && !p.edits.is_empty())
         })
         .await;
-    assert_eq!(
-        edited.edits[0]["components"],
-        json!([]),
-        "buttons gone after the action"
-    );
+    assert_eq!(edited.edits[0]["components"], json!([]), "buttons gone after the action");
     let mark = post_with_button(&fake, AGENTS_CHANNEL, "Mark refunded").await;
-    fake.press(
-        AGENT,
-        Some(&[AGENT_ROLE]),
-        &mark,
-        &mark.button("Mark refunded"),
-    );
+    fake.press(AGENT, Some(&[AGENT_ROLE]), &mark, &mark.button("Mark refunded"));
     let dms = dm_count(&fake, ALICE, 8).await;
-    assert!(
-        dms[7].content().contains("on its way"),
-        "{}",
-        dms[7].content()
-    );
+    assert!(dms[7].content().contains("on its way"), "{}", dms[7].content());
     let case = fixture.case(1);
     assert_eq!(case["outcome"], "refunded");
     assert_eq!(
-        case["events"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|e| e["kind"] == "message" && e["actor"] == ALICE)
-            .count(),
+        case["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "message" && e["actor"] == ALICE).count(),
         3
     );
 }
@@ -223,20 +176,10 @@ async fn slash_command_and_panel_open_a_conversation_and_an_edited_draft_is_sent
 
     let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
     let edit = fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Edit"));
-    let modal = fake
-        .until("the edit modal", |f| {
-            f.state.lock().unwrap().callbacks.get(&edit).cloned()
-        })
-        .await;
+    let modal = fake.until("the edit modal", |f| f.state.lock().unwrap().callbacks.get(&edit).cloned()).await;
     assert_eq!(modal[0]["type"], 9);
-    let prefilled = modal[0]["data"]["components"][0]["components"][0]["value"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    assert!(
-        prefilled.contains("$49.00"),
-        "the form holds the draft: {prefilled}"
-    );
+    let prefilled = modal[0]["data"]["components"][0]["components"][0]["value"].as_str().unwrap().to_string();
+    assert!(prefilled.contains("$49.00"), "the form holds the draft: {prefilled}");
     fake.submit_modal(
         AGENT,
         &[AGENT_ROLE],
@@ -245,9 +188,7 @@ async fn slash_command_and_panel_open_a_conversation_and_an_edited_draft_is_sent
         AGENTS_CHANNEL,
     );
     fake.until("the draft updated", |f| {
-        f.posted_in(AGENTS_CHANNEL)
-            .into_iter()
-            .find(|p| p.id == draft.id && !p.edits.is_empty())
+        f.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.id == draft.id && !p.edits.is_empty())
     })
     .await;
     fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Approve"));
@@ -261,58 +202,24 @@ async fn managers_decide_by_reaction_even_after_a_restart() {
     let fixture = fixture_for(&fake);
     let bot = start_bot(&fake, &fixture).await;
     request(&fake, DAVE, "ORD-1004 dave@example.com", "changed my mind").await;
-    let escalation = fake
-        .until("the escalation", |f| {
-            f.posted_in(MANAGERS_CHANNEL).into_iter().next()
-        })
-        .await;
-    assert!(
-        escalation
-            .content()
-            .starts_with(&format!("<@&{MANAGER_ROLE}>")),
-        "{}",
-        escalation.content()
-    );
-    assert_eq!(
-        escalation.body["allowed_mentions"],
-        json!({"parse": [], "roles": [MANAGER_ROLE]})
-    );
-    fake.until("the bot's ✅ and ❌", |f| {
-        (f.state.lock().unwrap().reactions.len() >= 2).then_some(())
-    })
-    .await;
+    let escalation = fake.until("the escalation", |f| f.posted_in(MANAGERS_CHANNEL).into_iter().next()).await;
+    assert!(escalation.content().starts_with(&format!("<@&{MANAGER_ROLE}>")), "{}", escalation.content());
+    assert_eq!(escalation.body["allowed_mentions"], json!({"parse": [], "roles": [MANAGER_ROLE]}));
+    fake.until("the bot's ✅ and ❌", |f| (f.state.lock().unwrap().reactions.len() >= 2).then_some(())).await;
 
     // Restart between the escalation and the decision: the raw reaction still finds the case.
     drop(bot);
     let _bot = start_bot(&fake, &fixture).await;
     fake.react(STRANGER, &[], &escalation, "✅");
-    fake.until("the stranger's reaction removed", |f| {
-        f.state.lock().unwrap().removed_reactions.first().cloned()
-    })
-    .await;
-    assert!(fake
-        .posted_in(AGENTS_CHANNEL)
-        .iter()
-        .all(|p| !p.content().contains("Exception")));
+    fake.until("the stranger's reaction removed", |f| f.state.lock().unwrap().removed_reactions.first().cloned()).await;
+    assert!(fake.posted_in(AGENTS_CHANNEL).iter().all(|p| !p.content().contains("Exception")));
     fake.react(MANAGER, &[MANAGER_ROLE], &escalation, "✅");
     let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
-    assert!(
-        fake.state.lock().unwrap().reactions.len() >= 3,
-        "the bot confirms the decision with a reaction"
-    );
+    assert!(fake.state.lock().unwrap().reactions.len() >= 3, "the bot confirms the decision with a reaction");
     fake.press(AGENT, Some(&[AGENT_ROLE]), &draft, &draft.button("Approve"));
-    fake.until("the exception reply", |f| {
-        f.dm_of(DAVE)
-            .into_iter()
-            .find(|p| p.content().contains("$249.00"))
-    })
-    .await;
+    fake.until("the exception reply", |f| f.dm_of(DAVE).into_iter().find(|p| p.content().contains("$249.00"))).await;
     let case = fixture.case(1);
-    assert!(case["events"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|e| e["kind"] == "refused" && e["actor"] == STRANGER));
+    assert!(case["events"].as_array().unwrap().iter().any(|e| e["kind"] == "refused" && e["actor"] == STRANGER));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,6 +232,17 @@ async fn a_rate_limited_post_is_retried_and_a_bad_token_stops_the_start() {
     dm_count(&fake, ALICE, 1).await;
     assert_eq!(fake.state.lock().unwrap().rate_limited, 1);
 
+    // A dropped connection is noticed by the heartbeat and re-established; the conversation carries on.
+    fake.drop_connection();
+    fake.until("a resume or a new session", |f| {
+        let state = f.state.lock().unwrap();
+        (state.resumes + state.identifies > 1 && state.gateway.is_some()).then_some(())
+    })
+    .await;
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    dm_count(&fake, ALICE, 2).await;
+    // serenity chooses between Resume and a fresh Identify; the fake answers both.
+
     let out = Command::new(BIN)
         .arg("--config")
         .arg(fixture.config())
@@ -334,4 +252,31 @@ async fn a_rate_limited_post_is_retried_and_a_bad_token_stops_the_start() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("DISCORD_TOKEN"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_story_is_split_to_fit_discord() {
+    let fake = FakeDiscord::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    let ask = dm_count(&fake, ALICE, 2).await.last().unwrap().clone();
+    fake.press(ALICE, None, &ask, &ask.button("by accident"));
+    dm_count(&fake, ALICE, 3).await;
+    fake.customer_says(ALICE, &"It happened like this. ".repeat(200));
+    let ask = fake
+        .until("the resolution question", |f| {
+            f.dm_of(ALICE).into_iter().rev().find(|p| p.content().contains("refund, store credit"))
+        })
+        .await;
+    fake.press(ALICE, None, &ask, &ask.button("A refund"));
+    let summary = fake
+        .until("the summary", |f| f.dm_of(ALICE).into_iter().rev().find(|p| p.content().contains("before I send")))
+        .await;
+    fake.press(ALICE, None, &summary, &summary.button("Yes, send it"));
+    let draft = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
+    let pieces = fake.posted_in(AGENTS_CHANNEL);
+    assert!(pieces.len() >= 3, "the 4,600-character story went out in pieces");
+    assert!(pieces.iter().all(|p| p.content().chars().count() <= 2000));
+    assert_eq!(pieces.last().unwrap().id, draft.id, "the buttons ride on the last piece");
 }

@@ -31,11 +31,7 @@ impl Drop for Fixture {
         if let Some((server, name)) = &self.pg_database {
             let _ = Command::new("psql")
                 .arg(server)
-                .args([
-                    "-q",
-                    "-c",
-                    &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
-                ])
+                .args(["-q", "-c", &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")])
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
@@ -82,26 +78,14 @@ impl Fixture {
 
     /// A fixture on a fresh PostgreSQL database, when `TEST_DATABASE_URL` names a server.
     pub fn postgres() -> Option<Fixture> {
-        let Some(server) = std::env::var("TEST_DATABASE_URL")
-            .ok()
-            .filter(|u| !u.is_empty())
-        else {
+        let Some(server) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
             eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL half of this test");
             return None;
         };
         static NEXT: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .subsec_nanos();
-        let name = format!(
-            "rb_test_{}_{}_{nanos}",
-            std::process::id(),
-            NEXT.fetch_add(1, Ordering::Relaxed)
-        );
-        let base = server
-            .rsplit_once('/')
-            .map_or(server.as_str(), |(base, _)| base);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
+        let name = format!("rb_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
+        let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
         let mut fixture = Fixture::create(format!("{base}/{name}"), "");
         fixture.pg_database = Some((server.clone(), name));
         Some(fixture)
@@ -109,21 +93,13 @@ impl Fixture {
 
     fn create(database_url: String, extra: &str) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config =
-            format!("database_url = \"{database_url}\"\npolicy = \"policy.toml\"\n{extra}");
+        let config = format!("database_url = \"{database_url}\"\npolicy = \"policy.toml\"\n{extra}");
         std::fs::write(dir.path().join("refund-bot.toml"), config).unwrap();
         std::fs::write(dir.path().join("policy.toml"), POLICY).unwrap();
         std::fs::write(dir.path().join("orders.jsonl"), ORDERS).unwrap();
-        let fixture = Fixture {
-            dir,
-            pg_database: None,
-        };
+        let fixture = Fixture { dir, pg_database: None };
         let out = fixture.cli(&["orders", "import", "orders.jsonl"]);
-        assert!(
-            out.status.success(),
-            "import failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "import failed: {}", String::from_utf8_lossy(&out.stderr));
         fixture
     }
 
@@ -150,21 +126,13 @@ impl Fixture {
 
     pub fn case(&self, id: i64) -> Value {
         let out = self.cli(&["case", "show", &id.to_string(), "--json"]);
-        assert!(
-            out.status.success(),
-            "case show failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "case show failed: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("case json")
     }
 
     pub fn cases(&self) -> Vec<Value> {
         let out = self.cli(&["case", "list", "--json"]);
-        assert!(
-            out.status.success(),
-            "case list failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        assert!(out.status.success(), "case list failed: {}", String::from_utf8_lossy(&out.stderr));
         serde_json::from_slice(&out.stdout).expect("case list json")
     }
 
@@ -173,30 +141,27 @@ impl Fixture {
     }
 
     pub fn start_at(&self, clock: &str) -> Bot {
+        self.start_env(clock, &[])
+    }
+
+    /// Starts the bot with extra environment (secrets such as `STRIPE_SECRET_KEY`).
+    pub fn start_env(&self, clock: &str, env: &[(&str, &str)]) -> Bot {
         let mut child = Command::new(BIN)
             .arg("--config")
             .arg(self.config())
             .args(["jsonl", "--clock", clock])
             .current_dir(self.path())
             .env_remove("DATABASE_URL")
+            .env_remove("STRIPE_SECRET_KEY")
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(if std::env::var_os("TEST_LOG").is_some() {
-                Stdio::inherit()
-            } else {
-                Stdio::null()
-            })
+            .stderr(if std::env::var_os("TEST_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
             .spawn()
             .expect("start refund-bot jsonl");
         let stdin = child.stdin.take().unwrap();
         let stdout = BufReader::new(child.stdout.take().unwrap());
-        Bot {
-            child,
-            stdin: Some(stdin),
-            stdout,
-            seq: 0,
-            log: Vec::new(),
-        }
+        Bot { child, stdin: Some(stdin), stdout, seq: 0, log: Vec::new() }
     }
 }
 
@@ -221,15 +186,10 @@ impl Bot {
         loop {
             let mut text = String::new();
             let n = self.stdout.read_line(&mut text).expect("read bot output");
-            assert!(
-                n > 0,
-                "bot exited before answering line {}: {line}",
-                self.seq
-            );
-            let value: Value = serde_json::from_str(&text)
-                .unwrap_or_else(|e| panic!("bad output line {text:?}: {e}"));
-            let finished = matches!(value["kind"].as_str(), Some("done") | Some("error"))
-                && value["seq"] == json!(self.seq);
+            assert!(n > 0, "bot exited before answering line {}: {line}", self.seq);
+            let value: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad output line {text:?}: {e}"));
+            let finished =
+                matches!(value["kind"].as_str(), Some("done") | Some("error")) && value["seq"] == json!(self.seq);
             out.push(value);
             if finished {
                 return out;
@@ -241,10 +201,7 @@ impl Bot {
     pub fn send(&mut self, event: Value) -> Vec<Value> {
         let mut out = self.raw(&event.to_string());
         let last = out.pop().unwrap();
-        assert_eq!(
-            last["kind"], "done",
-            "event {event} was not handled: {last}"
-        );
+        assert_eq!(last["kind"], "done", "event {event} was not handled: {last}");
         self.log.extend(out.iter().cloned());
         out
     }
@@ -281,10 +238,7 @@ impl Bot {
         let mut text = String::new();
         match self.stdout.read_line(&mut text) {
             Ok(0) | Err(_) => None,
-            Ok(_) => Some(
-                serde_json::from_str(&text)
-                    .unwrap_or_else(|e| panic!("bad output line {text:?}: {e}")),
-            ),
+            Ok(_) => Some(serde_json::from_str(&text).unwrap_or_else(|e| panic!("bad output line {text:?}: {e}"))),
         }
     }
 
@@ -307,9 +261,7 @@ impl Bot {
 
     /// SIGTERM, as a service manager stops the bot.
     pub fn terminate(&mut self) {
-        let _ = Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status();
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
     }
 
     /// Waits for the process to end; its exit code.
@@ -335,20 +287,13 @@ impl Drop for Bot {
 
 /// The sends to one destination.
 pub fn sends_to<'a>(out: &'a [Value], to: &str) -> Vec<&'a Value> {
-    out.iter()
-        .filter(|v| v["kind"] == "send" && v["to"] == to)
-        .collect()
+    out.iter().filter(|v| v["kind"] == "send" && v["to"] == to).collect()
 }
 
 /// The one send to a destination; panics with the whole output otherwise.
 pub fn one_to<'a>(out: &'a [Value], to: &str) -> &'a Value {
     let found = sends_to(out, to);
-    assert_eq!(
-        found.len(),
-        1,
-        "expected one send to {to}, got {}: {out:#?}",
-        found.len()
-    );
+    assert_eq!(found.len(), 1, "expected one send to {to}, got {}: {out:#?}", found.len());
     found[0]
 }
 
@@ -371,14 +316,7 @@ pub fn case_id(message: &Value) -> i64 {
 }
 
 /// Runs the intake for `user` up to the summary and confirms; returns the agents' draft post.
-pub fn request(
-    bot: &mut Bot,
-    user: &str,
-    order: &str,
-    email: &str,
-    reason: &str,
-    resolution: &str,
-) -> Value {
+pub fn request(bot: &mut Bot, user: &str, order: &str, email: &str, reason: &str, resolution: &str) -> Value {
     let dm = format!("dm:{user}");
     let out = bot.say(user, "Hi, I'd like a refund please");
     assert_eq!(one_to(&out, &dm)["expects"], "order_id");
@@ -392,10 +330,7 @@ pub fn request(
         out = bot.click(user, &button(&offer, "resolution:refund"));
     }
     let ask_resolution = one_to(&out, &dm).clone();
-    let out = bot.click(
-        user,
-        &button(&ask_resolution, &format!("resolution:{resolution}")),
-    );
+    let out = bot.click(user, &button(&ask_resolution, &format!("resolution:{resolution}")));
     let summary = one_to(&out, &dm).clone();
     let out = bot.click(user, &button(&summary, "confirm"));
     out.iter()

@@ -1,0 +1,111 @@
+//! The intake's replies: each question with the buttons and typed answer it waits for.
+
+use super::{Effect, Intake, OrderBrief, Prompt};
+use crate::domain::{Email, OrderId, Reason, Resolution};
+use crate::replies::Reply;
+
+pub(super) fn say(reply: Reply, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
+    Effect::Say(Box::new(Prompt { reply, expects, buttons }))
+}
+
+pub(super) fn with_cancel(mut buttons: Vec<(String, String)>) -> Vec<(String, String)> {
+    buttons.push(("cancel".into(), "Cancel".into()));
+    buttons
+}
+
+pub(super) fn reason_buttons() -> Vec<(String, String)> {
+    with_cancel(Reason::ALL.iter().map(|r| (format!("reason:{}", r.code()), r.label().to_string())).collect())
+}
+
+pub(super) fn resolution_buttons() -> Vec<(String, String)> {
+    let wanted = [Resolution::Refund, Resolution::StoreCredit, Resolution::Exchange];
+    with_cancel(wanted.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect())
+}
+
+pub(super) fn support_buttons() -> Vec<(String, String)> {
+    with_cancel(vec![
+        ("resolution:support".into(), "Help me fix it".into()),
+        ("resolution:refund".into(), "I'd still like a refund".into()),
+    ])
+}
+
+pub(super) fn confirm_buttons() -> Vec<(String, String)> {
+    with_cancel(vec![("confirm".into(), "Yes, send it".into())])
+}
+
+pub(super) fn identify(failures: u32) -> Intake {
+    Intake::Identify { order_id: None, email: None, failures, unclear: 0 }
+}
+
+pub(super) fn ask_reason(order: OrderBrief) -> (Option<Intake>, Vec<Effect>) {
+    let reply = Reply::AskReason { product: order.product.clone() };
+    (Some(Intake::Reason { order, unclear: 0 }), vec![say(reply, None, reason_buttons())])
+}
+
+pub(super) fn ask_details(order: OrderBrief, reason: Reason) -> (Option<Intake>, Vec<Effect>) {
+    let reply = Reply::AskDetails { reason_label: reason.label().to_string() };
+    (Some(Intake::Details { order, reason }), vec![say(reply, Some("details"), vec![])])
+}
+
+pub(super) fn ask_resolution(order: OrderBrief, reason: Reason, details: String) -> (Option<Intake>, Vec<Effect>) {
+    let state = Intake::Resolution { order, reason, details, unclear: 0 };
+    (Some(state), vec![say(Reply::AskResolution {}, None, resolution_buttons())])
+}
+
+pub(super) fn confirm(
+    order: OrderBrief,
+    reason: Reason,
+    details: String,
+    resolution: Resolution,
+) -> (Option<Intake>, Vec<Effect>) {
+    let reply = Reply::Summary {
+        order_id: order.order_id.clone(),
+        product: order.product.clone(),
+        amount_paid: order.amount_paid.clone(),
+        reason_label: reason.label().to_string(),
+        details: summary_excerpt(&details),
+        resolution_label: resolution.label().to_string(),
+    };
+    let state = Intake::Confirm { order, reason, details, resolution, unclear: 0 };
+    (Some(state), vec![say(reply, None, confirm_buttons())])
+}
+
+/// A long explanation is kept whole for staff; the customer's recap shows its start.
+pub(super) fn summary_excerpt(details: &str) -> String {
+    const MAX: usize = 280;
+    if details.chars().count() <= MAX {
+        return details.to_string();
+    }
+    let cut: String = details.chars().take(MAX).collect();
+    format!("{cut}…")
+}
+
+pub(super) fn not_understood(hint: &str, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
+    say(Reply::NotUnderstood { hint: hint.to_string() }, expects, buttons)
+}
+
+pub(super) fn cancel() -> (Option<Intake>, Vec<Effect>) {
+    (None, vec![say(Reply::Cancelled {}, None, vec![]), Effect::Cancel])
+}
+
+pub(super) fn hand_off(attempts: u32) -> (Option<Intake>, Vec<Effect>) {
+    (None, vec![say(Reply::HandedToHuman {}, None, vec![]), Effect::HandOff { attempts }])
+}
+
+pub(super) fn order_buttons(candidates: &[OrderBrief]) -> Vec<(String, String)> {
+    let buttons = candidates
+        .iter()
+        .map(|o| (format!("order:{}", o.order_id), format!("{} ({})", o.product, o.order_id)))
+        .collect();
+    with_cancel(buttons)
+}
+
+/// A chosen order is still checked, so that an order with an open case is pointed to it.
+pub(super) fn check_choice(order_id: &str, email: Email) -> (Option<Intake>, Vec<Effect>) {
+    let Some(order_id) = OrderId::parse(order_id) else {
+        return (Some(identify(0)), vec![]);
+    };
+    let state =
+        Intake::Identify { order_id: Some(order_id.clone()), email: Some(email.clone()), failures: 0, unclear: 0 };
+    (Some(state), vec![Effect::CheckOrder { order_id, email }])
+}
