@@ -30,10 +30,7 @@ const TEXT: &str = "Hi, I'd like a refund";
 const CAP: f64 = 50.0;
 
 fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
 struct Bot(Child);
@@ -52,11 +49,7 @@ fn main() {
             print!("{}", String::from_utf8_lossy(&out.stdout));
         }
     }
-    tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .expect("tokio runtime")
-        .block_on(run());
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime").block_on(run());
 }
 
 /// An 18-digit snowflake for customer `i` of phase `phase` (so every phase opens new DMs).
@@ -65,10 +58,7 @@ fn customer(phase: usize, i: usize) -> String {
 }
 
 async fn start_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Bot {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("a free port")
-        .port();
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let config = dir.join("refund-bot.toml");
     std::fs::write(
         &config,
@@ -92,18 +82,11 @@ async fn start_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Bot {
         .env_remove("DATABASE_URL")
         .stdin(Stdio::null())
         .stdout(Stdio::null())
-        .stderr(if std::env::var_os("BENCH_LOG").is_some() {
-            Stdio::inherit()
-        } else {
-            Stdio::null()
-        })
+        .stderr(if std::env::var_os("BENCH_LOG").is_some() { Stdio::inherit() } else { Stdio::null() })
         .spawn()
         .expect("start refund-bot run");
     let bot = Bot(child);
-    wait_for("the bot to identify", Duration::from_secs(30), || {
-        fake.state.lock().unwrap().identifies > 0
-    })
-    .await;
+    wait_for("the bot to identify", Duration::from_secs(30), || fake.state.lock().unwrap().identifies > 0).await;
     bot
 }
 
@@ -142,13 +125,7 @@ fn busiest_second(times: &[Instant]) -> usize {
 
 /// Customers of `phase` sending one DM each, `rate` per second (0: all at once, or one at a time
 /// waiting for each reply when `one_by_one`); returns each one's dispatch-to-reply times.
-async fn latency(
-    fake: &FakeDiscord,
-    phase: usize,
-    n: usize,
-    rate: usize,
-    one_by_one: bool,
-) -> Vec<f64> {
+async fn latency(fake: &FakeDiscord, phase: usize, n: usize, rate: usize, one_by_one: bool) -> Vec<f64> {
     let before = posts(fake);
     let calls_before = fake.state.lock().unwrap().rest_at.len();
     let mut sent = Vec::with_capacity(n);
@@ -162,10 +139,7 @@ async fn latency(
         let at = Instant::now();
         fake.customer_says(&id, TEXT);
         if one_by_one {
-            wait_for("a reply", Duration::from_secs(10), || {
-                posts(fake) > before + i
-            })
-            .await;
+            wait_for("a reply", Duration::from_secs(10), || posts(fake) > before + i).await;
         }
         sent.push((id, at));
     }
@@ -181,11 +155,7 @@ async fn latency(
         .collect();
     times.sort_by(f64::total_cmp);
     let state = fake.state.lock().unwrap();
-    let last = state.posted[before..]
-        .iter()
-        .map(|p| p.at)
-        .max()
-        .expect("posts");
+    let last = state.posted[before..].iter().map(|p| p.at).max().expect("posts");
     let span = last.duration_since(started).as_secs_f64();
     let calls = state.rest_at.len() - calls_before;
     println!(
@@ -216,10 +186,7 @@ async fn run() {
     let dir = tempfile::tempdir().expect("temp dir");
     let bot_started = Instant::now();
     let _bot = start_bot(&fake, dir.path()).await;
-    println!(
-        "\n== refund-bot run against the fake Discord: identified after {:.0} ms",
-        ms(bot_started.elapsed())
-    );
+    println!("\n== refund-bot run against the fake Discord: identified after {:.0} ms", ms(bot_started.elapsed()));
 
     println!("\n== latency, one customer at a time (20 customers, each waiting for its reply)");
     latency(&fake, 1, 20, 0, true).await;
@@ -227,9 +194,7 @@ async fn run() {
     println!("\n== latency, {customers} customers at {rate}/s (the goal's load)");
     latency(&fake, 2, customers, rate, false).await;
 
-    println!(
-        "\n== latency, {under} customers at {under_rate}/s (2 REST calls each: under the cap)"
-    );
+    println!("\n== latency, {under} customers at {under_rate}/s (2 REST calls each: under the cap)");
     latency(&fake, 3, under, under_rate, false).await;
 
     println!("\n== surge: {surge} customers at once, cap {CAP} REST calls/s");
@@ -248,37 +213,21 @@ async fn run() {
         let done = posts(&fake) - before;
         if report.elapsed() >= Duration::from_secs(30) {
             report = Instant::now();
-            println!(
-                "  ... {done} replies after {:.0} s",
-                started.elapsed().as_secs_f64()
-            );
+            println!("  ... {done} replies after {:.0} s", started.elapsed().as_secs_f64());
         }
         done >= surge
     })
     .await;
     let state = fake.state.lock().unwrap();
-    let last = state.posted[before..]
-        .iter()
-        .map(|p| p.at)
-        .max()
-        .expect("posts");
+    let last = state.posted[before..].iter().map(|p| p.at).max().expect("posts");
     let drain = last.duration_since(started).as_secs_f64();
-    let calls = state.rest_at[calls_before..]
-        .iter()
-        .filter(|t| **t <= last)
-        .count();
+    let calls = state.rest_at[calls_before..].iter().filter(|t| **t <= last).count();
     let allowed = calls as f64 / CAP;
     println!(
         "  {surge} replies posted after {drain:.1} s: {calls} REST calls ({:.1}/s, busiest second {})",
         calls as f64 / drain,
         busiest_second(&state.rest_at[calls_before..])
     );
-    println!(
-        "  the cap allows them in {allowed:.1} s: drained at {:.1} % of the cap",
-        allowed / drain * 100.0
-    );
-    println!(
-        "  429s served by the fake over the run: {}",
-        state.rate_limited
-    );
+    println!("  the cap allows them in {allowed:.1} s: drained at {:.1} % of the cap", allowed / drain * 100.0);
+    println!("  429s served by the fake over the run: {}", state.rate_limited);
 }

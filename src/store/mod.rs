@@ -119,7 +119,13 @@ impl Store {
     }
 
     pub async fn begin(&self) -> StoreResult<Tx<'static>> {
-        let tx = self.pool.begin().await?;
+        // SQLite: take the write lock up front. A deferred transaction that reads and then
+        // writes fails at once with "database is locked" (no busy wait) when another writer
+        // committed in between, as the Discord adapter's concurrent handlers and drains do.
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(Tx { tx, backend: self.backend })
     }
 

@@ -105,13 +105,16 @@ impl Shared {
 
     async fn dm_channel(&self, http: &Http, user: &str) -> anyhow::Result<ChannelId> {
         let store = self.app.engine.store();
-        let mut tx = store.begin().await?;
-        if let Some(channel) = tx.dm_channel(PLATFORM, user).await? {
+        // Short transactions on both sides of the call: a SQLite transaction held across the
+        // rate-cap wait and the REST call made other writers fail with "database is locked".
+        let known = store.begin().await?.dm_channel(PLATFORM, user).await?;
+        if let Some(channel) = known {
             return Ok(ChannelId::new(snowflake(&channel)?));
         }
         self.cap.wait().await;
         let channel =
             http.create_private_channel(&json!({"recipient_id": user})).await.context("opening a DM channel")?;
+        let mut tx = store.begin().await?;
         tx.save_dm_channel(PLATFORM, user, &channel.id.to_string()).await?;
         tx.commit().await?;
         Ok(channel.id)
