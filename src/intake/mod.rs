@@ -290,6 +290,20 @@ fn on_details(order: OrderBrief, reason: Reason, input: Input<'_>) -> (Option<In
     ask_resolution(order, reason, details)
 }
 
+/// A resolution from a button or from typed words.
+fn wanted_resolution(input: Input<'_>) -> Option<Resolution> {
+    match input {
+        Input::Choice(Choice::Resolution(r)) => Some(r),
+        Input::Text(text) => understand::resolution(text),
+        _ => None,
+    }
+}
+
+fn chose_support(order: OrderBrief, reason: Reason, details: String) -> (Option<Intake>, Vec<Effect>) {
+    let reply = Reply::SupportHandoff { product: order.product.clone() };
+    (None, vec![say(reply, None, vec![]), Effect::ChoseSupport { reason, details }])
+}
+
 fn on_support(
     order: OrderBrief,
     reason: Reason,
@@ -297,16 +311,8 @@ fn on_support(
     unclear: u32,
     input: Input<'_>,
 ) -> (Option<Intake>, Vec<Effect>) {
-    let wanted = match input {
-        Input::Choice(Choice::Resolution(r)) => Some(r),
-        Input::Text(text) => understand::resolution(text),
-        _ => None,
-    };
-    match wanted {
-        Some(Resolution::Support) => {
-            let reply = Reply::SupportHandoff { product: order.product.clone() };
-            (None, vec![say(reply, None, vec![]), Effect::ChoseSupport { reason, details }])
-        }
+    match wanted_resolution(input) {
+        Some(Resolution::Support) => chose_support(order, reason, details),
         Some(_) => ask_resolution(order, reason, details),
         // Asked twice without a clear answer: carry on with the refund they came for.
         None if unclear >= 1 => ask_resolution(order, reason, details),
@@ -325,16 +331,8 @@ fn on_resolution(
     unclear: u32,
     input: Input<'_>,
 ) -> (Option<Intake>, Vec<Effect>) {
-    let wanted = match input {
-        Input::Choice(Choice::Resolution(r)) => Some(r),
-        Input::Text(text) => understand::resolution(text),
-        _ => None,
-    };
-    match wanted {
-        Some(Resolution::Support) => {
-            let reply = Reply::SupportHandoff { product: order.product.clone() };
-            (None, vec![say(reply, None, vec![]), Effect::ChoseSupport { reason, details }])
-        }
+    match wanted_resolution(input) {
+        Some(Resolution::Support) => chose_support(order, reason, details),
         Some(resolution) => confirm(order, reason, details, resolution),
         None if unclear >= 1 => confirm(order, reason, details, Resolution::Refund),
         None => {

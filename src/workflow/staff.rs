@@ -287,6 +287,17 @@ impl Turn<'_> {
         let done = format!("💸 Case #{}: refund of {amount} recorded by {user}.", case.id);
         self.tx.edit_message(button.message.id, &done, EditButtons::Remove, self.now).await?;
         self.event(case.id, user, "refunded", &format!("{amount} issued by staff (manual)")).await?;
+        self.refund_issued(case, amount, partial).await
+    }
+
+    /// The money is on its way: the outcome follows what is left of the order, the customer is
+    /// told how and when, and the feedback question is scheduled.
+    pub(super) async fn refund_issued(
+        &mut self,
+        case: &mut Case,
+        amount: Money,
+        partial: bool,
+    ) -> Result<(), EngineError> {
         let order = self.load_order(case).await?;
         case.outcome = if order.unrefunded().is_zero() { Outcome::Refunded } else { Outcome::PartiallyRefunded };
         case.state = CaseState::AwaitingFeedback;

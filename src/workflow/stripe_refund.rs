@@ -2,13 +2,12 @@
 //! attempt sends the row's idempotency key, the HTTP call happens outside any transaction, and
 //! the customer hears "issued" only when Stripe says `succeeded`.
 
-use super::case::{Case, CaseState, Decision, Outcome, FLAG_CHARGEBACK};
+use super::case::{Case, Decision, FLAG_CHARGEBACK};
 use super::engine::{Engine, EngineError};
 use super::turn::Turn;
 use crate::domain::{CaseId, Currency, Money, Order};
 use crate::events::AGENTS;
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
-use crate::replies::Reply;
 use crate::store::{Job, NewMessage, NewProcessorRefund, PendingRefund};
 use chrono::{DateTime, Duration, Utc};
 
@@ -255,19 +254,8 @@ impl Turn<'_> {
         let order = self.load_order(case).await?;
         let amount = Money::from_minor(attempt.refund.amount_minor, order.amount.currency());
         self.event(case.id, "bot", "refunded", &format!("{amount} refunded through Stripe ({stripe_id})")).await?;
-        case.outcome = if order.unrefunded().is_zero() { Outcome::Refunded } else { Outcome::PartiallyRefunded };
-        case.state = CaseState::AwaitingFeedback;
         let partial = matches!(case.decision, Some(Decision::Refund { partial: true, .. }));
-        let reply = Reply::RefundIssued {
-            amount: amount.to_string(),
-            method: "your original payment method".into(),
-            timeline: "5–10 business days".into(),
-            partial,
-        };
-        self.tell(case, reply, None, vec![]).await?;
-        let followup = Duration::days(i64::from(self.engine.settings.sla.followup_days));
-        self.tx.schedule("followup", case.id, self.now + followup).await?;
-        Ok(())
+        self.refund_issued(case, amount, partial).await
     }
 
     /// The refund will not happen through Stripe: agents hear why; the customer is not told it
