@@ -11,6 +11,20 @@ use std::time::{Duration, Instant};
 
 /// Discord's limit for a message's content.
 pub const MAX_CONTENT: usize = 2000;
+/// Discord's limit for an embed's description.
+pub const MAX_EMBED: usize = 4096;
+/// The colour of staff posts' embeds (a calm blue).
+const EMBED_COLOUR: u32 = 0x3B82F6;
+
+/// One piece of a post: customers get plain messages; staff channels get an embed (the case
+/// card) with any role ping in the content, where Discord pings from.
+fn piece_body(piece: String, staff: bool, prefix: &str) -> Value {
+    if staff {
+        json!({"content": prefix.trim_end(), "embeds": [{"description": piece, "color": EMBED_COLOUR}]})
+    } else {
+        json!({"content": format!("{prefix}{piece}")})
+    }
+}
 
 /// A global cap on REST calls (Discord allows 50 a second per bot; serenity has no global
 /// throttle of its own, and with a proxy its limiter is off entirely).
@@ -149,14 +163,18 @@ pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::
         Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
             let channel = shared.channel_for(http, &to).await?;
             let (prefix, allowed) = shared.pings(&mentions);
-            let pieces = split_content(&format!("{prefix}{text}"), MAX_CONTENT);
+            let staff = to.starts_with("channel:");
+            let limit = if staff { MAX_EMBED } else { MAX_CONTENT - prefix.chars().count() };
+            let pieces = split_content(&text, limit);
             let last = pieces.len() - 1;
             let mut posted = None;
             for (index, piece) in pieces.into_iter().enumerate() {
                 // The stable outbox id is the nonce: a resend after a crash returns the first post.
                 let nonce = if index == last { id.clone() } else { format!("{id}.{index}") };
-                let mut body =
-                    json!({"content": piece, "allowed_mentions": allowed, "nonce": nonce, "enforce_nonce": true});
+                let mut body = piece_body(piece, staff, if index == 0 { &prefix } else { "" });
+                body["allowed_mentions"] = allowed.clone();
+                body["nonce"] = json!(nonce);
+                body["enforce_nonce"] = json!(true);
                 if index == last {
                     body["components"] = components(&buttons);
                 }
@@ -183,9 +201,17 @@ pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::
                 tracing::warn!(message = %id, "edit of a message Discord never got; skipped");
                 return Ok(());
             };
-            let content: String = text.chars().take(MAX_CONTENT).collect();
-            let body =
-                json!({"content": content, "components": components(&buttons), "allowed_mentions": {"parse": []}});
+            let staff = [&shared.config.agents_channel_id, &shared.config.managers_channel_id]
+                .iter()
+                .any(|c| c.as_str() == channel.to_string());
+            let text: String = text.chars().take(if staff { MAX_EMBED } else { MAX_CONTENT }).collect();
+            let mut body = piece_body(text, staff, "");
+            if staff {
+                // Keep the role ping line of an escalation as it was; only the card changes.
+                body.as_object_mut().expect("object").remove("content");
+            }
+            body["components"] = components(&buttons);
+            body["allowed_mentions"] = json!({"parse": []});
             shared.cap.wait().await;
             http.edit_message(channel, message, &body, vec![]).await.context("editing a message")?;
             Ok(())

@@ -42,6 +42,13 @@ impl Posted {
         self.body["content"].as_str().unwrap_or_default().to_string()
     }
 
+    /// Everything a person reads: the content and any embed descriptions.
+    pub fn text(&self) -> String {
+        let embeds = self.body["embeds"].as_array().cloned().unwrap_or_default();
+        let described: Vec<&str> = embeds.iter().filter_map(|e| e["description"].as_str()).collect();
+        format!("{}\n{}", self.content(), described.join("\n"))
+    }
+
     /// The custom id of the button with this label text.
     pub fn button(&self, label_part: &str) -> String {
         let rows = self.body["components"].as_array().cloned().unwrap_or_default();
@@ -180,7 +187,10 @@ impl FakeDiscord {
                     return (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], axum::Json(body)).into_response();
                 }
                 let content = body["content"].as_str().unwrap_or_default();
-                if content.chars().count() > 2000 {
+                let embeds = body["embeds"].as_array().cloned().unwrap_or_default();
+                let too_long_embed =
+                    embeds.iter().any(|e| e["description"].as_str().unwrap_or_default().chars().count() > 4096);
+                if content.chars().count() > 2000 || too_long_embed {
                     let error = json!({"code": 50035, "message": "Invalid Form Body", "errors": {"content": "Must be 2000 or fewer in length."}});
                     return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
                 }
