@@ -28,13 +28,25 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
+/// `npm ci` once per test run when the mock is missing, so `cargo test` alone sets it up.
+fn install_mock(root: &str) {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        if std::path::Path::new(root).join("node_modules/stripe-stateful-mock").is_dir() {
+            return;
+        }
+        let status = Command::new("npm").args(["ci", "--no-audit", "--no-fund"]).current_dir(root).status();
+        assert!(
+            matches!(status, Ok(s) if s.success()),
+            "installing stripe-stateful-mock failed: run `npm ci` at the repository root (needs Node.js and npm)"
+        );
+    });
+}
+
 impl StripeMock {
     fn start() -> StripeMock {
         let root = env!("CARGO_MANIFEST_DIR");
-        assert!(
-            std::path::Path::new(root).join("node_modules/stripe-stateful-mock").is_dir(),
-            "stripe-stateful-mock is not installed: run `npm ci` at the repository root"
-        );
+        install_mock(root);
         let port = free_port();
         // Its own CLI binds every interface; this keeps it on loopback.
         let script = format!(
