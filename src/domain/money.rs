@@ -10,8 +10,6 @@ pub enum MoneyError {
     BadCurrency(String),
     #[error("`{amount}` is not an amount in {currency} (expected digits with at most {exponent} decimals, such as {example})")]
     BadAmount { amount: String, currency: Currency, exponent: u32, example: String },
-    #[error("cannot combine {0} with {1}")]
-    CurrencyMismatch(Currency, Currency),
 }
 
 /// An ISO 4217 currency code, upper case.
@@ -148,16 +146,6 @@ impl Money {
         format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize)
     }
 
-    pub fn checked_sub(self, other: Money) -> Result<Money, MoneyError> {
-        self.same_currency(other)?;
-        Ok(Money { minor: self.minor - other.minor, currency: self.currency })
-    }
-
-    pub fn checked_add(self, other: Money) -> Result<Money, MoneyError> {
-        self.same_currency(other)?;
-        Ok(Money { minor: self.minor + other.minor, currency: self.currency })
-    }
-
     /// `percent` of this amount, rounded to the nearest minor unit with halves up.
     pub fn percent(self, percent: u32) -> Money {
         let scaled = i128::from(self.minor) * i128::from(percent);
@@ -170,14 +158,6 @@ impl Money {
             other
         } else {
             self
-        }
-    }
-
-    fn same_currency(&self, other: Money) -> Result<(), MoneyError> {
-        if self.currency == other.currency {
-            Ok(())
-        } else {
-            Err(MoneyError::CurrencyMismatch(self.currency, other.currency))
         }
     }
 }

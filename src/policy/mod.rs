@@ -115,12 +115,4 @@ impl Policy {
     pub fn rules_for(&self, sku: &str) -> &Rules {
         self.products.iter().find(|p| p.matcher.is_match(sku)).map_or(&self.default, |p| &p.rules)
     }
-
-    pub fn alternatives_for(&self, sku: &str) -> Vec<Resolution> {
-        self.rules_for(sku).alternatives.clone()
-    }
-
-    pub fn escalates(&self, sku: &str, reason: Reason) -> bool {
-        self.rules_for(sku).escalate_reasons.contains(&reason)
-    }
 }

@@ -64,12 +64,7 @@ impl Tx<'_> {
     }
 
     pub async fn set_draft_message(&mut self, draft: i64, message: MessageId) -> StoreResult<()> {
-        sqlx::query("UPDATE drafts SET message_id = $1 WHERE id = $2")
-            .bind(message.0)
-            .bind(draft)
-            .execute(self.conn())
-            .await?;
-        Ok(())
+        self.attach_message("drafts", draft, message).await
     }
 
     pub async fn find_draft(&mut self, id: i64) -> StoreResult<Option<DraftRecord>> {
@@ -93,16 +88,7 @@ impl Tx<'_> {
 
     /// Settles a pending draft; false when someone else already did (the race is lost).
     pub async fn decide_draft(&mut self, id: i64, status: &str, actor: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE drafts SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(actor)
-        .bind(ts(now))
-        .bind(id)
-        .execute(self.conn())
-        .await?;
-        Ok(done.rows_affected() == 1)
+        self.settle("drafts", id, status, actor, now).await
     }
 
     pub async fn insert_escalation(&mut self, case: CaseId, now: DateTime<Utc>) -> StoreResult<i64> {
@@ -117,12 +103,7 @@ impl Tx<'_> {
     }
 
     pub async fn set_escalation_message(&mut self, id: i64, message: MessageId) -> StoreResult<()> {
-        sqlx::query("UPDATE escalations SET message_id = $1 WHERE id = $2")
-            .bind(message.0)
-            .bind(id)
-            .execute(self.conn())
-            .await?;
-        Ok(())
+        self.attach_message("escalations", id, message).await
     }
 
     pub async fn find_escalation(&mut self, id: i64) -> StoreResult<Option<EscalationRecord>> {
@@ -145,15 +126,30 @@ impl Tx<'_> {
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        let done = sqlx::query(
-            "UPDATE escalations SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'",
-        )
-        .bind(status)
-        .bind(actor)
-        .bind(ts(now))
-        .bind(id)
-        .execute(self.conn())
-        .await?;
+        self.settle("escalations", id, status, actor, now).await
+    }
+
+    /// Settles a pending row of `table` (drafts, escalations) with a conditional update, so that
+    /// of two people acting at once exactly one wins.
+    async fn settle(
+        &mut self,
+        table: &str,
+        id: i64,
+        status: &str,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let sql = format!(
+            "UPDATE {table} SET status = $1, decided_by = $2, decided_at = $3 WHERE id = $4 AND status = 'pending'"
+        );
+        let done = sqlx::query(&sql).bind(status).bind(actor).bind(ts(now)).bind(id).execute(self.conn()).await?;
         Ok(done.rows_affected() == 1)
+    }
+
+    /// Records the post that carries a draft or an escalation.
+    async fn attach_message(&mut self, table: &str, id: i64, message: MessageId) -> StoreResult<()> {
+        let sql = format!("UPDATE {table} SET message_id = $1 WHERE id = $2");
+        sqlx::query(&sql).bind(message.0).bind(id).execute(self.conn()).await?;
+        Ok(())
     }
 }

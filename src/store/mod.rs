@@ -20,7 +20,6 @@ use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::MigrateDatabase as _;
 use sqlx::{Any, AnyPool, Executor as _, Transaction};
-use std::path::Path;
 use std::str::FromStr;
 
 /// Storage errors, normalised across backends.
@@ -98,11 +97,6 @@ impl Store {
         let store = Store { pool, backend };
         store.migrate().await?;
         Ok(store)
-    }
-
-    /// A SQLite URL for a file path.
-    pub fn sqlite_url(path: &Path) -> String {
-        format!("sqlite://{}", path.display())
     }
 
     pub async fn migrate(&self) -> anyhow::Result<()> {

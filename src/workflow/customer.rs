@@ -109,11 +109,7 @@ impl Turn<'_> {
 
     /// Feeds one input to the intake and carries out what it asks, including order look-ups.
     pub(super) async fn run_intake(&mut self, case: &mut Case, input: Input<'_>) -> Result<(), EngineError> {
-        let Some(state) = case.intake.take() else {
-            return Ok(());
-        };
-        let (next, effects) = intake::step(state, input);
-        case.intake = next;
+        let effects = self.feed(case, input);
         self.apply_effects(case, effects).await
     }
 
@@ -162,7 +158,7 @@ impl Turn<'_> {
         Ok(())
     }
 
-    /// Runs one intake step for an input the engine produced (a look-up result).
+    /// Runs one intake step and returns what it asks for; the intake ends when it says so.
     fn feed(&mut self, case: &mut Case, input: Input<'_>) -> Vec<Effect> {
         let Some(state) = case.intake.take() else {
             return vec![];

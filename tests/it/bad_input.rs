@@ -25,10 +25,7 @@ fn unknown_and_foreign_buttons_are_refused_clearly() {
 fn a_huge_message_with_control_characters_is_kept_whole_and_clean() {
     let fixture = Fixture::new();
     let mut bot = fixture.start();
-    bot.say("cust-1", "hello");
-    bot.say("cust-1", "ORD-1001 alice@example.com");
-    let out = bot.say("cust-1", "other");
-    let _ = out;
+    up_to_details(&mut bot);
     let long = format!("{}\u{7}\u{1b}[31m end", "very long story ".repeat(625));
     let out = bot.say("cust-1", &long);
     assert!(sends_to(&out, "dm:cust-1").len() >= 2, "acknowledged as long, then the next question");
@@ -51,10 +48,7 @@ fn a_huge_message_with_control_characters_is_kept_whole_and_clean() {
 fn customer_text_never_pings() {
     let fixture = Fixture::new();
     let mut bot = fixture.start();
-    bot.say("cust-1", "hello");
-    bot.say("cust-1", "ORD-1001 alice@example.com");
-    let out = bot.say("cust-1", "other");
-    let _ = out;
+    up_to_details(&mut bot);
     let out = bot.say("cust-1", "@everyone look <@123> @here");
     let ask = one_to(&out, "dm:cust-1").clone();
     let out = bot.click("cust-1", &button(&ask, "resolution:refund"));
@@ -64,4 +58,12 @@ fn customer_text_never_pings() {
     assert_eq!(post["mentions"], serde_json::json!([]));
     let text = post["text"].as_str().unwrap();
     assert!(!text.contains("@everyone") && !text.contains("<@123>") && !text.contains("@here"), "{text}");
+}
+
+/// cust-1 proves ORD-1001 and names a reason by typing: the bot now waits for the story.
+fn up_to_details(bot: &mut Bot) {
+    bot.say("cust-1", "hello");
+    bot.say("cust-1", "ORD-1001 alice@example.com");
+    let out = bot.say("cust-1", "other");
+    assert_eq!(one_to(&out, "dm:cust-1")["expects"], "details");
 }
