@@ -147,8 +147,7 @@ impl Client {
 
     /// `GET /v1/refunds/{id}`: where a pending refund stands now.
     pub async fn retrieve_refund(&self, id: &str) -> Result<Refund, StripeError> {
-        let request = self.http.get(format!("{}/v1/refunds/{id}", self.base)).bearer_auth(&self.secret_key);
-        self.send(request).await
+        self.get_json(&format!("/v1/refunds/{id}"), &[]).await
     }
 
     /// `GET /v1/refunds?charge=...` (or `payment_intent=`): the target's refunds, newest
@@ -159,15 +158,18 @@ impl Client {
             data: Vec<Refund>,
         }
         let (param, id) = target.param();
-        let request = self
-            .http
-            .get(format!("{}/v1/refunds", self.base))
-            .query(&[(param, id), ("limit", "100")])
-            .bearer_auth(&self.secret_key);
+        Ok(self.get_json::<List>("/v1/refunds", &[(param, id), ("limit", "100")]).await?.data)
+    }
+
+    /// `GET path?query`, read as `T`.
+    pub(super) async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, StripeError> {
+        let request = self.http.get(format!("{}{path}", self.base)).query(query).bearer_auth(&self.secret_key);
         let body = self.send_raw(request).await?;
-        serde_json::from_slice::<List>(&body)
-            .map(|l| l.data)
-            .map_err(|e| StripeError::Transient(format!("unreadable refund list ({e})")))
+        serde_json::from_slice(&body).map_err(|e| StripeError::Transient(format!("unreadable answer to {path} ({e})")))
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Refund, StripeError> {

@@ -36,18 +36,32 @@ fn order_from_row(row: &AnyRow) -> StoreResult<Order> {
 impl Tx<'_> {
     /// Inserts or replaces orders by id. The caller commits, so a file imports whole or not at all.
     pub async fn upsert_orders(&mut self, orders: &[Order], now: DateTime<Utc>) -> StoreResult<()> {
+        let replace = "DO UPDATE SET email = excluded.email, sku = excluded.sku,
+            product = excluded.product, amount_minor = excluded.amount_minor, currency = excluded.currency,
+            purchased_at = excluded.purchased_at, usage_json = excluded.usage_json,
+            imported_refunded_minor = excluded.imported_refunded_minor, charge_id = excluded.charge_id,
+            payment_intent_id = excluded.payment_intent_id, imported_at = excluded.imported_at";
+        self.write_orders(orders, replace, now).await.map(|_| ())
+    }
+
+    /// Adds the orders not known yet and leaves known ones alone: an order fetched from the
+    /// processor must not overwrite the imported refunded amount, which already counts ours.
+    /// Returns how many were new.
+    pub async fn add_missing_orders(&mut self, orders: &[Order], now: DateTime<Utc>) -> StoreResult<u64> {
+        self.write_orders(orders, "DO NOTHING", now).await
+    }
+
+    async fn write_orders(&mut self, orders: &[Order], on_conflict: &str, now: DateTime<Utc>) -> StoreResult<u64> {
+        let sql = format!(
+            "INSERT INTO orders (order_id, email, sku, product, amount_minor, currency, purchased_at, usage_json,
+                imported_refunded_minor, charge_id, payment_intent_id, imported_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+             ON CONFLICT (order_id) {on_conflict}"
+        );
+        let mut written = 0;
         for order in orders {
             let usage = serde_json::to_string(&order.usage).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            sqlx::query(
-                "INSERT INTO orders (order_id, email, sku, product, amount_minor, currency, purchased_at, usage_json,
-                    imported_refunded_minor, charge_id, payment_intent_id, imported_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
-                 ON CONFLICT (order_id) DO UPDATE SET email = excluded.email, sku = excluded.sku,
-                    product = excluded.product, amount_minor = excluded.amount_minor, currency = excluded.currency,
-                    purchased_at = excluded.purchased_at, usage_json = excluded.usage_json,
-                    imported_refunded_minor = excluded.imported_refunded_minor, charge_id = excluded.charge_id,
-                    payment_intent_id = excluded.payment_intent_id, imported_at = excluded.imported_at",
-            )
+            written += sqlx::query(&sql)
             .bind(order.order_id.as_str())
             .bind(order.email.as_str())
             .bind(&order.sku)
@@ -61,9 +75,10 @@ impl Tx<'_> {
             .bind(order.payment_intent_id.clone())
             .bind(ts(now))
             .execute(self.conn())
-            .await?;
+            .await?
+            .rows_affected();
         }
-        Ok(())
+        Ok(written)
     }
 
     pub async fn find_order(&mut self, id: &OrderId) -> StoreResult<Option<Order>> {

@@ -175,6 +175,10 @@ impl Turn<'_> {
         email: &crate::domain::Email,
     ) -> Result<OrderCheck, EngineError> {
         let order = self.tx.find_order(order_id).await?;
+        if order.is_none() && self.wants_stripe_lookup(case, order_id, email).await? {
+            // This run is rolled back; the next one finds the order if Stripe has it.
+            return Ok(OrderCheck::NoMatch);
+        }
         let Some(order) = order.filter(|o| &o.email == email) else {
             self.event(case.id, "bot", "order_not_matched", &format!("order id {order_id} with the email given"))
                 .await?;

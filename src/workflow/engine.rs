@@ -90,22 +90,36 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
         let started = std::time::Instant::now();
-        let _one_at_a_time = self.serial.lock().await;
-        let mut turn = Turn::begin(self, now).await?;
-        turn.roles = event.roles().to_vec();
-        if let Some(key) = event_key {
-            if !turn.tx.first_sighting(key, now).await? {
-                return Ok(false);
-            }
+        let mut looked_up = Vec::new();
+        loop {
+            let lookups = {
+                let _one_at_a_time = self.serial.lock().await;
+                let mut turn = Turn::begin(self, now).await?;
+                turn.roles = event.roles().to_vec();
+                turn.looked_up = looked_up.clone();
+                if let Some(key) = event_key {
+                    if !turn.tx.first_sighting(key, now).await? {
+                        return Ok(false);
+                    }
+                }
+                match event {
+                    Inbound::Message { user, text } => turn.on_message(user, text).await?,
+                    Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
+                    Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
+                    Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
+                    Inbound::Tick { .. } => {}
+                }
+                if turn.order_lookups.is_empty() {
+                    turn.commit().await?;
+                    break;
+                }
+                // Dropping the turn rolls it back: nothing of this run is kept or sent.
+                std::mem::take(&mut turn.order_lookups)
+            };
+            // Outside the transaction and the lock, then the same event once more.
+            looked_up.extend(lookups.iter().map(|l| l.order_id.clone()));
+            self.import_stripe_orders(&lookups, now).await?;
         }
-        match event {
-            Inbound::Message { user, text } => turn.on_message(user, text).await?,
-            Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
-            Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
-            Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
-            Inbound::Tick { .. } => {}
-        }
-        turn.commit().await?;
         let platform = event_key.and_then(|k| k.split_once(':')).map_or("local", |(platform, _)| platform);
         self.metrics.observe(platform, started.elapsed());
         Ok(true)

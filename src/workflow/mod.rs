@@ -8,6 +8,7 @@ mod jobs;
 mod propose;
 mod staff;
 mod stripe_events;
+mod stripe_orders;
 mod stripe_refund;
 mod turn;
 

@@ -14,6 +14,11 @@ pub(crate) struct Turn<'e> {
     pub now: DateTime<Utc>,
     /// The acting person's platform roles, for permission checks.
     pub roles: Vec<String>,
+    /// Orders this turn missed that Stripe may know: the engine rolls the turn back, fetches
+    /// them outside any transaction and runs the event again.
+    pub order_lookups: Vec<super::stripe_orders::OrderLookup>,
+    /// Orders already asked of Stripe for this event, so the second run takes a miss as a miss.
+    pub looked_up: Vec<crate::domain::OrderId>,
 }
 
 /// A staff post: where it goes and what it carries.
@@ -35,7 +40,8 @@ impl Post {
 
 impl<'e> Turn<'e> {
     pub async fn begin(engine: &'e Engine, now: DateTime<Utc>) -> Result<Turn<'e>, EngineError> {
-        Ok(Turn { roles: Vec::new(), engine, tx: engine.store.begin().await?, now })
+        let tx = engine.store.begin().await?;
+        Ok(Turn { roles: Vec::new(), order_lookups: Vec::new(), looked_up: Vec::new(), engine, tx, now })
     }
 
     pub async fn commit(self) -> Result<(), EngineError> {

@@ -1,0 +1,68 @@
+//! Refunds, order look-ups and webhooks through Stripe, against stripe-stateful-mock (npm,
+//! installed by `.ci/run`) started on loopback for each test: charges are created on the mock,
+//! orders name them, and the bot's `stripe_refund` job runs on a `tick`.
+
+mod mock;
+mod orders;
+mod refunds;
+mod webhooks;
+
+use crate::support::*;
+use mock::StripeMock;
+use serde_json::Value;
+
+const AGENTS: &str = "channel:agents";
+const KEY: (&str, &str) = ("STRIPE_SECRET_KEY", "sk_test_x");
+
+/// Switches the fixture to processor stripe at `base`.
+fn use_stripe(fixture: &Fixture, base: &str) {
+    let path = fixture.config();
+    let mut config = std::fs::read_to_string(&path).unwrap();
+    if let Some(at) = config.find("\n[payments]") {
+        config.truncate(at);
+    }
+    config.push_str(&format!("\n[payments]\nprocessor = \"stripe\"\nstripe_api_base = \"{base}\"\n"));
+    std::fs::write(path, config).unwrap();
+}
+
+/// Re-imports one of the fixture's orders with a charge id and `refunded` amount.
+fn import_order(fixture: &Fixture, order_id: &str, charge: &str, refunded: &str) {
+    let line = ORDERS.lines().find(|l| l.contains(&format!("\"{order_id}\""))).unwrap();
+    let mut order: Value = serde_json::from_str(line).unwrap();
+    order["charge_id"] = Value::from(charge);
+    order["refunded"] = Value::from(refunded);
+    std::fs::write(fixture.path().join("stripe-orders.jsonl"), format!("{order}\n")).unwrap();
+    let out = fixture.cli(&["orders", "import", "stripe-orders.jsonl"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A mock, a charge of `amount` for `order_id`, and the fixture pointed at the mock.
+fn setup(fixture: &Fixture, order_id: &str, amount: i64, source: &str) -> (StripeMock, String) {
+    let mock = StripeMock::start();
+    let charge = mock.charge(amount, source);
+    import_order(fixture, order_id, &charge, "0.00");
+    use_stripe(fixture, &mock.base);
+    (mock, charge)
+}
+
+fn alice(bot: &mut Bot) -> Value {
+    request(bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund")
+}
+
+/// Approves the draft: the customer gets the approved reply, agents a note, no refund yet.
+fn approve(bot: &mut Bot, draft: &Value, customer: &str) {
+    let out = bot.click("agent-1", &button(draft, "approve"));
+    assert_eq!(sends_to(&out, &format!("dm:{customer}")).len(), 1, "{out:#?}");
+    let note = one_to(&out, AGENTS);
+    assert!(note["text"].as_str().unwrap().contains("Stripe"), "{note}");
+    assert_eq!(note["buttons"], serde_json::json!([]));
+}
+
+fn texts(out: &[Value], to: &str) -> String {
+    sends_to(out, to).iter().map(|v| v["text"].as_str().unwrap_or_default().to_string()).collect::<Vec<_>>().join("\n")
+}
+
+fn kinds(case: &Value) -> Vec<String> {
+    case["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
+}
+

@@ -1,0 +1,105 @@
+//! `POST /webhooks/stripe`: signatures checked first, events applied once.
+
+use super::mock::{free_port, StripeMock};
+use super::*;
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+const WEBHOOK_SECRET: &str = "whsec_test_new";
+
+/// Serves the webhook endpoint of a bot started with `STRIPE_WEBHOOK_SECRET`.
+fn use_webhooks(fixture: &Fixture) -> String {
+    let port = free_port();
+    let path = fixture.config();
+    let mut config = std::fs::read_to_string(&path).unwrap();
+    config.push_str(&format!("\n[http]\nlisten = \"127.0.0.1:{port}\"\n"));
+    std::fs::write(path, config).unwrap();
+    format!("http://127.0.0.1:{port}/webhooks/stripe")
+}
+
+fn start_with_webhooks(fixture: &Fixture, url: &str) -> Bot {
+    let bot = fixture.start_env(CLOCK, &[KEY, ("STRIPE_WEBHOOK_SECRET", "whsec_test_old, whsec_test_new")]);
+    let addr = url.trim_start_matches("http://").split('/').next().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while TcpStream::connect(&addr).is_err() {
+        assert!(Instant::now() < deadline, "webhook endpoint did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    bot
+}
+
+/// Posts an event signed like Stripe, `age` seconds old; returns the HTTP status.
+fn post_event(url: &str, secret: &str, age: i64, event: &Value) -> u16 {
+    let body = event.to_string();
+    let t = chrono::Utc::now().timestamp() - age;
+    let signature = format!("t={t},{}", refund_bot::payments::webhook::sign(secret, t, body.as_bytes()));
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(async {
+        reqwest::Client::new()
+            .post(url)
+            .header("Stripe-Signature", signature)
+            .header("Content-Type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .expect("post webhook")
+            .status()
+            .as_u16()
+    })
+}
+
+crate::on_both_backends! {
+    fn dispute_webhook_flags_the_case_and_alerts_managers(fixture: &Fixture) {
+        let (_mock, charge) = setup(fixture, "ORD-1001", 4900, "tok_visa");
+        let url = use_webhooks(fixture);
+        let mut bot = start_with_webhooks(fixture, &url);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        let event = serde_json::json!({
+            "id": "evt_dispute_1", "object": "event", "type": "charge.dispute.created",
+            "data": {"object": {"id": "dp_1", "object": "dispute", "charge": charge, "reason": "fraudulent"}}
+        });
+        assert_eq!(post_event(&url, "whsec_wrong", 0, &event), 400);
+        assert_eq!(post_event(&url, WEBHOOK_SECRET, 400, &event), 400, "stale");
+        assert!(!fixture.case(case)["flags"].as_array().unwrap().iter().any(|f| f == "chargeback_risk"));
+        assert_eq!(post_event(&url, WEBHOOK_SECRET, 0, &event), 200);
+        assert_eq!(post_event(&url, "whsec_test_old", 0, &event), 200, "redelivered");
+        let out = bot.tick(0);
+        let alert = one_to(&out, "channel:managers");
+        assert!(alert["text"].as_str().unwrap().contains("dp_1"), "{alert}");
+        assert_eq!(alert["mentions"], serde_json::json!(["role:managers"]));
+        bot.stop();
+        let shown = fixture.case(case);
+        assert!(shown["flags"].as_array().unwrap().iter().any(|f| f == "chargeback_risk"));
+        assert_eq!(kinds(&shown).iter().filter(|k| *k == "dispute").count(), 1);
+    }
+
+    fn refund_updated_webhook_settles_a_pending_refund(fixture: &Fixture) {
+        let mock = StripeMock::start();
+        let charge = mock.charge(4900, "tok_visa");
+        import_order(fixture, "ORD-1001", &charge, "0.00");
+        // Stripe unreachable from the job: only the webhook brings the answer.
+        use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
+        let url = use_webhooks(fixture);
+        let mut bot = start_with_webhooks(fixture, &url);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        approve(&mut bot, &draft, "cust-1");
+        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());
+        let event = serde_json::json!({
+            "id": "evt_refund_1", "object": "event", "type": "refund.updated",
+            "data": {"object": {"id": "re_hook_1", "object": "refund", "amount": 4900,
+                "charge": charge, "status": "succeeded", "metadata": {"case_id": case.to_string()}}}
+        });
+        assert_eq!(post_event(&url, WEBHOOK_SECRET, 0, &event), 200);
+        let out = bot.tick(0);
+        assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
+        // The job finds nothing pending any more.
+        assert!(sends_to(&bot.tick(600), "dm:cust-1").is_empty());
+        bot.stop();
+        let shown = fixture.case(case);
+        assert_eq!(shown["outcome"], "refunded");
+        assert_eq!(shown["refunds"][0]["status"], "succeeded");
+        assert_eq!(shown["refunds"][0]["processor_refund_id"], "re_hook_1");
+    }
+}
