@@ -22,12 +22,21 @@ pub fn identity(text: &str) -> Identity {
             continue;
         }
         let token = token.trim_start_matches('#');
-        let looks_like_id = token.len() >= 3 && token.chars().any(|c| c.is_ascii_digit());
+        let looks_like_id = token.len() >= 3 && token.chars().any(|c| c.is_ascii_digit()) || is_stripe_id(token);
         if looks_like_id && found.order_id.is_none() {
             found.order_id = OrderId::parse(token);
         }
     }
     found
+}
+
+/// A Stripe charge or payment id, which need not contain a digit (`ch_` and 24 letters).
+fn is_stripe_id(token: &str) -> bool {
+    ["ch_", "py_", "pi_"].iter().any(|prefix| {
+        token
+            .strip_prefix(prefix)
+            .is_some_and(|rest| rest.len() >= 8 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+    })
 }
 
 fn has_any(text: &str, needles: &[&str]) -> bool {
@@ -144,6 +153,9 @@ mod tests {
         let found = identity("Hi, I'd like a refund please");
         assert_eq!(found, Identity::default());
         assert_eq!(identity("it's #ord-7 ").order_id.unwrap().as_str(), "ORD-7");
+        // Stripe ids are random letters and digits; some have no digit at all.
+        assert_eq!(identity("charge ch_AbCdEfGhIjKl please").order_id.unwrap().as_str(), "CH_ABCDEFGHIJKL");
+        assert_eq!(identity("a cheap one").order_id, None);
     }
 
     #[test]

@@ -75,7 +75,8 @@ impl Charge {
             return Err(format!("charge {} is not a completed payment ({})", self.id, self.status));
         }
         let raw_id = self.metadata.get(META_ORDER_ID).unwrap_or(&self.id);
-        let order_id = OrderId::parse(raw_id).ok_or_else(|| format!("charge {}: `{raw_id}` is no order id", self.id))?;
+        let order_id =
+            OrderId::parse(raw_id).ok_or_else(|| format!("charge {}: `{raw_id}` is no order id", self.id))?;
         let email = self.email(customer_email).ok_or_else(|| format!("charge {} names no email", self.id))?;
         let currency = Currency::parse(&self.currency).map_err(|e| format!("charge {}: {e}", self.id))?;
         let purchased_at = DateTime::<Utc>::from_timestamp(self.created, 0)

@@ -62,21 +62,21 @@ impl Tx<'_> {
         for order in orders {
             let usage = serde_json::to_string(&order.usage).map_err(|e| StoreError::Corrupt(e.to_string()))?;
             written += sqlx::query(&sql)
-            .bind(order.order_id.as_str())
-            .bind(order.email.as_str())
-            .bind(&order.sku)
-            .bind(&order.product)
-            .bind(order.amount.minor())
-            .bind(order.amount.currency().code())
-            .bind(ts(order.purchased_at))
-            .bind(usage)
-            .bind(order.refunded.minor())
-            .bind(order.charge_id.clone())
-            .bind(order.payment_intent_id.clone())
-            .bind(ts(now))
-            .execute(self.conn())
-            .await?
-            .rows_affected();
+                .bind(order.order_id.as_str())
+                .bind(order.email.as_str())
+                .bind(&order.sku)
+                .bind(&order.product)
+                .bind(order.amount.minor())
+                .bind(order.amount.currency().code())
+                .bind(ts(order.purchased_at))
+                .bind(usage)
+                .bind(order.refunded.minor())
+                .bind(order.charge_id.clone())
+                .bind(order.payment_intent_id.clone())
+                .bind(ts(now))
+                .execute(self.conn())
+                .await?
+                .rows_affected();
         }
         Ok(written)
     }

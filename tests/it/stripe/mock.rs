@@ -103,3 +103,105 @@ impl StripeMock {
     }
 }
 
+/// What the proxy does to one matching request instead of passing it through untouched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer 500 without calling Stripe: Stripe failed and did nothing.
+    FailBefore,
+    /// Call Stripe, then answer 500: Stripe did it, the answer was lost.
+    FailAfter,
+    /// Call Stripe and report the refund `pending`, as Stripe does for some payment methods.
+    ReportPending,
+}
+
+/// One request the proxy saw: method, path, and its `Idempotency-Key`.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(Default)]
+struct ProxyState {
+    /// Faults for `POST /v1/refunds`, used up in order.
+    faults: std::collections::VecDeque<Fault>,
+    seen: Vec<Seen>,
+}
+
+/// A proxy on 127.0.0.1 in front of the mock that injects the failures and states the mock
+/// cannot produce (a 5xx on a refund, a `pending` refund). Stops with its runtime on drop.
+pub struct FaultProxy {
+    pub base: String,
+    state: std::sync::Arc<std::sync::Mutex<ProxyState>>,
+    _runtime: tokio::runtime::Runtime,
+}
+
+impl FaultProxy {
+    pub fn start(upstream: &str, faults: &[Fault]) -> FaultProxy {
+        use axum::body::Bytes;
+        use axum::http::{HeaderMap, Method, StatusCode, Uri};
+        use axum::response::IntoResponse;
+
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        let state = std::sync::Arc::new(std::sync::Mutex::new(ProxyState {
+            faults: faults.iter().copied().collect(),
+            seen: Vec::new(),
+        }));
+        let listener = runtime.block_on(tokio::net::TcpListener::bind("127.0.0.1:0")).unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (upstream, shared) = (upstream.to_string(), state.clone());
+        let app = axum::Router::new().fallback(move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
+            let (upstream, state) = (upstream.clone(), shared.clone());
+            async move {
+                let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_string);
+                let fault = {
+                    let mut state = state.lock().unwrap();
+                    let path = uri.path().to_string();
+                    state.seen.push(Seen { method: method.to_string(), path: path.clone(), idempotency_key: key });
+                    let refund_create = method == Method::POST && path == "/v1/refunds";
+                    if refund_create {
+                        state.faults.pop_front()
+                    } else {
+                        None
+                    }
+                };
+                if fault == Some(Fault::FailBefore) {
+                    return (StatusCode::INTERNAL_SERVER_ERROR, "{}").into_response();
+                }
+                let url = format!("{upstream}{}", uri.path_and_query().map(|p| p.as_str()).unwrap_or("/"));
+                let mut request = reqwest::Client::new().request(method, url).body(body);
+                for name in ["authorization", "idempotency-key", "content-type"] {
+                    if let Some(value) = headers.get(name) {
+                        request = request.header(name, value);
+                    }
+                }
+                let response = request.send().await.expect("proxy to the Stripe mock");
+                let status = response.status();
+                let answer: Value = response.json().await.expect("Stripe mock json");
+                match fault {
+                    Some(Fault::FailAfter) => (StatusCode::INTERNAL_SERVER_ERROR, "{}").into_response(),
+                    Some(Fault::ReportPending) => {
+                        let mut answer = answer;
+                        answer["status"] = Value::from("pending");
+                        (status, axum::Json(answer)).into_response()
+                    }
+                    _ => (status, axum::Json(answer)).into_response(),
+                }
+            }
+        });
+        runtime.spawn(async move { axum::serve(listener, app).await.unwrap() });
+        FaultProxy { base, state, _runtime: runtime }
+    }
+
+    /// The `Idempotency-Key` of every refund creation that reached the proxy.
+    pub fn refund_keys(&self) -> Vec<Option<String>> {
+        let state = self.state.lock().unwrap();
+        let creates = state.seen.iter().filter(|s| s.method == "POST" && s.path == "/v1/refunds");
+        creates.map(|s| s.idempotency_key.clone()).collect()
+    }
+
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state.lock().unwrap().seen.clone()
+    }
+}

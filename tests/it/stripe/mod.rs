@@ -65,4 +65,3 @@ fn texts(out: &[Value], to: &str) -> String {
 fn kinds(case: &Value) -> Vec<String> {
     case["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
 }
-

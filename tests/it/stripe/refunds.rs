@@ -1,6 +1,6 @@
 //! Approved refunds sent to Stripe: full, partial, replayed after a crash, retried, refused.
 
-use super::mock::{free_port, StripeMock};
+use super::mock::{free_port, Fault, FaultProxy, StripeMock};
 use super::*;
 use std::process::{Command, Stdio};
 
@@ -104,6 +104,88 @@ crate::on_both_backends! {
         assert_eq!(shown["outcome"], "refunded");
         assert_eq!(shown["refunds"][0]["idempotency_key"], key);
         assert_eq!(mock.refunds(&charge).len(), 1);
+    }
+
+    fn a_500_before_stripe_acted_is_retried_with_the_same_key(fixture: &Fixture) {
+        let mock = StripeMock::start();
+        let charge = mock.charge(4900, "tok_visa");
+        import_order(fixture, "ORD-1001", &charge, "0.00");
+        let proxy = FaultProxy::start(&mock.base, &[Fault::FailBefore]);
+        use_stripe(fixture, &proxy.base);
+        let mut bot = fixture.start_env(CLOCK, &[KEY]);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        approve(&mut bot, &draft, "cust-1");
+        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "not issued after a 500");
+        assert!(mock.refunds(&charge).is_empty());
+        let out = bot.tick(300);
+        assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
+        bot.stop();
+        let keys = proxy.refund_keys();
+        assert_eq!(keys.len(), 2, "{keys:?}");
+        assert!(keys[0].is_some() && keys[0] == keys[1], "the retry sends the same key: {keys:?}");
+        assert_eq!(mock.refunds(&charge).len(), 1);
+        let shown = fixture.case(case);
+        assert_eq!(shown["outcome"], "refunded");
+        assert!(kinds(&shown).contains(&"refund_retry".to_string()));
+    }
+
+    fn a_500_after_stripe_acted_is_reconciled_not_repeated(fixture: &Fixture) {
+        let mock = StripeMock::start();
+        let charge = mock.charge(4900, "tok_visa");
+        import_order(fixture, "ORD-1001", &charge, "0.00");
+        let proxy = FaultProxy::start(&mock.base, &[Fault::FailAfter]);
+        use_stripe(fixture, &proxy.base);
+        let mut bot = fixture.start_env(CLOCK, &[KEY]);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        approve(&mut bot, &draft, "cust-1");
+        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "the answer was lost");
+        let made = mock.refunds(&charge);
+        assert_eq!(made.len(), 1, "Stripe did refund");
+        let out = bot.tick(300);
+        assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
+        bot.stop();
+        assert_eq!(proxy.refund_keys().len(), 1, "found by listing the charge's refunds, not created again");
+        assert!(proxy.seen().iter().any(|s| s.method == "GET" && s.path == "/v1/refunds"));
+        assert_eq!(mock.refunds(&charge).len(), 1);
+        let shown = fixture.case(case);
+        assert_eq!(shown["outcome"], "refunded");
+        assert_eq!(shown["refunds"][0]["processor_refund_id"], made[0]["id"]);
+    }
+
+    fn a_pending_refund_is_issued_only_once_stripe_says_succeeded(fixture: &Fixture) {
+        let mock = StripeMock::start();
+        let charge = mock.charge(4900, "tok_visa");
+        import_order(fixture, "ORD-1001", &charge, "0.00");
+        let proxy = FaultProxy::start(&mock.base, &[Fault::ReportPending]);
+        use_stripe(fixture, &proxy.base);
+        let mut bot = fixture.start_env(CLOCK, &[KEY]);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        approve(&mut bot, &draft, "cust-1");
+        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "pending is not issued");
+        let shown = fixture.case(case);
+        let refund_id = mock.refunds(&charge)[0]["id"].as_str().unwrap().to_string();
+        assert_eq!(shown["refunds"][0]["status"], "pending");
+        assert_eq!(shown["refunds"][0]["processor_refund_id"], refund_id.as_str());
+        assert_eq!(shown["state"], "awaiting_refund");
+        assert!(kinds(&shown).contains(&"refund_pending".to_string()));
+        assert!(sends_to(&bot.tick(1800), "dm:cust-1").is_empty());
+
+        // An hour after the first answer the recheck asks where the refund stands (the mock:
+        // succeeded). Ticks advance the clock.
+        let out = bot.tick(1800);
+        assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
+        assert!(proxy.seen().iter().any(|s| s.method == "GET" && s.path == format!("/v1/refunds/{refund_id}")));
+        // The feedback question counts from the day it succeeded.
+        assert!(sends_to(&bot.tick(3 * 86400 - 60), "dm:cust-1").is_empty());
+        assert_eq!(sends_to(&bot.tick(60), "dm:cust-1").len(), 1);
+        bot.stop();
+        assert_eq!(proxy.refund_keys().len(), 1);
+        let shown = fixture.case(case);
+        assert_eq!(shown["refunds"][0]["status"], "succeeded");
+        assert_eq!(shown["outcome"], "refunded");
     }
 
     fn a_retry_after_the_key_expired_finds_the_refund_by_its_case(fixture: &Fixture) {
@@ -212,4 +294,3 @@ fn stripe_without_a_key_does_not_start() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("STRIPE_SECRET_KEY"));
 }
-
