@@ -138,17 +138,23 @@ impl Client {
         }
         let found_already = |id: &str| orders.iter().any(|o: &Order| o.charge_id.as_deref() == Some(id));
         if let Some(id) = charge_id.filter(|id| !found_already(id)) {
-            if let Some(charge) = self.retrieve_charge(id).await? {
-                let customer_email = match &charge.customer {
-                    Some(customer) if charge.email(None).is_none() => {
-                        self.get_json::<Customer>(&format!("/v1/customers/{customer}"), &[]).await?.email
-                    }
-                    _ => None,
-                };
-                orders.extend(usable(charge.to_order(customer_email.as_deref())));
-            }
+            orders.extend(self.order_of_charge(id).await?);
         }
         Ok(orders)
+    }
+
+    /// The order a charge is, with its Stripe customer's email when the charge names none.
+    pub async fn order_of_charge(&self, id: &str) -> Result<Option<Order>, StripeError> {
+        let Some(charge) = self.retrieve_charge(id).await? else {
+            return Ok(None);
+        };
+        let customer_email = match &charge.customer {
+            Some(customer) if charge.email(None).is_none() => {
+                self.get_json::<Customer>(&format!("/v1/customers/{customer}"), &[]).await?.email
+            }
+            _ => None,
+        };
+        Ok(usable(charge.to_order(customer_email.as_deref())))
     }
 }
 

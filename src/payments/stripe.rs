@@ -61,6 +61,31 @@ pub struct Refund {
     pub metadata: std::collections::BTreeMap<String, String>,
 }
 
+/// The parts of a Stripe dispute the bot acts on.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Dispute {
+    pub id: String,
+    pub charge: String,
+    #[serde(default)]
+    pub amount: i64,
+    #[serde(default)]
+    pub currency: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    /// `won`, `lost`, `warning_closed`... once closed.
+    #[serde(default)]
+    pub status: Option<String>,
+    #[serde(default)]
+    pub evidence_details: Option<EvidenceDetails>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct EvidenceDetails {
+    /// Unix time by which the seller must answer.
+    #[serde(default)]
+    pub due_by: Option<i64>,
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum StripeError {
     /// Stripe answered and said no (4xx other than 429): retrying the same request is pointless.

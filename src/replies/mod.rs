@@ -111,6 +111,17 @@ replies! {
         flags: Vec<String>,
     }
     ManagerReminder => "manager_reminder" { case_id: i64, waiting: String }
+    /// The evidence a dispute needs: usage, the policy shown to the customer, their words.
+    /// `rules` is empty when no policy was shown (the dispute came first); `due_by` may be empty.
+    ManagerDispute => "manager_dispute" {
+        case_id: i64, dispute_id: String, reason: String, order_id: String, product: String,
+        amount_paid: String, purchased_on: String, charge_id: String, due_by: String, usage: String,
+        rules: Vec<String>, policy_hash: String, transcript: Vec<String>,
+    }
+    /// `lost` means the bank returned `amount` to the customer.
+    ManagerDisputeClosed => "manager_dispute_closed" {
+        case_id: i64, dispute_id: String, status: String, lost: bool, amount: String,
+    }
     /// `action` is `approved`, `rejected` or `edited`; `text` is what was sent (may be empty).
     DraftDecided => "draft_decided" { case_id: i64, action: String, actor: String, text: String }
     EscalationDecided => "escalation_decided" { case_id: i64, approved: bool, actor: String }

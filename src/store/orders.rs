@@ -87,6 +87,13 @@ impl Tx<'_> {
         row.as_ref().map(order_from_row).transpose()
     }
 
+    /// The order paid by a processor charge (the newest, should two name it).
+    pub async fn find_order_by_charge(&mut self, charge: &str) -> StoreResult<Option<Order>> {
+        let sql = format!("{ORDER_SELECT} WHERE o.charge_id = $1 ORDER BY o.purchased_at DESC LIMIT 1");
+        let row = sqlx::query(&sql).bind(charge).fetch_optional(self.conn()).await?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
     pub async fn orders_by_email(&mut self, email: &Email) -> StoreResult<Vec<Order>> {
         let sql = format!("{ORDER_SELECT} WHERE o.email = $1 ORDER BY o.purchased_at");
         let rows = sqlx::query(&sql).bind(email.as_str()).fetch_all(self.conn()).await?;

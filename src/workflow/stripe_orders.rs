@@ -81,6 +81,34 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Makes sure the order a charge paid is stored, fetching it from Stripe when it is not
+    /// (a dispute can arrive on a charge nobody asked the bot about). Best effort, like the
+    /// look-ups above.
+    pub(super) async fn ensure_order_of_charge(&self, charge: &str, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let Some(client) = self.settings.stripe.clone() else {
+            return Ok(());
+        };
+        let mut tx = self.store.begin().await?;
+        let known = tx.find_order_by_charge(charge).await?.is_some();
+        drop(tx);
+        if known {
+            return Ok(());
+        }
+        match client.order_of_charge(charge).await {
+            Ok(Some(order)) => {
+                let _one_at_a_time = self.serial.lock().await;
+                let mut tx = self.store.begin().await?;
+                tx.add_missing_orders(&[order], now).await?;
+                tx.commit().await?;
+            }
+            Ok(None) => tracing::warn!(charge, "Stripe knows no order for this charge"),
+            Err(e) => tracing::warn!(charge, "fetching the charge from Stripe failed: {e}"),
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::tokens;

@@ -1,6 +1,6 @@
 //! `POST /webhooks/stripe`: signatures checked first, events applied once.
 
-use super::mock::{free_port, StripeMock};
+use super::mock::{free_port, Fault, FaultProxy, StripeMock};
 use super::*;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -66,7 +66,11 @@ crate::on_both_backends! {
         assert_eq!(post_event(&url, "whsec_test_old", 0, &event), 200, "redelivered");
         let out = bot.tick(0);
         let alert = one_to(&out, "channel:managers");
-        assert!(alert["text"].as_str().unwrap().contains("dp_1"), "{alert}");
+        let evidence = alert["text"].as_str().unwrap().replace('\\', "");
+        // The evidence: usage, the policy the customer was shown, their own words.
+        for part in ["dp_1", "fraudulent", "progress_percent 12", "refund window", "It wasn't what I needed"] {
+            assert!(evidence.contains(part), "{part} missing from {evidence}");
+        }
         assert_eq!(alert["mentions"], serde_json::json!(["role:managers"]));
         bot.stop();
         let shown = fixture.case(case);
@@ -101,5 +105,83 @@ crate::on_both_backends! {
         assert_eq!(shown["outcome"], "refunded");
         assert_eq!(shown["refunds"][0]["status"], "succeeded");
         assert_eq!(shown["refunds"][0]["processor_refund_id"], "re_hook_1");
+    }
+
+    fn a_dispute_on_an_order_nobody_asked_about_opens_a_case(fixture: &Fixture) {
+        let mock = StripeMock::start();
+        // Paid on Stripe, never imported, never asked about.
+        let (status, charge) = mock.call("POST", "/v1/charges", &[
+            ("amount", "2900"), ("currency", "usd"), ("source", "tok_visa"), ("receipt_email", "hank@example.com"),
+            ("description", "Icon Pack"),
+        ], None);
+        assert_eq!(status, 200, "{charge}");
+        let charge = charge["id"].as_str().unwrap().to_string();
+        use_stripe(fixture, &mock.base);
+        let url = use_webhooks(fixture);
+        let mut bot = start_with_webhooks(fixture, &url);
+        let due_by = chrono::Utc::now().timestamp() + 10 * 86400;
+        let dispute = serde_json::json!({"id": "dp_9", "object": "dispute", "charge": charge, "amount": 2900,
+            "currency": "usd", "reason": "product_not_received", "status": "needs_response",
+            "evidence_details": {"due_by": due_by}});
+        let created = serde_json::json!({"id": "evt_dp_9_created", "object": "event",
+            "type": "charge.dispute.created", "data": {"object": dispute}});
+        assert_eq!(post_event(&url, WEBHOOK_SECRET, 0, &created), 200);
+        let alert = one_to(&bot.tick(0), "channel:managers").clone();
+        let evidence = alert["text"].as_str().unwrap();
+        assert!(evidence.contains("Icon Pack") && evidence.contains("never asked"), "{evidence}");
+        let due = chrono::DateTime::from_timestamp(due_by, 0).unwrap().format("%Y-%m-%d").to_string();
+        assert!(evidence.contains(&due), "{evidence}");
+        let cases: Value = serde_json::from_slice(&fixture.cli(&["case", "list", "--json"]).stdout).unwrap();
+        let opened = cases.as_array().unwrap().iter().find(|c| c["order_id"] == charge.to_uppercase()).unwrap();
+        let case = opened["id"].as_i64().unwrap();
+        let shown = fixture.case(case);
+        assert_eq!(shown["state"], "awaiting_manager");
+        assert!(shown["flags"].as_array().unwrap().iter().any(|f| f == "chargeback_risk"));
+
+        // The bank sides with the customer: the money is gone, the ledger says so.
+        let mut lost = dispute.clone();
+        lost["status"] = "lost".into();
+        let closed = serde_json::json!({"id": "evt_dp_9_closed", "object": "event",
+            "type": "charge.dispute.closed", "data": {"object": lost}});
+        assert_eq!(post_event(&url, WEBHOOK_SECRET, 0, &closed), 200);
+        let note = one_to(&bot.tick(0), "channel:managers").clone();
+        assert!(note["text"].as_str().unwrap().contains("$29.00"), "{note}");
+        bot.stop();
+        let shown = fixture.case(case);
+        assert_eq!((shown["state"].as_str(), shown["outcome"].as_str()), (Some("closed"), Some("refunded")));
+        assert_eq!(shown["refunds"][0]["processor"], "dispute");
+        assert_eq!(shown["refunds"][0]["amount_minor"], 2900);
+        assert!(kinds(&shown).contains(&"dispute_closed".to_string()));
+    }
+
+    fn a_refund_failing_after_pending_goes_back_to_agents_with_the_reason(fixture: &Fixture) {
+        let mock = StripeMock::start();
+        let charge = mock.charge(4900, "tok_visa");
+        import_order(fixture, "ORD-1001", &charge, "0.00");
+        let proxy = FaultProxy::start(&mock.base, &[Fault::ReportPending]);
+        use_stripe(fixture, &proxy.base);
+        let url = use_webhooks(fixture);
+        let mut bot = start_with_webhooks(fixture, &url);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        approve(&mut bot, &draft, "cust-1");
+        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());
+        let refund = fixture.case(case)["refunds"][0]["processor_refund_id"].as_str().unwrap().to_string();
+        let event = serde_json::json!({
+            "id": "evt_refund_failed", "object": "event", "type": "refund.updated",
+            "data": {"object": {"id": refund, "object": "refund", "amount": 4900, "charge": charge,
+                "status": "failed", "failure_reason": "expired_or_canceled_card",
+                "metadata": {"case_id": case.to_string()}}}
+        });
+        assert_eq!(post_event(&url, WEBHOOK_SECRET, 0, &event), 200);
+        let out = bot.tick(0);
+        assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
+        let failed = one_to(&out, AGENTS);
+        assert!(failed["text"].as_str().unwrap().contains("expired_or_canceled_card"), "{failed}");
+        assert!(failed["buttons"].to_string().contains("mark_refunded"), "{failed}");
+        bot.stop();
+        let shown = fixture.case(case);
+        assert_eq!(shown["refunds"][0]["status"], "failed");
+        assert_eq!(shown["state"], "awaiting_refund");
     }
 }
