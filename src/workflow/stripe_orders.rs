@@ -79,9 +79,7 @@ impl Engine {
         tracing::info!(fetched = orders.len(), added, "orders fetched from Stripe");
         Ok(())
     }
-}
 
-impl Engine {
     /// Makes sure the order a charge paid is stored, fetching it from Stripe when it is not
     /// (a dispute can arrive on a charge nobody asked the bot about). Best effort, like the
     /// look-ups above.

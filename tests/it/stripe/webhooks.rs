@@ -30,9 +30,16 @@ fn start_with_webhooks(fixture: &Fixture, url: &str) -> Bot {
 
 /// Posts an event signed like Stripe, `age` seconds old; returns the HTTP status.
 fn post_event(url: &str, secret: &str, age: i64, event: &Value) -> u16 {
+    post_signed(url, &[secret], age, event)
+}
+
+/// Posts an event with one `v1` signature per secret, as Stripe does while a secret rotates.
+fn post_signed(url: &str, secrets: &[&str], age: i64, event: &Value) -> u16 {
     let body = event.to_string();
     let t = chrono::Utc::now().timestamp() - age;
-    let signature = format!("t={t},{}", refund_bot::payments::webhook::sign(secret, t, body.as_bytes()));
+    let signatures: Vec<String> =
+        secrets.iter().map(|secret| refund_bot::payments::webhook::sign(secret, t, body.as_bytes())).collect();
+    let signature = format!("t={t},{}", signatures.join(","));
     let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
     rt.block_on(async {
         reqwest::Client::new()
@@ -64,6 +71,7 @@ crate::on_both_backends! {
         assert!(!fixture.case(case)["flags"].as_array().unwrap().iter().any(|f| f == "chargeback_risk"));
         assert_eq!(post_event(&url, WEBHOOK_SECRET, 0, &event), 200);
         assert_eq!(post_event(&url, "whsec_test_old", 0, &event), 200, "redelivered");
+        assert_eq!(post_signed(&url, &["whsec_retired", WEBHOOK_SECRET], 0, &event), 200, "one of two v1 matches");
         let out = bot.tick(0);
         let alert = one_to(&out, "channel:managers");
         let evidence = alert["text"].as_str().unwrap().replace('\\', "");
