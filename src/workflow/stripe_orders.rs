@@ -5,7 +5,7 @@
 use super::case::Case;
 use super::engine::{Engine, EngineError};
 use super::turn::Turn;
-use crate::domain::{Email, OrderId};
+use crate::domain::{Email, Order, OrderId};
 use chrono::{DateTime, Utc};
 
 /// One order a customer named that the database does not have.
@@ -69,12 +69,16 @@ impl Engine {
                 Err(e) => tracing::warn!(order = %lookup.order_id, "looking the order up on Stripe failed: {e}"),
             }
         }
+        self.store_fetched_orders(&orders, now).await
+    }
+
+    async fn store_fetched_orders(&self, orders: &[Order], now: DateTime<Utc>) -> Result<(), EngineError> {
         if orders.is_empty() {
             return Ok(());
         }
         let _one_at_a_time = self.serial.lock().await;
         let mut tx = self.store.begin().await?;
-        let added = tx.add_missing_orders(&orders, now).await?;
+        let added = tx.add_missing_orders(orders, now).await?;
         tx.commit().await?;
         tracing::info!(fetched = orders.len(), added, "orders fetched from Stripe");
         Ok(())
@@ -94,12 +98,7 @@ impl Engine {
             return Ok(());
         }
         match client.order_of_charge(charge).await {
-            Ok(Some(order)) => {
-                let _one_at_a_time = self.serial.lock().await;
-                let mut tx = self.store.begin().await?;
-                tx.add_missing_orders(&[order], now).await?;
-                tx.commit().await?;
-            }
+            Ok(Some(order)) => self.store_fetched_orders(&[order], now).await?,
             Ok(None) => tracing::warn!(charge, "Stripe knows no order for this charge"),
             Err(e) => tracing::warn!(charge, "fetching the charge from Stripe failed: {e}"),
         }
