@@ -53,6 +53,19 @@ pub enum Command {
         #[command(subcommand)]
         command: CaseCommand,
     },
+    /// Cases by outcome and reason, money refunded, flags, feedback, week by week.
+    Report {
+        /// Start of the period (RFC 3339); defaults to `--days` before `--until`.
+        #[arg(long, value_parser = parse_time)]
+        since: Option<DateTime<Utc>>,
+        /// End of the period, excluded (RFC 3339); defaults to now.
+        #[arg(long, value_parser = parse_time)]
+        until: Option<DateTime<Utc>>,
+        #[arg(long, default_value_t = 30)]
+        days: u32,
+        #[arg(long)]
+        json: bool,
+    },
     /// Apply the database migrations.
     Migrate,
     /// Discord helpers.
@@ -177,7 +190,10 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             println!("imported {} orders from {}", orders.len(), file.display());
             Ok(())
         }
-        Command::Case { command } => crate::report::case_command(config, command).await,
+        Command::Case { command } => crate::case_view::case_command(config, command).await,
+        Command::Report { since, until, days, json } => {
+            crate::report::report_command(config, since, until, days, json).await
+        }
         Command::Migrate => {
             let loaded = app::load_config(config)?;
             app::open_store(&loaded).await?;

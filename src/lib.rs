@@ -3,6 +3,8 @@
 
 /// Start-up shared by every command: config, database, policy, replies, engine.
 pub mod app;
+/// `case list` and `case show`.
+pub mod case_view;
 /// Chat adapters: JSON lines, the terminal console.
 pub mod chat;
 /// The command line.
@@ -29,7 +31,7 @@ pub mod payments;
 pub mod policy;
 /// Handlebars reply templates.
 pub mod replies;
-/// `case list` and `case show`.
+/// `report`: outcomes, reasons, refunds and trends over a period.
 pub mod report;
 /// The database.
 pub mod store;

@@ -1,110 +1,319 @@
-//! `case list` and `case show`: a readable timeline, or JSON (CONTRACTS section 5).
+//! `refund-bot report`: what came in and what went back over a period: cases by outcome and by
+//! reason, money refunded, flags, feedback, and the same week by week, as text or JSON.
 
 use crate::app::{self, CliError};
-use crate::cli::CaseCommand;
-use crate::domain::CaseId;
-use crate::store::{Store, Tx};
-use crate::workflow::case::Case;
-use serde_json::{json, Value};
+use crate::domain::{Currency, Money};
+use crate::store::RefundFact;
+use crate::workflow::case::{Case, Outcome};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use serde::Serialize;
+use std::collections::BTreeMap;
 use std::path::Path;
 
-pub async fn case_command(config: Option<&Path>, command: CaseCommand) -> Result<(), CliError> {
-    let loaded = app::load_config(config)?;
-    let store = app::open_store(&loaded).await?;
-    match command {
-        CaseCommand::List { state, json } => list(&store, state.as_deref(), json).await,
-        CaseCommand::Show { id, json } => show(&store, CaseId(id), json).await,
+/// Cases whose request ended before a reason was given (and dispute cases) count under this.
+const NO_REASON: &str = "none";
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Report {
+    pub since: DateTime<Utc>,
+    pub until: DateTime<Utc>,
+    pub cases: usize,
+    /// Outcome code -> cases, every outcome listed.
+    pub outcomes: BTreeMap<&'static str, usize>,
+    /// Most frequent first.
+    pub reasons: Vec<ReasonLine>,
+    /// One line per currency and processor.
+    pub refunded: Vec<MoneyLine>,
+    pub flags: BTreeMap<String, usize>,
+    pub feedback: Feedback,
+    /// Weeks starting on Monday, oldest first, each week of the period listed.
+    pub weeks: Vec<Week>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ReasonLine {
+    pub reason: String,
+    pub label: String,
+    pub cases: usize,
+    /// Refunded in full or in part.
+    pub refunded: usize,
+    pub denied: usize,
+    /// Store credit, support, an exchange instead of money.
+    pub alternative: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct MoneyLine {
+    pub currency: String,
+    pub processor: String,
+    pub refunds: usize,
+    pub amount_minor: i64,
+    /// The amount as people read it, e.g. `$49.00`.
+    pub amount: String,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Feedback {
+    pub answers: usize,
+    /// Mean score out of 5, to one decimal; absent without answers.
+    pub average: Option<f64>,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct Week {
+    pub starts: NaiveDate,
+    pub opened: usize,
+    pub refunds: usize,
+    /// Refunded amounts as people read them, one per currency.
+    pub refunded: Vec<String>,
+}
+
+fn money(minor: i64, currency: &str) -> String {
+    match Currency::parse(currency) {
+        Ok(c) => Money::from_minor(minor, c).to_string(),
+        Err(_) => format!("{minor} {currency} (minor units)"),
     }
 }
 
-fn runtime(e: impl Into<anyhow::Error>) -> CliError {
-    CliError::runtime(e.into())
+fn monday_of(at: DateTime<Utc>) -> NaiveDate {
+    let day = at.date_naive();
+    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
-fn summary(case: &Case) -> Value {
-    json!({
-        "id": case.id.0,
-        "customer": case.customer.as_str(),
-        "order_id": case.order_id.as_ref().map(|o| o.as_str()),
-        "state": case.state.as_str(),
-        "outcome": case.outcome.as_str(),
-        "opened_at": crate::store::ts(case.opened_at),
-    })
-}
+impl Report {
+    /// The figures for `[since, until)` from the cases opened, refunds made and scores given in it.
+    pub fn build(
+        since: DateTime<Utc>,
+        until: DateTime<Utc>,
+        cases: &[Case],
+        refunds: &[RefundFact],
+        scores: &[i64],
+    ) -> Report {
+        let all_outcomes = [
+            Outcome::Open,
+            Outcome::Refunded,
+            Outcome::PartiallyRefunded,
+            Outcome::Denied,
+            Outcome::Alternative,
+            Outcome::Cancelled,
+        ];
+        let mut outcomes: BTreeMap<&'static str, usize> = all_outcomes.iter().map(|o| (o.as_str(), 0)).collect();
+        let mut reasons: BTreeMap<String, ReasonLine> = BTreeMap::new();
+        let mut flags: BTreeMap<String, usize> = BTreeMap::new();
+        for case in cases {
+            *outcomes.entry(case.outcome.as_str()).or_default() += 1;
+            let (code, label) = match case.reason {
+                Some(reason) => (reason.code().to_string(), reason.label().to_string()),
+                None => (NO_REASON.to_string(), "No reason given".to_string()),
+            };
+            let line = reasons.entry(code.clone()).or_insert_with(|| ReasonLine {
+                reason: code,
+                label,
+                cases: 0,
+                refunded: 0,
+                denied: 0,
+                alternative: 0,
+            });
+            line.cases += 1;
+            match case.outcome {
+                Outcome::Refunded | Outcome::PartiallyRefunded => line.refunded += 1,
+                Outcome::Denied => line.denied += 1,
+                Outcome::Alternative => line.alternative += 1,
+                Outcome::Open | Outcome::Cancelled => {}
+            }
+            for flag in &case.flags {
+                *flags.entry(flag.clone()).or_default() += 1;
+            }
+        }
+        let mut reasons: Vec<ReasonLine> = reasons.into_values().collect();
+        reasons.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.reason.cmp(&b.reason)));
 
-async fn list(store: &Store, state: Option<&str>, as_json: bool) -> Result<(), CliError> {
-    let mut tx = store.begin().await.map_err(runtime)?;
-    let cases = tx.list_cases(state).await.map_err(runtime)?;
-    if as_json {
-        let all: Vec<Value> = cases.iter().map(summary).collect();
-        println!("{}", serde_json::to_string_pretty(&all).map_err(runtime)?);
-        return Ok(());
-    }
-    if cases.is_empty() {
-        println!("no cases");
-    }
-    for case in &cases {
-        let order = case.order_id.as_ref().map_or("-", |o| o.as_str());
-        println!(
-            "#{:<5} {:<18} {:<12} {:<18} {}",
-            case.id,
-            case.state.as_str(),
-            case.outcome.as_str(),
-            order,
-            case.customer
-        );
-    }
-    Ok(())
-}
+        let mut totals: BTreeMap<(String, String), (usize, i64)> = BTreeMap::new();
+        for refund in refunds {
+            let total = totals.entry((refund.currency.clone(), refund.processor.clone())).or_default();
+            total.0 += 1;
+            total.1 += refund.amount_minor;
+        }
+        let refunded = totals
+            .into_iter()
+            .map(|((currency, processor), (count, minor))| MoneyLine {
+                amount: money(minor, &currency),
+                currency,
+                processor,
+                refunds: count,
+                amount_minor: minor,
+            })
+            .collect();
 
-/// The whole case as JSON: summary, verdict, refunds, feedback, flags and timeline.
-pub async fn case_json(tx: &mut Tx<'_>, case: &Case) -> Result<Value, CliError> {
-    let mut value = summary(case);
-    let extra = json!({
-        "reason": case.reason.map(|r| r.code()),
-        "details": case.details,
-        "resolution": case.resolution.map(|r| r.code()),
-        "verdict": case.verdict,
-        "policy_hash": case.policy_hash,
-        "decision": case.decision,
-        "refunds": tx.refunds_of_case(case.id).await.map_err(runtime)?,
-        "feedback": tx.feedback_of(case.id).await.map_err(runtime)?,
-        "flags": case.flags,
-        "events": tx.timeline(case.id).await.map_err(runtime)?,
-        "dead_letters": tx.dead_letters(case.id).await.map_err(runtime)?,
-    });
-    if let (Value::Object(base), Value::Object(more)) = (&mut value, extra) {
-        base.extend(more);
-    }
-    Ok(value)
-}
+        let answers = scores.len();
+        let average = (answers > 0).then(|| {
+            let mean = scores.iter().sum::<i64>() as f64 / answers as f64;
+            (mean * 10.0).round() / 10.0
+        });
 
-async fn show(store: &Store, id: CaseId, as_json: bool) -> Result<(), CliError> {
-    let mut tx = store.begin().await.map_err(runtime)?;
-    let case =
-        tx.load_case(id).await.map_err(runtime)?.ok_or_else(|| CliError::input(format!("there is no case {id}")))?;
-    let value = case_json(&mut tx, &case).await?;
-    if as_json {
-        println!("{}", serde_json::to_string_pretty(&value).map_err(runtime)?);
-        return Ok(());
-    }
-    println!("Case #{} — {} ({})", case.id, case.state.as_str(), case.outcome.as_str());
-    println!("customer: {}   order: {}", case.customer, case.order_id.as_ref().map_or("-", |o| o.as_str()));
-    if let Some(reason) = case.reason {
-        println!("reason:   {}", reason.label());
-    }
-    if !case.flags.is_empty() {
-        println!("flags:    {}", case.flags.join(", "));
-    }
-    if let Some(verdict) = &case.verdict {
-        println!("verdict:  {:?}, {} (rule {})", verdict.outcome, verdict.amount(), verdict.rule);
-        for line in &verdict.rules {
-            println!("          - {line}");
+        Report {
+            since,
+            until,
+            cases: cases.len(),
+            outcomes,
+            reasons,
+            refunded,
+            flags,
+            feedback: Feedback { answers, average },
+            weeks: weeks(since, until, cases, refunds),
         }
     }
-    println!("timeline:");
-    for event in tx.timeline(case.id).await.map_err(runtime)? {
-        println!("  {}  {:<12} {:<18} {}", event.at, event.actor, event.kind, event.detail);
+
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let days = (self.until - self.since).num_days();
+        out += &format!(
+            "Refund report, {} to {} ({days} days)\n\nCases opened: {}\n",
+            self.since.format("%Y-%m-%d %H:%M"),
+            self.until.format("%Y-%m-%d %H:%M"),
+            self.cases
+        );
+        let outcomes: Vec<String> = self
+            .outcomes
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(o, n)| format!("{} {n}", o.replace('_', " ")))
+            .collect();
+        if !outcomes.is_empty() {
+            out += &format!("  {}\n", outcomes.join(" · "));
+        }
+        if !self.reasons.is_empty() {
+            out += &format!(
+                "\nBy reason:\n  {:<26} {:>5} {:>9} {:>7} {:>12}\n",
+                "", "cases", "refunded", "denied", "alternative"
+            );
+            for r in &self.reasons {
+                out += &format!(
+                    "  {:<26} {:>5} {:>9} {:>7} {:>12}\n",
+                    r.label, r.cases, r.refunded, r.denied, r.alternative
+                );
+            }
+        }
+        out += "\nMoney refunded:\n";
+        if self.refunded.is_empty() {
+            out += "  none\n";
+        }
+        for line in &self.refunded {
+            out += &format!("  {} in {} refund(s) by {}\n", line.amount, line.refunds, line.processor);
+        }
+        let flags: Vec<String> = self.flags.iter().map(|(f, n)| format!("{f} {n}")).collect();
+        out += &format!("\nFlags: {}\n", if flags.is_empty() { "none".to_string() } else { flags.join(" · ") });
+        out += &match self.feedback.average {
+            Some(average) => format!("Feedback: {} answer(s), average {average:.1} / 5\n", self.feedback.answers),
+            None => "Feedback: no answers\n".to_string(),
+        };
+        out += &format!(
+            "\nWeek by week (weeks start on Monday):\n  {:<10} {:>6} {:>7}  refunded\n",
+            "week", "opened", "refunds"
+        );
+        for week in &self.weeks {
+            let refunded = if week.refunded.is_empty() { "-".to_string() } else { week.refunded.join(", ") };
+            out += &format!("  {:<10} {:>6} {:>7}  {refunded}\n", week.starts, week.opened, week.refunds);
+        }
+        out
+    }
+}
+
+fn weeks(since: DateTime<Utc>, until: DateTime<Utc>, cases: &[Case], refunds: &[RefundFact]) -> Vec<Week> {
+    let mut weeks: BTreeMap<NaiveDate, (usize, usize, BTreeMap<String, i64>)> = BTreeMap::new();
+    let last = monday_of(until - Duration::milliseconds(1));
+    let mut monday = monday_of(since);
+    while monday <= last {
+        weeks.insert(monday, Default::default());
+        monday += Duration::days(7);
+    }
+    for case in cases {
+        weeks.entry(monday_of(case.opened_at)).or_default().0 += 1;
+    }
+    for refund in refunds {
+        let week = weeks.entry(monday_of(refund.at)).or_default();
+        week.1 += 1;
+        *week.2.entry(refund.currency.clone()).or_default() += refund.amount_minor;
+    }
+    weeks
+        .into_iter()
+        .map(|(starts, (opened, refunds, amounts))| Week {
+            starts,
+            opened,
+            refunds,
+            refunded: amounts.iter().map(|(currency, minor)| money(*minor, currency)).collect(),
+        })
+        .collect()
+}
+
+/// `refund-bot report`: `until` defaults to now, `since` to `days` before it.
+pub async fn report_command(
+    config: Option<&Path>,
+    since: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+    days: u32,
+    json: bool,
+) -> Result<(), CliError> {
+    let until = until.unwrap_or_else(Utc::now);
+    let since = since.unwrap_or(until - Duration::days(i64::from(days)));
+    if since >= until {
+        return Err(CliError::input(format!("--since {since} is not before --until {until}")));
+    }
+    let loaded = app::load_config(config)?;
+    let store = app::open_store(&loaded).await?;
+    let runtime = |e: crate::store::StoreError| CliError::runtime(e.into());
+    let mut tx = store.begin().await.map_err(runtime)?;
+    let cases = tx.cases_opened_between(since, until).await.map_err(runtime)?;
+    let refunds = tx.refunds_between(since, until).await.map_err(runtime)?;
+    let scores = tx.feedback_scores_between(since, until).await.map_err(runtime)?;
+    drop(tx);
+    let report = Report::build(since, until, &cases, &refunds, &scores);
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.into()))?);
+    } else {
+        print!("{}", report.to_text());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+    }
+
+    fn refund(minor: i64, processor: &str, when: &str) -> RefundFact {
+        RefundFact { amount_minor: minor, currency: "USD".into(), processor: processor.into(), at: at(when) }
+    }
+
+    #[test]
+    fn refunds_and_weeks_add_up() {
+        let since = at("2026-11-01T00:00:00Z");
+        let until = at("2026-11-23T12:00:00Z");
+        let refunds = [
+            refund(4900, "manual", "2026-11-03T10:00:00Z"),
+            refund(2450, "stripe", "2026-11-17T10:00:00Z"),
+            refund(4900, "stripe", "2026-11-22T23:59:00Z"),
+        ];
+        let report = Report::build(since, until, &[], &refunds, &[5, 4, 4]);
+        assert_eq!(report.refunded.len(), 2);
+        assert_eq!((report.refunded[1].refunds, report.refunded[1].amount.as_str()), (2, "$73.50"));
+        assert_eq!(report.feedback, Feedback { answers: 3, average: Some(4.3) });
+        // 2026-11-01 is a Sunday: its week starts on 2026-10-26; 2026-11-23 is a Monday.
+        let starts: Vec<String> = report.weeks.iter().map(|w| w.starts.to_string()).collect();
+        assert_eq!(starts, ["2026-10-26", "2026-11-02", "2026-11-09", "2026-11-16", "2026-11-23"]);
+        assert_eq!(report.weeks[1].refunded, ["$49.00"]);
+        assert_eq!(report.weeks[3].refunds, 2);
+        assert!(report.to_text().contains("$73.50 in 2 refund(s) by stripe"));
+    }
+
+    #[test]
+    fn an_empty_period_says_so() {
+        let report = Report::build(at("2026-11-16T00:00:00Z"), at("2026-11-23T00:00:00Z"), &[], &[], &[]);
+        let text = report.to_text();
+        assert!(text.contains("Cases opened: 0") && text.contains("none") && text.contains("no answers"), "{text}");
+        assert_eq!(report.weeks.len(), 1);
+    }
 }

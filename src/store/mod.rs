@@ -10,7 +10,7 @@ mod records;
 mod refunds;
 mod time;
 
-pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
+pub use cases::{FeedbackRow, Job, RefundFact, RefundRow, TimelineEvent};
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{ButtonRecord, DraftRecord, EscalationRecord, MessageRecord, OutboxRecord};
 pub use refunds::{NewProcessorRefund, PendingRefund};

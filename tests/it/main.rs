@@ -15,4 +15,5 @@ mod outbox;
 mod policy;
 mod replicas;
 mod replies;
+mod report;
 mod stripe;
