@@ -211,6 +211,7 @@ impl Console {
         for view in views {
             for entry in self.inbox.remove(&view).unwrap_or_default() {
                 let (text, buttons) = entry.split_once('\u{0}').unwrap_or((&entry, ""));
+                let text = for_terminal(text, std::io::IsTerminal::is_terminal(&std::io::stdout()));
                 println!("{:>16} │ {}", short(&view), text.replace('\n', &format!("\n{:>16} │ ", "")));
                 if let Ok(buttons) = serde_json::from_str::<Vec<ButtonOut>>(buttons) {
                     for (i, b) in buttons.iter().enumerate() {
@@ -230,6 +231,34 @@ impl Console {
             println!("(unseen: {} — switch with /as)", waiting.join(", "));
         }
     }
+}
+
+/// Chat markdown made readable in a terminal: `**bold**` in bold (or plain when not a terminal)
+/// and the backslashes that keep customer text from restyling a chat message dropped.
+fn for_terminal(text: &str, ansi: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut bold = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, chars.peek().copied()) {
+            ('\\', Some(next)) if "[]*_~`|\\".contains(next) => {
+                out.push(next);
+                chars.next();
+            }
+            ('*', Some('*')) => {
+                chars.next();
+                bold = !bold;
+                if ansi {
+                    out.push_str(if bold { "\x1b[1m" } else { "\x1b[0m" });
+                }
+            }
+            _ => out.push(c),
+        }
+    }
+    if bold && ansi {
+        out.push_str("\x1b[0m");
+    }
+    out
 }
 
 fn short(view: &str) -> &str {
@@ -254,4 +283,17 @@ fn parse_duration(raw: &str) -> Result<u64, String> {
         _ => return Err(format!("`{raw}` is not a duration like 30m, 2h or 3d")),
     };
     Ok(n * scale)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_terminal;
+
+    #[test]
+    fn markdown_reads_plainly_in_a_terminal() {
+        let chat = r"Your refund of **$49.00** for case dp\_1 \*is\* issued. Keep `code` and a\b.";
+        assert_eq!(for_terminal(chat, false), "Your refund of $49.00 for case dp_1 *is* issued. Keep `code` and a\\b.");
+        assert_eq!(for_terminal("**bold**", true), "\x1b[1mbold\x1b[0m");
+        assert_eq!(for_terminal("**unclosed", true), "\x1b[1munclosed\x1b[0m");
+    }
 }
