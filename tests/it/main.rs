@@ -5,6 +5,7 @@ mod support;
 mod adapter;
 mod bad_input;
 mod cli;
+mod console;
 mod crash;
 mod discord;
 mod flows;
