@@ -32,6 +32,15 @@ pub struct Settings {
     pub abusive_words: Vec<String>,
 }
 
+/// How one run of an event ended.
+enum Run {
+    /// A platform event seen before: skipped.
+    Duplicate,
+    Committed,
+    /// Rolled back: it named orders that Stripe may know.
+    NeedsOrders(Vec<super::stripe_orders::OrderLookup>),
+}
+
 pub struct Engine {
     pub(super) store: Store,
     policy: RwLock<Arc<Policy>>,
@@ -92,37 +101,51 @@ impl Engine {
         let started = std::time::Instant::now();
         let mut looked_up = Vec::new();
         loop {
-            let lookups = {
-                let _one_at_a_time = self.serial.lock().await;
-                let mut turn = Turn::begin(self, now).await?;
-                turn.roles = event.roles().to_vec();
-                turn.looked_up = looked_up.clone();
-                if let Some(key) = event_key {
-                    if !turn.tx.first_sighting(key, now).await? {
-                        return Ok(false);
-                    }
+            match self.run_once(event_key, event, now, &looked_up).await? {
+                Run::Duplicate => return Ok(false),
+                Run::Committed => break,
+                Run::NeedsOrders(lookups) => {
+                    // Outside the transaction and the lock, then the same event once more.
+                    looked_up.extend(lookups.iter().map(|l| l.order_id.clone()));
+                    self.import_stripe_orders(&lookups, now).await?;
                 }
-                match event {
-                    Inbound::Message { user, text } => turn.on_message(user, text).await?,
-                    Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
-                    Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
-                    Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
-                    Inbound::Tick { .. } => {}
-                }
-                if turn.order_lookups.is_empty() {
-                    turn.commit().await?;
-                    break;
-                }
-                // Dropping the turn rolls it back: nothing of this run is kept or sent.
-                std::mem::take(&mut turn.order_lookups)
-            };
-            // Outside the transaction and the lock, then the same event once more.
-            looked_up.extend(lookups.iter().map(|l| l.order_id.clone()));
-            self.import_stripe_orders(&lookups, now).await?;
+            }
         }
         let platform = event_key.and_then(|k| k.split_once(':')).map_or("local", |(platform, _)| platform);
         self.metrics.observe(platform, started.elapsed());
         Ok(true)
+    }
+
+    /// One run of an event in one transaction, committed unless it needs orders from Stripe.
+    async fn run_once(
+        &self,
+        event_key: Option<&str>,
+        event: &Inbound,
+        now: DateTime<Utc>,
+        looked_up: &[crate::domain::OrderId],
+    ) -> Result<Run, EngineError> {
+        let _one_at_a_time = self.serial.lock().await;
+        let mut turn = Turn::begin(self, now).await?;
+        turn.roles = event.roles().to_vec();
+        turn.looked_up = looked_up.to_vec();
+        if let Some(key) = event_key {
+            if !turn.tx.first_sighting(key, now).await? {
+                return Ok(Run::Duplicate);
+            }
+        }
+        match event {
+            Inbound::Message { user, text } => turn.on_message(user, text).await?,
+            Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
+            Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
+            Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
+            Inbound::Tick { .. } => {}
+        }
+        if !turn.order_lookups.is_empty() {
+            // Dropping the turn rolls it back: nothing of this run is kept or sent.
+            return Ok(Run::NeedsOrders(std::mem::take(&mut turn.order_lookups)));
+        }
+        turn.commit().await?;
+        Ok(Run::Committed)
     }
 
     /// A notice to the managers' channel that belongs to no case (a refused policy, say).
