@@ -1,5 +1,6 @@
-//! Stripe webhook events, once each: refund updates settle the ledger like a job's answer,
-//! and a dispute flags the case and alerts managers with the evidence a dispute needs.
+//! Stripe webhook events, once each: refund updates settle the ledger like a job's answer; a
+//! dispute flags its case (or opens one) and gives managers the evidence a reply to the bank
+//! needs; a closed dispute is recorded, and a lost one counts as money returned.
 
 use super::case::{Case, CaseState, Outcome, FLAG_CHARGEBACK};
 use super::engine::{Engine, EngineError};
