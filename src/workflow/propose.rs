@@ -131,12 +131,16 @@ impl Turn<'_> {
     ) -> Result<(), EngineError> {
         let decision_json = serde_json::to_string(&decision).map_err(|e| EngineError::Internal(e.to_string()))?;
         let draft_id = self.tx.insert_draft(case.id, origin.kind, &text, &decision_json, self.now).await?;
+        let buttons = match origin.kind {
+            CUSTOM_DRAFT => custom_draft_buttons(decision.as_ref(), order),
+            _ => draft_buttons(),
+        };
         case.decision = decision;
         case.state = CaseState::AwaitingAgent;
         let reply = self.agent_draft_reply(case, order, &origin.heading, &text);
         let mut post = Post::to(AGENTS, "draft");
         post.ref_id = Some(draft_id);
-        post.buttons = draft_buttons();
+        post.buttons = buttons;
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_draft_message(draft_id, message).await?;
         self.event(case.id, "bot", "draft", &format!("{}: draft {draft_id} posted to agents", origin.heading)).await?;
@@ -204,12 +208,42 @@ impl Turn<'_> {
     }
 }
 
+/// The origin of a draft an agent wrote themselves (after a reject or a hand-off).
+pub(super) const CUSTOM_DRAFT: &str = "custom";
+
+/// An agent's own reply says in words what happens; the buttons make the agent say whether
+/// money moves, rather than the earlier draft's decision deciding it silently.
+fn custom_draft_buttons(decision: Option<&Decision>, order: Option<&Order>) -> Vec<(String, String)> {
+    let mut buttons = match (decision, order) {
+        (Some(Decision::Refund { amount_minor, currency, .. }), _) => vec![
+            (APPROVE.into(), format!("Send & refund {}", Money::from_minor(*amount_minor, *currency))),
+            (APPROVE_NO_REFUND.into(), "Send, no refund".into()),
+        ],
+        (_, Some(order)) if !order.unrefunded().is_zero() => vec![
+            (APPROVE.into(), "Send, no refund".into()),
+            (APPROVE_FULL_REFUND.into(), format!("Send & refund {}", order.unrefunded())),
+        ],
+        _ => vec![(APPROVE.into(), "Approve & send".into())],
+    };
+    buttons.extend(edit_and_reject());
+    buttons
+}
+
+/// Approve a draft as it was decided.
+pub(super) const APPROVE: &str = "approve";
+/// Approve an agent's reply without the refund its draft carried.
+pub(super) const APPROVE_NO_REFUND: &str = "approve_no_refund";
+/// Approve an agent's reply with a refund of what is left of the order.
+pub(super) const APPROVE_FULL_REFUND: &str = "approve_full_refund";
+
 pub(super) fn draft_buttons() -> Vec<(String, String)> {
-    vec![
-        ("approve".into(), "Approve & send".into()),
-        ("edit".into(), "Edit".into()),
-        ("reject".into(), "Reject".into()),
-    ]
+    let mut buttons = vec![(APPROVE.into(), "Approve & send".into())];
+    buttons.extend(edit_and_reject());
+    buttons
+}
+
+fn edit_and_reject() -> [(String, String); 2] {
+    [("edit".into(), "Edit".into()), ("reject".into(), "Reject".into())]
 }
 
 pub(super) fn labels(resolutions: &[Resolution]) -> Vec<String> {

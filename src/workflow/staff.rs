@@ -3,7 +3,7 @@
 
 use super::case::{Case, CaseState, Decision, Outcome};
 use super::engine::EngineError;
-use super::propose::{labels, DraftOrigin};
+use super::propose::{labels, DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
 use super::turn::{Post, Turn};
 use crate::config::Processor;
 use crate::domain::{ButtonId, CaseId, MessageId, Money};
@@ -63,7 +63,9 @@ impl Turn<'_> {
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         let form_text = form_text.map(crate::intake::understand::clean).filter(|t| !t.is_empty());
         match (button.action.as_str(), button.message.purpose.as_str(), form_text) {
-            ("approve", "draft", _) => self.approve(user, &mut case, button).await?,
+            (APPROVE | APPROVE_NO_REFUND | APPROVE_FULL_REFUND, "draft", _) => {
+                self.approve(user, &mut case, button).await?
+            }
             ("reject", "draft", _) => self.reject(user, &mut case, button).await?,
             ("edit", "draft", Some(text)) => self.edit_draft(user, &mut case, button, &text).await?,
             ("edit", "rejected" | "handoff", Some(text)) => self.write_reply(user, &mut case, button, &text).await?,
@@ -125,7 +127,11 @@ impl Turn<'_> {
     }
 
     async fn approve(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
-        if let Some(why) = self.refund_would_overdraw(case, button).await? {
+        let Some(draft) = self.live_draft(user, case, button).await? else {
+            return Ok(());
+        };
+        let (decision, choice) = self.decision_of(case, button, &draft).await?;
+        if let Some(why) = self.refund_would_overdraw(case, decision.as_ref()).await? {
             // Refused before anything is decided or told; the draft stays to edit or reject.
             self.event(case.id, user, "refused", &why).await?;
             return self.notify_text(user, Some(case.id), &format!("Not approved: {why}.")).await;
@@ -134,9 +140,8 @@ impl Turn<'_> {
             return Ok(());
         };
         self.tx.cancel_job("agent_reminder", case.id).await?;
-        self.event(case.id, user, "approved", &format!("draft {} sent to the customer", draft.id)).await?;
-        let decision: Option<Decision> =
-            serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
+        let detail = format!("draft {} sent to the customer{choice}", draft.id);
+        self.event(case.id, user, "approved", &detail).await?;
         let buttons = match &decision {
             Some(Decision::Deny { alternatives }) => {
                 alternatives.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect()
@@ -144,30 +149,42 @@ impl Turn<'_> {
             _ => vec![],
         };
         self.tell_text(case, draft.text.clone(), "reply", None, buttons).await?;
+        case.decision = decision.clone();
         self.carry_out(user, case, decision, draft.id).await
     }
 
-    /// With Stripe, whether approving this button's draft would refund more than the order has
-    /// left (our ledger refuses before any call out).
-    async fn refund_would_overdraw(
+    /// What approving with this button does: the draft's decision, or on an agent's own reply
+    /// the agent's choice of no refund or a refund of what is left (with words for the timeline).
+    async fn decision_of(
         &mut self,
         case: &Case,
         button: &ButtonRecord,
-    ) -> Result<Option<String>, EngineError> {
-        if self.engine.settings.processor != Processor::Stripe {
-            return Ok(None);
-        }
-        let Some(draft) = (match button.message.ref_id {
-            Some(id) => self.tx.find_draft(id).await?,
-            None => None,
-        }) else {
-            return Ok(None);
-        };
-        let decision: Option<Decision> =
+        draft: &DraftRecord,
+    ) -> Result<(Option<Decision>, &'static str), EngineError> {
+        let drafted: Option<Decision> =
             serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
+        Ok(match button.action.as_str() {
+            APPROVE_NO_REFUND => (Some(Decision::Deny { alternatives: vec![] }), "; the agent chose no refund"),
+            APPROVE_FULL_REFUND => {
+                let order = self.load_order(case).await?;
+                let left = order.unrefunded();
+                let partial = left.minor() < order.amount.minor();
+                (Some(Decision::refund(left, partial)), "; the agent chose to refund what is left")
+            }
+            _ => (drafted, ""),
+        })
+    }
+
+    /// With Stripe, whether approving would refund more than the order has left (our ledger
+    /// refuses before any call out).
+    async fn refund_would_overdraw(
+        &mut self,
+        case: &Case,
+        decision: Option<&Decision>,
+    ) -> Result<Option<String>, EngineError> {
         match decision {
-            Some(Decision::Refund { amount_minor, .. }) if draft.status == "pending" => {
-                self.over_refund(case, amount_minor).await
+            Some(Decision::Refund { amount_minor, .. }) if self.engine.settings.processor == Processor::Stripe => {
+                self.over_refund(case, *amount_minor).await
             }
             _ => Ok(None),
         }
@@ -263,7 +280,7 @@ impl Turn<'_> {
             Reply::DraftDecided { case_id: case.id.0, action: "edited".into(), actor: user.into(), text: text.into() };
         let done = self.render(&done)?;
         self.tx.edit_message(button.message.id, &done, EditButtons::Remove, self.now).await?;
-        let origin = DraftOrigin { kind: "custom", heading: format!("Reply written by {user}") };
+        let origin = DraftOrigin { kind: CUSTOM_DRAFT, heading: format!("Reply written by {user}") };
         let decision = case.decision.clone();
         let order = match case.order_id.is_some() {
             true => Some(self.load_order(case).await?),

@@ -30,6 +30,10 @@ fn escalate(bot: &mut Bot) -> Value {
     post
 }
 
+fn texts_to(out: &[Value], to: &str) -> String {
+    sends_to(out, to).iter().filter_map(|v| v["text"].as_str()).collect::<Vec<_>>().join("\n")
+}
+
 fn bot_log_count(fixture: &Fixture, case: i64) -> usize {
     let shown = fixture.case(case);
     assert_eq!(shown["refunds"].as_array().unwrap().len(), 1);
@@ -287,14 +291,56 @@ crate::on_both_backends! {
             "Hello! Refund approved, in your account within a week.",
         );
         let new_draft = one_to(&out, AGENTS).clone();
+        // The agent says whether their reply comes with the refund.
+        let labels = new_draft["buttons"].to_string();
+        assert!(labels.contains("Send & refund $49.00") && labels.contains("Send, no refund"), "{labels}");
         let out = bot.click("agent-1", &button(&new_draft, "approve"));
         assert_eq!(
             one_to(&out, "dm:cust-1")["text"],
             "Hello! Refund approved, in your account within a week."
         );
+        assert!(texts_to(&out, AGENTS).contains("Refund to issue"), "{out:#?}");
         // The old draft's buttons are gone for good.
         let out = bot.click("agent-1", &button(&draft, "approve"));
         assert!(sends_to(&out, "dm:cust-1").is_empty());
+    }
+
+    fn an_agents_own_reply_can_say_no_to_a_refund_the_policy_allowed(fixture: &Fixture) {
+        let mut bot = fixture.start();
+        let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
+        let out = bot.click("agent-1", &button(&draft, "reject"));
+        let ask = one_to(&out, AGENTS).clone();
+        let out = bot.submit("agent-1", &button(&ask, "edit"), "We can't refund this one, sorry: you finished it.");
+        let new_draft = one_to(&out, AGENTS).clone();
+        let out = bot.click("agent-1", &button(&new_draft, "approve_no_refund"));
+        assert_eq!(one_to(&out, "dm:cust-1")["text"], "We can't refund this one, sorry: you finished it.");
+        assert!(!texts_to(&out, AGENTS).contains("Refund to issue"), "no refund to issue: {out:#?}");
+        bot.stop();
+        let shown = fixture.case(case_id(&draft));
+        assert_eq!((shown["state"].as_str(), shown["outcome"].as_str()), (Some("closed"), Some("denied")));
+        assert!(shown["refunds"].as_array().unwrap().is_empty());
+        let approved = shown["events"].as_array().unwrap().iter().find(|e| e["kind"] == "approved").unwrap().clone();
+        assert!(approved["detail"].as_str().unwrap().contains("no refund"), "{approved}");
+    }
+
+    fn an_agents_own_reply_can_refund_what_the_policy_denied(fixture: &Fixture) {
+        let mut bot = fixture.start();
+        let draft = request(&mut bot, "cust-3", "ORD-1003", "carol@example.com", "changed_mind", "refund");
+        assert_eq!(fixture.case(case_id(&draft))["verdict"]["outcome"], "not_eligible");
+        let out = bot.click("agent-1", &button(&draft, "reject"));
+        let ask = one_to(&out, AGENTS).clone();
+        let out = bot.submit("agent-1", &button(&ask, "edit"), "We'll make an exception and refund you.");
+        let new_draft = one_to(&out, AGENTS).clone();
+        assert!(new_draft["buttons"].to_string().contains("Send & refund $19.00"), "{new_draft}");
+        let out = bot.click("agent-1", &button(&new_draft, "approve_full_refund"));
+        assert_eq!(one_to(&out, "dm:cust-3")["text"], "We'll make an exception and refund you.");
+        let mark = one_to(&out, AGENTS).clone();
+        let out = bot.click("agent-1", &button(&mark, "mark_refunded"));
+        assert!(texts_to(&out, "dm:cust-3").contains("$19.00"), "{out:#?}");
+        bot.stop();
+        let shown = fixture.case(case_id(&draft));
+        assert_eq!(shown["outcome"], "refunded");
+        assert_eq!(shown["refunds"][0]["amount_minor"], 1900);
     }
 
     fn only_agents_act_on_drafts(fixture: &Fixture) {
