@@ -22,6 +22,8 @@ pub struct Report {
     pub outcomes: BTreeMap<&'static str, usize>,
     /// Most frequent first.
     pub reasons: Vec<ReasonLine>,
+    /// Products asked about most, first; cases without a proven order are not counted.
+    pub products: Vec<ProductLine>,
     /// One line per currency and processor.
     pub refunded: Vec<MoneyLine>,
     pub flags: BTreeMap<String, usize>,
@@ -40,6 +42,14 @@ pub struct ReasonLine {
     pub denied: usize,
     /// Store credit, support, an exchange instead of money.
     pub alternative: usize,
+}
+
+#[derive(Debug, Serialize, PartialEq)]
+pub struct ProductLine {
+    pub product: String,
+    pub cases: usize,
+    /// Refunded in full or in part.
+    pub refunded: usize,
 }
 
 #[derive(Debug, Serialize, PartialEq)]
@@ -80,15 +90,26 @@ fn monday_of(at: DateTime<Utc>) -> NaiveDate {
     day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
+/// What a period's report is made of, read from the database.
+#[derive(Debug, Default)]
+pub struct Facts {
+    /// Cases opened in the period.
+    pub cases: Vec<Case>,
+    /// Succeeded refunds made in the period.
+    pub refunds: Vec<RefundFact>,
+    /// Feedback scores given in the period.
+    pub scores: Vec<i64>,
+    /// Product name by order id, for the cases' orders.
+    pub products: BTreeMap<String, String>,
+}
+
+/// How many products the report lists.
+const TOP_PRODUCTS: usize = 10;
+
 impl Report {
-    /// The figures for `[since, until)` from the cases opened, refunds made and scores given in it.
-    pub fn build(
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-        cases: &[Case],
-        refunds: &[RefundFact],
-        scores: &[i64],
-    ) -> Report {
+    /// The figures for `[since, until)`.
+    pub fn build(since: DateTime<Utc>, until: DateTime<Utc>, facts: &Facts) -> Report {
+        let Facts { cases, refunds, scores, products } = facts;
         let all_outcomes = [
             Outcome::Open,
             Outcome::Refunded,
@@ -99,6 +120,7 @@ impl Report {
         ];
         let mut outcomes: BTreeMap<&'static str, usize> = all_outcomes.iter().map(|o| (o.as_str(), 0)).collect();
         let mut reasons: BTreeMap<String, ReasonLine> = BTreeMap::new();
+        let mut by_product: BTreeMap<String, ProductLine> = BTreeMap::new();
         let mut flags: BTreeMap<String, usize> = BTreeMap::new();
         for case in cases {
             *outcomes.entry(case.outcome.as_str()).or_default() += 1;
@@ -121,12 +143,24 @@ impl Report {
                 Outcome::Alternative => line.alternative += 1,
                 Outcome::Open | Outcome::Cancelled => {}
             }
+            if let Some(product) = case.order_id.as_ref().and_then(|o| products.get(o.as_str())) {
+                let line = by_product.entry(product.clone()).or_insert_with(|| ProductLine {
+                    product: product.clone(),
+                    cases: 0,
+                    refunded: 0,
+                });
+                line.cases += 1;
+                line.refunded += usize::from(matches!(case.outcome, Outcome::Refunded | Outcome::PartiallyRefunded));
+            }
             for flag in &case.flags {
                 *flags.entry(flag.clone()).or_default() += 1;
             }
         }
         let mut reasons: Vec<ReasonLine> = reasons.into_values().collect();
         reasons.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.reason.cmp(&b.reason)));
+        let mut products: Vec<ProductLine> = by_product.into_values().collect();
+        products.sort_by(|a, b| b.cases.cmp(&a.cases).then_with(|| a.product.cmp(&b.product)));
+        products.truncate(TOP_PRODUCTS);
 
         let mut totals: BTreeMap<(String, String), (usize, i64)> = BTreeMap::new();
         for refund in refunds {
@@ -157,6 +191,7 @@ impl Report {
             cases: cases.len(),
             outcomes,
             reasons,
+            products,
             refunded,
             flags,
             feedback: Feedback { answers, average },
@@ -192,6 +227,12 @@ impl Report {
                     "  {:<26} {:>5} {:>9} {:>7} {:>12}\n",
                     r.label, r.cases, r.refunded, r.denied, r.alternative
                 );
+            }
+        }
+        if !self.products.is_empty() {
+            out += &format!("\nBy product:\n  {:<34} {:>5} {:>9}\n", "", "cases", "refunded");
+            for p in &self.products {
+                out += &format!("  {:<34} {:>5} {:>9}\n", p.product, p.cases, p.refunded);
             }
         }
         out += "\nMoney refunded:\n";
@@ -263,11 +304,19 @@ pub async fn report_command(
     let store = app::open_store(&loaded).await?;
     let runtime = |e: crate::store::StoreError| CliError::runtime(e.into());
     let mut tx = store.begin().await.map_err(runtime)?;
-    let cases = tx.cases_opened_between(since, until).await.map_err(runtime)?;
-    let refunds = tx.refunds_between(since, until).await.map_err(runtime)?;
-    let scores = tx.feedback_scores_between(since, until).await.map_err(runtime)?;
+    let mut facts = Facts {
+        cases: tx.cases_opened_between(since, until).await.map_err(runtime)?,
+        refunds: tx.refunds_between(since, until).await.map_err(runtime)?,
+        scores: tx.feedback_scores_between(since, until).await.map_err(runtime)?,
+        products: BTreeMap::new(),
+    };
+    for order_id in facts.cases.iter().filter_map(|c| c.order_id.clone()) {
+        if let Some(order) = tx.find_order(&order_id).await.map_err(runtime)? {
+            facts.products.insert(order_id.as_str().to_string(), order.product);
+        }
+    }
     drop(tx);
-    let report = Report::build(since, until, &cases, &refunds, &scores);
+    let report = Report::build(since, until, &facts);
     if json {
         println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.into()))?);
     } else {
@@ -297,7 +346,8 @@ mod tests {
             refund(2450, "stripe", "2026-11-17T10:00:00Z"),
             refund(4900, "stripe", "2026-11-22T23:59:00Z"),
         ];
-        let report = Report::build(since, until, &[], &refunds, &[5, 4, 4]);
+        let facts = Facts { refunds: refunds.to_vec(), scores: vec![5, 4, 4], ..Facts::default() };
+        let report = Report::build(since, until, &facts);
         assert_eq!(report.refunded.len(), 2);
         assert_eq!((report.refunded[1].refunds, report.refunded[1].amount.as_str()), (2, "$73.50"));
         assert_eq!(report.feedback, Feedback { answers: 3, average: Some(4.3) });
@@ -311,7 +361,7 @@ mod tests {
 
     #[test]
     fn an_empty_period_says_so() {
-        let report = Report::build(at("2026-11-16T00:00:00Z"), at("2026-11-23T00:00:00Z"), &[], &[], &[]);
+        let report = Report::build(at("2026-11-16T00:00:00Z"), at("2026-11-23T00:00:00Z"), &Facts::default());
         let text = report.to_text();
         assert!(text.contains("Cases opened: 0") && text.contains("none") && text.contains("no answers"), "{text}");
         assert_eq!(report.weeks.len(), 1);

@@ -35,6 +35,9 @@ crate::on_both_backends! {
         let accidental = reasons.iter().find(|r| r["reason"] == "accidental_purchase").unwrap();
         assert_eq!(accidental["refunded"], 1);
         assert_eq!(figures["refunded"][0]["amount"], "$49.00");
+        let products = figures["products"].as_array().unwrap();
+        let course = products.iter().find(|p| p["product"] == "Web Design Course").unwrap();
+        assert_eq!((course["cases"].as_i64(), course["refunded"].as_i64()), (Some(1), Some(1)));
         assert_eq!(figures["refunded"][0]["processor"], "manual");
         assert_eq!(figures["feedback"]["average"], 4.0);
         // The cases were opened on Monday 2026-11-23.
