@@ -8,7 +8,7 @@ use serde::Serialize;
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const CASE_COLUMNS: &str = "id, customer, order_id, email, reason, details, resolution, state, outcome,
+pub(super) const CASE_COLUMNS: &str = "id, customer, order_id, email, reason, details, resolution, state, outcome,
     intake_json, verdict_json, policy_hash, decision_json, flags_json, strikes,
     requested_at, opened_at, updated_at, last_customer_at";
 
@@ -64,15 +64,6 @@ pub struct TimelineEvent {
     pub actor: String,
     pub kind: String,
     pub detail: String,
-}
-
-/// A succeeded refund, as reports count it.
-#[derive(Debug, Clone)]
-pub struct RefundFact {
-    pub amount_minor: i64,
-    pub currency: String,
-    pub processor: String,
-    pub at: DateTime<Utc>,
 }
 
 /// A refund in the ledger, as `case show` prints it.
@@ -221,53 +212,6 @@ impl Tx<'_> {
             format!("SELECT {CASE_COLUMNS} FROM cases WHERE ($1 IS NULL OR state = $1 OR outcome = $1) ORDER BY id");
         let rows = sqlx::query(&sql).bind(state.map(str::to_string)).fetch_all(self.conn()).await?;
         rows.iter().map(case_from_row).collect()
-    }
-
-    /// Cases opened in `[since, until)`, oldest first.
-    pub async fn cases_opened_between(&mut self, since: DateTime<Utc>, until: DateTime<Utc>) -> StoreResult<Vec<Case>> {
-        let sql = format!("SELECT {CASE_COLUMNS} FROM cases WHERE opened_at >= $1 AND opened_at < $2 ORDER BY id");
-        let rows = sqlx::query(&sql).bind(ts(since)).bind(ts(until)).fetch_all(self.conn()).await?;
-        rows.iter().map(case_from_row).collect()
-    }
-
-    /// Money that went back in `[since, until)`: succeeded refunds, by any processor.
-    pub async fn refunds_between(
-        &mut self,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<Vec<RefundFact>> {
-        let rows = sqlx::query(
-            "SELECT amount_minor, currency, processor, created_at FROM refunds
-             WHERE status = 'succeeded' AND created_at >= $1 AND created_at < $2 ORDER BY id",
-        )
-        .bind(ts(since))
-        .bind(ts(until))
-        .fetch_all(self.conn())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(RefundFact {
-                    amount_minor: r.try_get("amount_minor")?,
-                    currency: r.try_get("currency")?,
-                    processor: r.try_get("processor")?,
-                    at: from_ts(&r.try_get::<String, _>("created_at")?)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Feedback scores given in `[since, until)`.
-    pub async fn feedback_scores_between(
-        &mut self,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<Vec<i64>> {
-        let rows = sqlx::query("SELECT CAST(score AS BIGINT) AS score FROM feedback WHERE at >= $1 AND at < $2")
-            .bind(ts(since))
-            .bind(ts(until))
-            .fetch_all(self.conn())
-            .await?;
-        rows.iter().map(|r| Ok(r.try_get("score")?)).collect()
     }
 
     /// Records a platform event id; false when it was seen before (a redelivery).

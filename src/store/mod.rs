@@ -8,12 +8,14 @@ mod orders;
 mod platform;
 mod records;
 mod refunds;
+mod stats;
 mod time;
 
-pub use cases::{FeedbackRow, Job, RefundFact, RefundRow, TimelineEvent};
+pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{ButtonRecord, DraftRecord, EscalationRecord, MessageRecord, OutboxRecord};
 pub use refunds::{NewProcessorRefund, PendingRefund};
+pub use stats::RefundFact;
 pub use time::{from_ts, ts};
 
 use anyhow::Context as _;

@@ -5,6 +5,7 @@ pub mod case;
 mod customer;
 mod engine;
 mod jobs;
+mod managers;
 mod propose;
 mod staff;
 mod stripe_events;

@@ -1,13 +1,13 @@
-//! What staff do: agents approve, edit or reject drafts and mark refunds; managers react to
-//! escalations. Every action is permission-checked here, and refusals are recorded.
+//! What agents do: approve, edit or reject drafts, write their own replies, mark refunds.
+//! Every action is permission-checked here, and refusals are recorded.
 
 use super::case::{Case, CaseState, Decision, Outcome};
 use super::engine::EngineError;
-use super::propose::{labels, DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
+use super::propose::{DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
 use super::turn::{Post, Turn};
 use crate::config::Processor;
-use crate::domain::{ButtonId, CaseId, MessageId, Money};
-use crate::events::{AGENTS, APPROVE_EMOJI, DENY_EMOJI};
+use crate::domain::{ButtonId, Money};
+use crate::events::AGENTS;
 use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, EditButtons};
 use chrono::Duration;
@@ -328,86 +328,5 @@ impl Turn<'_> {
         let followup = Duration::days(i64::from(self.engine.settings.sla.followup_days));
         self.tx.schedule("followup", case.id, self.now + followup).await?;
         Ok(())
-    }
-
-    /// A reaction on a sent message: managers decide escalations with ✅ / ❌.
-    pub async fn on_react(&mut self, user: &str, message: &str, emoji: &str) -> Result<(), EngineError> {
-        let found = match MessageId::parse(message) {
-            Some(id) => self.tx.find_message(id).await?,
-            None => None,
-        };
-        let Some(message) = found.filter(|m| m.purpose == "escalation") else {
-            return Ok(());
-        };
-        let (Some(case_id), Some(escalation_id)) = (message.case_id, message.ref_id) else {
-            return Ok(());
-        };
-        let approve = match emoji {
-            APPROVE_EMOJI | "✔️" | "☑️" => true,
-            DENY_EMOJI | "✖️" => false,
-            _ => return Ok(()),
-        };
-        if !self.engine.is_manager(user, &self.roles) {
-            self.event(case_id, user, "refused", &format!("reaction {emoji} by someone who is not a manager")).await?;
-            self.tx.unreact(Some(case_id), message.id, user, emoji, self.now).await?;
-            return self.notify_text(user, Some(case_id), "Only managers can decide escalations.").await;
-        }
-        let status = if approve { "approved" } else { "denied" };
-        if !self.tx.decide_escalation(escalation_id, status, user, self.now).await? {
-            let by = self.tx.find_escalation(escalation_id).await?.and_then(|e| e.decided_by).unwrap_or_default();
-            self.event(case_id, user, "refused", &format!("reaction {emoji} after the decision by {by}")).await?;
-            return self
-                .notify_text(user, Some(case_id), &format!("Case #{case_id} was already decided by {by}."))
-                .await;
-        }
-        self.decide_exception(user, case_id, message.id, approve, emoji).await
-    }
-
-    async fn decide_exception(
-        &mut self,
-        user: &str,
-        case_id: CaseId,
-        message: MessageId,
-        approve: bool,
-        emoji: &str,
-    ) -> Result<(), EngineError> {
-        let mut case = self
-            .tx
-            .load_case(case_id)
-            .await?
-            .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
-        self.tx.cancel_job("manager_reminder", case.id).await?;
-        let decided =
-            self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
-        self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;
-        self.tx.react(Some(case.id), message, emoji, self.now).await?;
-        self.event(case.id, user, if approve { "exception_approved" } else { "exception_denied" }, "manager decision")
-            .await?;
-        let order = self.load_order(&case).await?;
-        let verdict = case
-            .verdict
-            .clone()
-            .ok_or_else(|| EngineError::Internal(format!("case {case_id} escalated without a verdict")))?;
-        let (decision, reply, heading) = if approve {
-            let partial = verdict.percent.is_some();
-            let reply = Reply::ExceptionApproved {
-                product: order.product.clone(),
-                order_id: order.order_id.to_string(),
-                amount: verdict.amount().to_string(),
-                partial,
-            };
-            (Decision::refund(verdict.amount(), partial), reply, format!("Exception approved by {user}"))
-        } else {
-            let alternatives = verdict.alternatives.clone();
-            let reply = Reply::ExceptionDenied {
-                product: order.product.clone(),
-                order_id: order.order_id.to_string(),
-                alternatives: labels(&alternatives),
-            };
-            (Decision::Deny { alternatives }, reply, format!("Exception denied by {user}"))
-        };
-        let text = self.render(&reply)?;
-        self.propose(&mut case, Some(&order), Some(decision), text, DraftOrigin { kind: "decision", heading }).await?;
-        self.save(&case).await
     }
 }

@@ -8,7 +8,7 @@ mod refunds;
 mod webhooks;
 
 use crate::support::*;
-use mock::StripeMock;
+use mock::{Fault, FaultProxy, StripeMock};
 use serde_json::Value;
 
 const AGENTS: &str = "channel:agents";
@@ -64,4 +64,21 @@ fn texts(out: &[Value], to: &str) -> String {
 
 fn kinds(case: &Value) -> Vec<String> {
     case["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
+}
+
+/// Alice's order paid on the mock, with the bot reaching Stripe through a fault proxy.
+fn setup_behind_proxy(fixture: &Fixture, faults: &[Fault]) -> (StripeMock, String, FaultProxy) {
+    let mock = StripeMock::start();
+    let charge = mock.charge(4900, "tok_visa");
+    import_order(fixture, "ORD-1001", &charge, "0.00");
+    let proxy = FaultProxy::start(&mock.base, faults);
+    use_stripe(fixture, &proxy.base);
+    (mock, charge, proxy)
+}
+
+/// Alice's request, approved by an agent; returns the case id.
+fn alice_approved(bot: &mut Bot) -> i64 {
+    let draft = alice(bot);
+    approve(bot, &draft, "cust-1");
+    case_id(&draft)
 }

@@ -1,6 +1,6 @@
 //! Approved refunds sent to Stripe: full, partial, replayed after a crash, retried, refused.
 
-use super::mock::{free_port, Fault, FaultProxy, StripeMock};
+use super::mock::free_port;
 use super::*;
 use std::process::{Command, Stdio};
 
@@ -107,15 +107,9 @@ crate::on_both_backends! {
     }
 
     fn a_500_before_stripe_acted_is_retried_with_the_same_key(fixture: &Fixture) {
-        let mock = StripeMock::start();
-        let charge = mock.charge(4900, "tok_visa");
-        import_order(fixture, "ORD-1001", &charge, "0.00");
-        let proxy = FaultProxy::start(&mock.base, &[Fault::FailBefore]);
-        use_stripe(fixture, &proxy.base);
+        let (mock, charge, proxy) = setup_behind_proxy(fixture, &[Fault::FailBefore]);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "not issued after a 500");
         assert!(mock.refunds(&charge).is_empty());
         let out = bot.tick(300);
@@ -131,15 +125,9 @@ crate::on_both_backends! {
     }
 
     fn a_500_after_stripe_acted_is_reconciled_not_repeated(fixture: &Fixture) {
-        let mock = StripeMock::start();
-        let charge = mock.charge(4900, "tok_visa");
-        import_order(fixture, "ORD-1001", &charge, "0.00");
-        let proxy = FaultProxy::start(&mock.base, &[Fault::FailAfter]);
-        use_stripe(fixture, &proxy.base);
+        let (mock, charge, proxy) = setup_behind_proxy(fixture, &[Fault::FailAfter]);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "the answer was lost");
         let made = mock.refunds(&charge);
         assert_eq!(made.len(), 1, "Stripe did refund");
@@ -155,15 +143,9 @@ crate::on_both_backends! {
     }
 
     fn a_pending_refund_is_issued_only_once_stripe_says_succeeded(fixture: &Fixture) {
-        let mock = StripeMock::start();
-        let charge = mock.charge(4900, "tok_visa");
-        import_order(fixture, "ORD-1001", &charge, "0.00");
-        let proxy = FaultProxy::start(&mock.base, &[Fault::ReportPending]);
-        use_stripe(fixture, &proxy.base);
+        let (mock, charge, proxy) = setup_behind_proxy(fixture, &[Fault::ReportPending]);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "pending is not issued");
         let shown = fixture.case(case);
         let refund_id = mock.refunds(&charge)[0]["id"].as_str().unwrap().to_string();

@@ -1,6 +1,6 @@
 //! `POST /webhooks/stripe`: signatures checked first, events applied once.
 
-use super::mock::{free_port, Fault, FaultProxy, StripeMock};
+use super::mock::free_port;
 use super::*;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -163,16 +163,10 @@ crate::on_both_backends! {
     }
 
     fn a_refund_failing_after_pending_goes_back_to_agents_with_the_reason(fixture: &Fixture) {
-        let mock = StripeMock::start();
-        let charge = mock.charge(4900, "tok_visa");
-        import_order(fixture, "ORD-1001", &charge, "0.00");
-        let proxy = FaultProxy::start(&mock.base, &[Fault::ReportPending]);
-        use_stripe(fixture, &proxy.base);
+        let (_mock, charge, _proxy) = setup_behind_proxy(fixture, &[Fault::ReportPending]);
         let url = use_webhooks(fixture);
         let mut bot = start_with_webhooks(fixture, &url);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());
         let refund = fixture.case(case)["refunds"][0]["processor_refund_id"].as_str().unwrap().to_string();
         let event = serde_json::json!({

@@ -1,0 +1,94 @@
+//! What managers do: decide escalations by reacting ✅ / ❌ on the post that pinged them. Only
+//! managers may; anyone else's reaction is removed and recorded.
+
+use super::case::Decision;
+use super::engine::EngineError;
+use super::propose::{labels, DraftOrigin};
+use super::turn::Turn;
+use crate::domain::{CaseId, MessageId};
+use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
+use crate::replies::Reply;
+use crate::store::EditButtons;
+
+impl Turn<'_> {
+    /// A reaction on a sent message: managers decide escalations with ✅ / ❌.
+    pub async fn on_react(&mut self, user: &str, message: &str, emoji: &str) -> Result<(), EngineError> {
+        let found = match MessageId::parse(message) {
+            Some(id) => self.tx.find_message(id).await?,
+            None => None,
+        };
+        let Some(message) = found.filter(|m| m.purpose == "escalation") else {
+            return Ok(());
+        };
+        let (Some(case_id), Some(escalation_id)) = (message.case_id, message.ref_id) else {
+            return Ok(());
+        };
+        let approve = match emoji {
+            APPROVE_EMOJI | "✔️" | "☑️" => true,
+            DENY_EMOJI | "✖️" => false,
+            _ => return Ok(()),
+        };
+        if !self.engine.is_manager(user, &self.roles) {
+            self.event(case_id, user, "refused", &format!("reaction {emoji} by someone who is not a manager")).await?;
+            self.tx.unreact(Some(case_id), message.id, user, emoji, self.now).await?;
+            return self.notify_text(user, Some(case_id), "Only managers can decide escalations.").await;
+        }
+        let status = if approve { "approved" } else { "denied" };
+        if !self.tx.decide_escalation(escalation_id, status, user, self.now).await? {
+            let by = self.tx.find_escalation(escalation_id).await?.and_then(|e| e.decided_by).unwrap_or_default();
+            self.event(case_id, user, "refused", &format!("reaction {emoji} after the decision by {by}")).await?;
+            return self
+                .notify_text(user, Some(case_id), &format!("Case #{case_id} was already decided by {by}."))
+                .await;
+        }
+        self.decide_exception(user, case_id, message.id, approve, emoji).await
+    }
+
+    async fn decide_exception(
+        &mut self,
+        user: &str,
+        case_id: CaseId,
+        message: MessageId,
+        approve: bool,
+        emoji: &str,
+    ) -> Result<(), EngineError> {
+        let mut case = self
+            .tx
+            .load_case(case_id)
+            .await?
+            .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
+        self.tx.cancel_job("manager_reminder", case.id).await?;
+        let decided =
+            self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
+        self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;
+        self.tx.react(Some(case.id), message, emoji, self.now).await?;
+        self.event(case.id, user, if approve { "exception_approved" } else { "exception_denied" }, "manager decision")
+            .await?;
+        let order = self.load_order(&case).await?;
+        let verdict = case
+            .verdict
+            .clone()
+            .ok_or_else(|| EngineError::Internal(format!("case {case_id} escalated without a verdict")))?;
+        let (decision, reply, heading) = if approve {
+            let partial = verdict.percent.is_some();
+            let reply = Reply::ExceptionApproved {
+                product: order.product.clone(),
+                order_id: order.order_id.to_string(),
+                amount: verdict.amount().to_string(),
+                partial,
+            };
+            (Decision::refund(verdict.amount(), partial), reply, format!("Exception approved by {user}"))
+        } else {
+            let alternatives = verdict.alternatives.clone();
+            let reply = Reply::ExceptionDenied {
+                product: order.product.clone(),
+                order_id: order.order_id.to_string(),
+                alternatives: labels(&alternatives),
+            };
+            (Decision::Deny { alternatives }, reply, format!("Exception denied by {user}"))
+        };
+        let text = self.render(&reply)?;
+        self.propose(&mut case, Some(&order), Some(decision), text, DraftOrigin { kind: "decision", heading }).await?;
+        self.save(&case).await
+    }
+}
