@@ -65,8 +65,32 @@ pub enum OrderCheck {
     /// Unknown id, or an id with another email: the customer hears the same either way.
     NoMatch,
     AlreadyOpen(CaseId),
+    /// The records that hold the order could not be asked (the payment processor is down):
+    /// not the customer's mistake, so it is no failed attempt.
+    Unavailable,
     /// Orders of an email this customer proved before.
     Candidates(Vec<OrderBrief>),
+}
+
+/// Why the bot handed a conversation to a person, for the agents' post.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HandOffWhy {
+    /// That many order id and email pairs matched nothing.
+    NoMatch { attempts: u32 },
+    /// The customer's answers could not be understood.
+    Unclear,
+    /// The records that hold the order (Stripe) did not answer.
+    RecordsDown,
+}
+
+impl HandOffWhy {
+    pub fn code(self) -> &'static str {
+        match self {
+            HandOffWhy::NoMatch { .. } => "no_match",
+            HandOffWhy::Unclear => "unclear",
+            HandOffWhy::RecordsDown => "records_down",
+        }
+    }
 }
 
 pub enum Input<'a> {
@@ -93,10 +117,8 @@ pub enum Effect {
     ListOrders {
         email: Email,
     },
-    /// Too many failed tries: a person takes over in the agents' channel.
-    HandOff {
-        attempts: u32,
-    },
+    /// A person takes over in the agents' channel.
+    HandOff(HandOffWhy),
     /// The customer confirmed: the workflow takes the case.
     Submit {
         reason: Reason,
@@ -181,7 +203,7 @@ fn on_identify(
                     let state = Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear };
                     (Some(state), vec![Effect::ListOrders { email }])
                 }
-                (None, None) if unclear + 1 >= MAX_FAILURES => hand_off(failures),
+                (None, None) if unclear + 1 >= MAX_FAILURES => hand_off(HandOffWhy::Unclear),
                 (None, None) => {
                     let state = Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1 };
                     let hint = "Please send your order id (it's in your receipt email) and the email you bought with.";
@@ -200,10 +222,19 @@ fn on_identify(
         Input::Checked(OrderCheck::NoMatch) => {
             let failures = failures + 1;
             if failures >= MAX_FAILURES {
-                return hand_off(failures);
+                return hand_off(HandOffWhy::NoMatch { attempts: failures });
             }
             let reply = Reply::OrderNotFound { attempts_left: MAX_FAILURES - failures };
             (Some(identify(failures)), vec![say(reply, Some("order_id"), vec![])])
+        }
+        Input::Checked(OrderCheck::Unavailable) => {
+            // Once is a hiccup; twice and a person checks the order by hand, rather than the
+            // customer being asked again and again.
+            if unclear >= 1 {
+                return hand_off(HandOffWhy::RecordsDown);
+            }
+            let state = Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1 };
+            (Some(state), vec![say(Reply::OrderCheckUnavailable {}, Some("order_id"), vec![])])
         }
         Input::Checked(OrderCheck::Candidates(candidates)) => match candidates.len() {
             0 => {
@@ -249,7 +280,7 @@ fn on_choose_order(
         return check_choice(&order.order_id, email);
     }
     if unclear + 1 >= MAX_FAILURES {
-        return hand_off(0);
+        return hand_off(HandOffWhy::Unclear);
     }
     let effect = not_understood("Please pick the order with one of the buttons.", None, order_buttons(&candidates));
     (Some(Intake::ChooseOrder { email, candidates, unclear: unclear + 1 }), vec![effect])
@@ -360,7 +391,7 @@ fn on_confirm(
     match confirmed {
         Some(true) => (None, vec![Effect::Submit { reason, details, resolution }]),
         Some(false) => (Some(identify(0)), vec![say(Reply::Greeting { restarted: true }, Some("order_id"), vec![])]),
-        None if unclear >= 1 => hand_off(0),
+        None if unclear >= 1 => hand_off(HandOffWhy::Unclear),
         None => {
             let effect = not_understood("Tap “Yes, send it” to send your request, or Cancel.", None, confirm_buttons());
             (Some(Intake::Confirm { order, reason, details, resolution, unclear: unclear + 1 }), vec![effect])

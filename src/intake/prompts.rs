@@ -1,6 +1,6 @@
 //! The intake's replies: each question with the buttons and typed answer it waits for.
 
-use super::{Effect, Intake, OrderBrief, Prompt};
+use super::{Effect, HandOffWhy, Intake, OrderBrief, Prompt};
 use crate::domain::{Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
 
@@ -88,8 +88,8 @@ pub(super) fn cancel() -> (Option<Intake>, Vec<Effect>) {
     (None, vec![say(Reply::Cancelled {}, None, vec![]), Effect::Cancel])
 }
 
-pub(super) fn hand_off(attempts: u32) -> (Option<Intake>, Vec<Effect>) {
-    (None, vec![say(Reply::HandedToHuman {}, None, vec![]), Effect::HandOff { attempts }])
+pub(super) fn hand_off(why: HandOffWhy) -> (Option<Intake>, Vec<Effect>) {
+    (None, vec![say(Reply::HandedToHuman {}, None, vec![]), Effect::HandOff(why)])
 }
 
 pub(super) fn order_buttons(candidates: &[OrderBrief]) -> Vec<(String, String)> {

@@ -48,6 +48,7 @@ replies! {
     AskEmail => "ask_email" { order_id: String }
     AskOrderId => "ask_order_id" { email: String }
     OrderNotFound => "order_not_found" { attempts_left: u32 }
+    OrderCheckUnavailable => "order_check_unavailable" {}
     HandedToHuman => "handed_to_human" {}
     ChooseOrder => "choose_order" { email: String }
     AlreadyOpen => "already_open" { case_id: i64, order_id: String }
@@ -98,7 +99,8 @@ replies! {
         verdict_label: String, verdict_amount: String, rules: Vec<String>, flags: Vec<String>,
         draft: String,
     }
-    AgentHandoff => "agent_handoff" { case_id: i64, customer: String, attempts: u32 }
+    /// `why` is `no_match` (after `attempts` pairs), `unclear` or `records_down`.
+    AgentHandoff => "agent_handoff" { case_id: i64, customer: String, why: String, attempts: u32 }
     AgentReminder => "agent_reminder" { case_id: i64, waiting: String }
     AgentMarkRefunded => "agent_mark_refunded" { case_id: i64, amount: String, order_id: String, approved_by: String }
     AgentSupportRequest => "agent_support_request" { case_id: i64, customer: String, product: String, details: String }

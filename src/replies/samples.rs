@@ -30,6 +30,7 @@ impl Reply {
             Reply::Greeting { restarted: true },
             Reply::AskEmail { order_id: s("ORD-1001") },
             Reply::AskOrderId { email: s("alice@example.com") },
+            Reply::OrderCheckUnavailable {},
             Reply::OrderNotFound { attempts_left: 2 },
             Reply::OrderNotFound { attempts_left: 1 },
             Reply::OrderNotFound { attempts_left: 0 },
@@ -161,7 +162,9 @@ impl Reply {
                 flags: vec![],
                 draft: s("Thank you for reaching out about Pricing Playbook."),
             },
-            Reply::AgentHandoff { case_id: 14, customer: s("cust-3"), attempts: 3 },
+            Reply::AgentHandoff { case_id: 14, customer: s("cust-3"), why: s("no_match"), attempts: 3 },
+            Reply::AgentHandoff { case_id: 15, customer: s("cust-4"), why: s("unclear"), attempts: 0 },
+            Reply::AgentHandoff { case_id: 16, customer: s("cust-5"), why: s("records_down"), attempts: 0 },
             Reply::AgentReminder { case_id: 12, waiting: s("2 hours") },
             Reply::AgentMarkRefunded {
                 case_id: 12,

@@ -6,7 +6,7 @@ use super::engine::EngineError;
 use super::turn::{Post, Turn};
 use crate::domain::{ChatUserId, Resolution};
 use crate::events::AGENTS;
-use crate::intake::{self, understand, Choice, Effect, Input, OrderBrief, OrderCheck};
+use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
 use crate::moderation;
 use crate::replies::Reply;
 use crate::store::ButtonRecord;
@@ -128,7 +128,7 @@ impl Turn<'_> {
                     let candidates = self.candidates(case, &email).await?;
                     queue.extend(self.feed(case, Input::Checked(OrderCheck::Candidates(candidates))));
                 }
-                Effect::HandOff { attempts } => self.hand_off(case, attempts).await?,
+                Effect::HandOff(why) => self.hand_off(case, why).await?,
                 Effect::Submit { reason, details, resolution } => {
                     case.reason = Some(reason);
                     case.details = Some(details);
@@ -179,6 +179,11 @@ impl Turn<'_> {
             // This run is rolled back; the next one finds the order if Stripe has it.
             return Ok(OrderCheck::NoMatch);
         }
+        if order.is_none() && self.looked_up.unanswered.contains(order_id) {
+            self.event(case.id, "bot", "order_check_failed", &format!("Stripe did not answer about {order_id}"))
+                .await?;
+            return Ok(OrderCheck::Unavailable);
+        }
         let Some(order) = order.filter(|o| &o.email == email) else {
             self.event(case.id, "bot", "order_not_matched", &format!("order id {order_id} with the email given"))
                 .await?;
@@ -205,12 +210,22 @@ impl Turn<'_> {
         Ok(orders.iter().filter(|o| !o.unrefunded().is_zero()).map(brief).collect())
     }
 
-    async fn hand_off(&mut self, case: &mut Case, attempts: u32) -> Result<(), EngineError> {
+    async fn hand_off(&mut self, case: &mut Case, why: HandOffWhy) -> Result<(), EngineError> {
         case.state = CaseState::AwaitingAgent;
         case.intake = None;
         self.tx.cancel_job("idle_timeout", case.id).await?;
-        self.event(case.id, "bot", "handed_off", &format!("to agents after {attempts} failed order checks")).await?;
-        let reply = Reply::AgentHandoff { case_id: case.id.0, customer: case.customer.to_string(), attempts };
+        let (attempts, detail) = match why {
+            HandOffWhy::NoMatch { attempts } => (attempts, format!("to agents after {attempts} failed order checks")),
+            HandOffWhy::Unclear => (0, "to agents: the answers could not be understood".into()),
+            HandOffWhy::RecordsDown => (0, "to agents: the order records did not answer".into()),
+        };
+        self.event(case.id, "bot", "handed_off", &detail).await?;
+        let reply = Reply::AgentHandoff {
+            case_id: case.id.0,
+            customer: case.customer.to_string(),
+            why: why.code().to_string(),
+            attempts,
+        };
         let mut post = Post::to(AGENTS, "handoff");
         post.buttons = vec![("edit".into(), "Write a reply".into())];
         post.expects = Some("text");

@@ -1,6 +1,7 @@
 //! The engine: takes one inbound event at a time, runs it in one transaction, commits the
 //! state change together with the outbound actions it caused.
 
+use super::stripe_orders::{LookedUp, OrderLookup};
 use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use crate::config::{Processor, Roles, Sla};
@@ -38,7 +39,7 @@ enum Run {
     Duplicate,
     Committed,
     /// Rolled back: it named orders that Stripe may know.
-    NeedsOrders(Vec<super::stripe_orders::OrderLookup>),
+    NeedsOrders(Vec<OrderLookup>),
 }
 
 pub struct Engine {
@@ -99,16 +100,13 @@ impl Engine {
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
         let started = std::time::Instant::now();
-        let mut looked_up = Vec::new();
+        let mut looked_up = LookedUp::default();
         loop {
             match self.run_once(event_key, event, now, &looked_up).await? {
                 Run::Duplicate => return Ok(false),
                 Run::Committed => break,
-                Run::NeedsOrders(lookups) => {
-                    // Outside the transaction and the lock, then the same event once more.
-                    looked_up.extend(lookups.iter().map(|l| l.order_id.clone()));
-                    self.import_stripe_orders(&lookups, now).await?;
-                }
+                // Outside the transaction and the lock, then the same event once more.
+                Run::NeedsOrders(lookups) => self.import_stripe_orders(&lookups, now, &mut looked_up).await?,
             }
         }
         let platform = event_key.and_then(|k| k.split_once(':')).map_or("local", |(platform, _)| platform);
@@ -122,12 +120,12 @@ impl Engine {
         event_key: Option<&str>,
         event: &Inbound,
         now: DateTime<Utc>,
-        looked_up: &[crate::domain::OrderId],
+        looked_up: &LookedUp,
     ) -> Result<Run, EngineError> {
         let _one_at_a_time = self.serial.lock().await;
         let mut turn = Turn::begin(self, now).await?;
         turn.roles = event.roles().to_vec();
-        turn.looked_up = looked_up.to_vec();
+        turn.looked_up = looked_up.clone();
         if let Some(key) = event_key {
             if !turn.tx.first_sighting(key, now).await? {
                 return Ok(Run::Duplicate);

@@ -17,6 +17,14 @@ pub struct OrderLookup {
     pub typed_id: Option<String>,
 }
 
+/// The orders an event already asked Stripe for, and those Stripe could not be asked about.
+#[derive(Debug, Clone, Default)]
+pub struct LookedUp {
+    pub asked: Vec<OrderId>,
+    /// No answer (Stripe down or failing): the customer is told to try again, not "not found".
+    pub unanswered: Vec<OrderId>,
+}
+
 impl Turn<'_> {
     /// Whether a missed order should be asked of Stripe first (it is then queued on the turn).
     pub(super) async fn wants_stripe_lookup(
@@ -25,7 +33,7 @@ impl Turn<'_> {
         order_id: &OrderId,
         email: &Email,
     ) -> Result<bool, EngineError> {
-        if self.engine.settings.stripe.is_none() || self.looked_up.contains(order_id) {
+        if self.engine.settings.stripe.is_none() || self.looked_up.asked.contains(order_id) {
             return Ok(false);
         }
         let typed_id = self.typed_spelling(case, order_id).await?;
@@ -49,24 +57,29 @@ fn tokens(text: &str) -> impl Iterator<Item = &str> {
 }
 
 impl Engine {
-    /// Fetches the looked-up orders from Stripe and adds those not known yet. Stripe being
-    /// unreachable is logged, not fatal: the customer's answer then reads as not found, and
-    /// the intake hands over to agents after repeated misses as it would anyway.
+    /// Fetches the looked-up orders from Stripe and adds those not known yet, noting in
+    /// `looked_up` what was asked and what got no answer. Stripe being unreachable is logged,
+    /// not fatal: the customer hears that the order cannot be checked just now.
     pub(super) async fn import_stripe_orders(
         &self,
         lookups: &[OrderLookup],
         now: DateTime<Utc>,
+        looked_up: &mut LookedUp,
     ) -> Result<(), EngineError> {
         let Some(client) = self.settings.stripe.clone() else {
             return Ok(());
         };
         let mut orders = Vec::new();
         for lookup in lookups {
+            looked_up.asked.push(lookup.order_id.clone());
             // Only something shaped like a charge id is fetched by id.
             let charge_id = lookup.typed_id.as_deref().filter(|id| id.starts_with("ch_") || id.starts_with("py_"));
             match client.orders_for(&lookup.email, charge_id).await {
                 Ok(found) => orders.extend(found),
-                Err(e) => tracing::warn!(order = %lookup.order_id, "looking the order up on Stripe failed: {e}"),
+                Err(e) => {
+                    tracing::warn!(order = %lookup.order_id, "looking the order up on Stripe failed: {e}");
+                    looked_up.unanswered.push(lookup.order_id.clone());
+                }
             }
         }
         self.store_fetched_orders(&orders, now).await

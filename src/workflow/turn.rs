@@ -17,8 +17,8 @@ pub(crate) struct Turn<'e> {
     /// Orders this turn missed that Stripe may know: the engine rolls the turn back, fetches
     /// them outside any transaction and runs the event again.
     pub order_lookups: Vec<super::stripe_orders::OrderLookup>,
-    /// Orders already asked of Stripe for this event, so the second run takes a miss as a miss.
-    pub looked_up: Vec<crate::domain::OrderId>,
+    /// What Stripe was already asked for this event, so the next run takes a miss as a miss.
+    pub looked_up: super::stripe_orders::LookedUp,
 }
 
 /// A staff post: where it goes and what it carries.
@@ -41,7 +41,7 @@ impl Post {
 impl<'e> Turn<'e> {
     pub async fn begin(engine: &'e Engine, now: DateTime<Utc>) -> Result<Turn<'e>, EngineError> {
         let tx = engine.store.begin().await?;
-        Ok(Turn { roles: Vec::new(), order_lookups: Vec::new(), looked_up: Vec::new(), engine, tx, now })
+        Ok(Turn { roles: Vec::new(), order_lookups: Vec::new(), looked_up: Default::default(), engine, tx, now })
     }
 
     pub async fn commit(self) -> Result<(), EngineError> {

@@ -2,7 +2,7 @@
 //! by its id, a Stripe customer's charges by the purchase email. The proof (id and email) is
 //! checked as for imported orders.
 
-use super::mock::StripeMock;
+use super::mock::{free_port, StripeMock};
 use super::*;
 
 /// The mock stamps charges with the real time, so these bots run on the real clock.
@@ -85,5 +85,25 @@ crate::on_both_backends! {
         let ask_reason = one_to(&out, "dm:cust-9");
         assert!(ask_reason["buttons"].to_string().contains("reason:accidental_purchase"), "{ask_reason}");
         bot.stop();
+    }
+
+    fn stripe_down_is_not_the_customers_mistake(fixture: &Fixture) {
+        // Nothing listens there: every look-up goes unanswered.
+        use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
+        let mut bot = fixture.start_env(&now(), &[KEY]);
+        bot.say("cust-9", "Hi, I'd like a refund please");
+        let out = bot.say("cust-9", "Order ch_3AbCdEfGhIjK, email ivy@example.com");
+        let reply = one_to(&out, "dm:cust-9");
+        assert!(text(reply).contains("can't reach our order records"), "{reply}");
+        assert_eq!(reply["expects"], "order_id");
+        // A second time, a person takes over instead of asking again.
+        let out = bot.say("cust-9", "Order ch_3AbCdEfGhIjK, email ivy@example.com");
+        let handoff = one_to(&out, "channel:agents");
+        assert!(text(handoff).contains("did not answer"), "{handoff}");
+        bot.stop();
+        let cases: Value = serde_json::from_slice(&fixture.cli(&["case", "list", "--json"]).stdout).unwrap();
+        let shown = fixture.case(cases[0]["id"].as_i64().unwrap());
+        assert_eq!(shown["state"], "awaiting_agent");
+        assert!(!kinds(&shown).contains(&"order_not_matched".to_string()), "no failed attempt counted");
     }
 }
