@@ -25,6 +25,14 @@ pub struct Drained {
     pub dead: usize,
 }
 
+/// Rows read per batch.
+const BATCH: i64 = 100;
+
+/// On SQLite, delivered rows are marked together, at the latest this long after the first of
+/// them was delivered: instant deliveries (jsonl, console) share one commit per batch, slow ones
+/// (Discord's paced calls) are still marked within moments.
+const MARK_WITHIN: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Hands every due outbox action to `deliver`, oldest first, marking each delivered after
 /// `deliver` succeeds (a crash in between redelivers it: at least once, with a stable id).
 /// A failure is retried with backoff; after `MAX_ATTEMPTS` it becomes a dead letter, logged and
@@ -33,7 +41,8 @@ pub struct Drained {
 /// On PostgreSQL the batch's rows stay locked while they are delivered, so another replica
 /// skips them. SQLite has one writer: a transaction held open across a delivery that writes
 /// (a Discord message id, say) would fail with "database is locked", so there each batch is read
-/// and each outcome written in short transactions; callers keep to one drain per process.
+/// in a short transaction and the outcomes are written in short ones (see `MARK_WITHIN`);
+/// callers keep to one drain per process.
 pub async fn drain_outbox<F, Fut>(store: &Store, now: DateTime<Utc>, mut deliver: F) -> anyhow::Result<Drained>
 where
     F: FnMut(Outbound) -> Fut,
@@ -43,7 +52,7 @@ where
     let mut drained = Drained::default();
     loop {
         let mut tx = store.begin().await?;
-        let batch = tx.undelivered(100, now).await?;
+        let batch = tx.undelivered(BATCH, now).await?;
         if batch.is_empty() {
             return Ok(drained);
         }
@@ -53,26 +62,51 @@ where
             tx.commit().await?;
             None
         };
+        let mut unmarked = Vec::new();
+        let mut first_unmarked = None;
         for record in &batch {
             let action: Outbound = serde_json::from_str(&record.action_json)?;
             let outcome = deliver(action).await;
             match held.as_mut() {
                 Some(tx) => settle(tx, record, outcome, now, &mut drained).await?,
                 None => {
-                    let mut tx = store.begin().await?;
-                    settle(&mut tx, record, outcome, now, &mut drained).await?;
-                    tx.commit().await?;
+                    unmarked.push((record, outcome));
+                    let first = *first_unmarked.get_or_insert_with(std::time::Instant::now);
+                    if first.elapsed() >= MARK_WITHIN {
+                        settle_all(store, &mut unmarked, now, &mut drained).await?;
+                        first_unmarked = None;
+                    }
                 }
             }
         }
+        settle_all(store, &mut unmarked, now, &mut drained).await?;
         if let Some(tx) = held {
             tx.commit().await?;
         }
-        if drained.failed + drained.dead > 0 {
+        // A short batch was all that was due; whoever writes more drains after committing.
+        if drained.failed + drained.dead > 0 || (batch.len() as i64) < BATCH {
             // Retries wait for their backoff; the rest of this batch went through above.
             return Ok(drained);
         }
     }
+}
+
+/// Writes the outcomes delivered so far in one transaction.
+async fn settle_all(
+    store: &Store,
+    unmarked: &mut Vec<(&OutboxRecord, anyhow::Result<()>)>,
+    now: DateTime<Utc>,
+    drained: &mut Drained,
+) -> anyhow::Result<()> {
+    if unmarked.is_empty() {
+        return Ok(());
+    }
+    let mut tx = store.begin().await?;
+    for (record, outcome) in unmarked.drain(..) {
+        settle(&mut tx, record, outcome, now, drained).await?;
+    }
+    tx.commit().await?;
+    Ok(())
 }
 
 /// Records one delivery's outcome: delivered, retry later, or dead letter.
