@@ -8,9 +8,7 @@ crate::on_both_backends! {
     fn full_refund_through_stripe(fixture: &Fixture) {
         let (mock, charge) = setup(fixture, "ORD-1001", 4900, "tok_visa");
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         let shown = fixture.case(case);
         assert_eq!(shown["refunds"][0]["status"], "pending");
         assert!(mock.refunds(&charge).is_empty(), "no call before the job runs");
@@ -52,9 +50,7 @@ crate::on_both_backends! {
     fn a_call_lost_in_a_crash_is_replayed_with_the_same_key(fixture: &Fixture) {
         let (mock, charge) = setup(fixture, "ORD-1001", 4900, "tok_visa");
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         bot.kill();
         // The crashed process's call reached Stripe, its answer was lost.
         let shown = fixture.case(case);
@@ -82,9 +78,7 @@ crate::on_both_backends! {
         // Nothing listens there: no answer, as after a timeout.
         use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         let out = bot.tick(0);
         assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
         bot.stop();
@@ -176,9 +170,7 @@ crate::on_both_backends! {
         import_order(fixture, "ORD-1001", &charge, "0.00");
         use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());
         bot.stop();
         // The unclear attempt did reach Stripe, and Stripe has since forgotten the key

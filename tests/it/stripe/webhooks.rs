@@ -94,9 +94,7 @@ crate::on_both_backends! {
         use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
         let url = use_webhooks(fixture);
         let mut bot = start_with_webhooks(fixture, &url);
-        let draft = alice(&mut bot);
-        let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-1");
+        let case = alice_approved(&mut bot);
         assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());
         let event = serde_json::json!({
             "id": "evt_refund_1", "object": "event", "type": "refund.updated",
