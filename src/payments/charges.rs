@@ -31,6 +31,9 @@ pub struct Charge {
     pub description: Option<String>,
     #[serde(default)]
     pub receipt_email: Option<String>,
+    /// The number on Stripe's receipt email (`Receipt #1234-5678`), what a customer has at hand.
+    #[serde(default)]
+    pub receipt_number: Option<String>,
     #[serde(default)]
     pub billing_details: BillingDetails,
     #[serde(default)]
@@ -74,7 +77,8 @@ impl Charge {
         if !self.paid || self.status != "succeeded" {
             return Err(format!("charge {} is not a completed payment ({})", self.id, self.status));
         }
-        let raw_id = self.metadata.get(META_ORDER_ID).unwrap_or(&self.id);
+        // The seller's own order id, else the receipt's number, else the charge id.
+        let raw_id = self.metadata.get(META_ORDER_ID).or(self.receipt_number.as_ref()).unwrap_or(&self.id);
         let order_id =
             OrderId::parse(raw_id).ok_or_else(|| format!("charge {}: `{raw_id}` is no order id", self.id))?;
         let email = self.email(customer_email).ok_or_else(|| format!("charge {} names no email", self.id))?;
@@ -186,6 +190,16 @@ mod tests {
         assert_eq!(order.usage, BTreeMap::from([("progress".to_string(), 0.4)]));
         assert_eq!((order.product.as_str(), order.sku.as_str()), ("Course", "course-1"));
         assert_eq!(order.charge_id.as_deref(), Some("ch_1"));
+    }
+
+    #[test]
+    fn a_receipt_number_is_the_order_id_when_the_seller_set_none() {
+        let c = charge(serde_json::json!({"id": "ch_9", "amount": 500, "currency": "eur", "created": 1,
+            "paid": true, "status": "succeeded", "receipt_number": "1234-5678",
+            "billing_details": {"email": "Bo@Example.com"}}));
+        let order = c.to_order(None).unwrap();
+        assert_eq!(order.order_id.as_str(), "1234-5678");
+        assert_eq!((order.email.as_str(), order.charge_id.as_deref()), ("bo@example.com", Some("ch_9")));
     }
 
     #[test]

@@ -94,6 +94,14 @@ impl Tx<'_> {
         row.as_ref().map(order_from_row).transpose()
     }
 
+    /// The order whose charge id is `id` in any case (order ids are upper-cased as typed; Stripe
+    /// ids are not, and never differ only by case).
+    pub async fn find_order_by_charge_ignoring_case(&mut self, id: &str) -> StoreResult<Option<Order>> {
+        let sql = format!("{ORDER_SELECT} WHERE UPPER(o.charge_id) = UPPER($1) ORDER BY o.purchased_at DESC LIMIT 1");
+        let row = sqlx::query(&sql).bind(id).fetch_optional(self.conn()).await?;
+        row.as_ref().map(order_from_row).transpose()
+    }
+
     pub async fn orders_by_email(&mut self, email: &Email) -> StoreResult<Vec<Order>> {
         let sql = format!("{ORDER_SELECT} WHERE o.email = $1 ORDER BY o.purchased_at");
         let rows = sqlx::query(&sql).bind(email.as_str()).fetch_all(self.conn()).await?;

@@ -174,7 +174,11 @@ impl Turn<'_> {
         order_id: &crate::domain::OrderId,
         email: &crate::domain::Email,
     ) -> Result<OrderCheck, EngineError> {
-        let order = self.tx.find_order(order_id).await?;
+        let mut order = self.tx.find_order(order_id).await?;
+        if order.is_none() {
+            // A Stripe charge id names its order too (ours are upper-cased as typed; its are not).
+            order = self.tx.find_order_by_charge_ignoring_case(order_id.as_str()).await?;
+        }
         if order.is_none() && self.wants_stripe_lookup(case, order_id, email).await? {
             // This run is rolled back; the next one finds the order if Stripe has it.
             return Ok(OrderCheck::NoMatch);
@@ -189,9 +193,9 @@ impl Turn<'_> {
                 .await?;
             return Ok(OrderCheck::NoMatch);
         };
-        if let Some(open) = self.tx.open_case_for_order(order_id, case.id).await? {
-            self.event(case.id, "bot", "duplicate_request", &format!("order {order_id} already has case {open}"))
-                .await?;
+        if let Some(open) = self.tx.open_case_for_order(&order.order_id, case.id).await? {
+            let detail = format!("order {} already has case {open}", order.order_id);
+            self.event(case.id, "bot", "duplicate_request", &detail).await?;
             return Ok(OrderCheck::AlreadyOpen(open));
         }
         case.order_id = Some(order.order_id.clone());

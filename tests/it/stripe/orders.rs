@@ -106,4 +106,13 @@ crate::on_both_backends! {
         assert_eq!(shown["state"], "awaiting_agent");
         assert!(!kinds(&shown).contains(&"order_not_matched".to_string()), "no failed attempt counted");
     }
+
+    fn an_order_is_found_by_its_charge_id_too(fixture: &Fixture) {
+        // Imported with its charge; the customer has only the charge id at hand.
+        import_order(fixture, "ORD-1001", "ch_3AbCdEf123", "0.00");
+        let mut bot = fixture.start();
+        let draft = request(&mut bot, "cust-1", "ch_3AbCdEf123", "alice@example.com", "accidental_purchase", "refund");
+        bot.stop();
+        assert_eq!(fixture.case(case_id(&draft))["order_id"], "ORD-1001");
+    }
 }
