@@ -79,6 +79,13 @@ pub struct Dispute {
     pub evidence_details: Option<EvidenceDetails>,
 }
 
+impl Dispute {
+    /// Stripe's reason code (`fraudulent`, `product_not_received`...), or words saying there is none.
+    pub fn reason_or_none(&self) -> &str {
+        self.reason.as_deref().unwrap_or("no reason given")
+    }
+}
+
 #[derive(Debug, Clone, Deserialize)]
 pub struct EvidenceDetails {
     /// Unix time by which the seller must answer.

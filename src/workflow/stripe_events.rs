@@ -85,12 +85,9 @@ impl Turn<'_> {
     /// asked the bot about it; managers get the evidence a reply to the bank needs.
     async fn on_dispute(&mut self, dispute: &Dispute) -> Result<(), EngineError> {
         let charge = dispute.charge.as_str();
-        let reason = dispute.reason.as_deref().unwrap_or("no reason given");
-        let mut case = match self.tx.case_for_charge(charge).await? {
-            Some(id) => match self.tx.load_case(id).await? {
-                Some(case) => case,
-                None => return Ok(()),
-            },
+        let reason = dispute.reason_or_none();
+        let mut case = match self.case_of_charge(charge).await? {
+            Some(case) => case,
             None => match self.tx.find_order_by_charge(charge).await? {
                 Some(order) => self.open_dispute_case(&order, dispute).await?,
                 None => {
@@ -125,7 +122,7 @@ impl Turn<'_> {
         case.state = CaseState::AwaitingManager;
         case.order_id = Some(order.order_id.clone());
         case.email = Some(order.email.clone());
-        let reason = dispute.reason.as_deref().unwrap_or("no reason given");
+        let reason = dispute.reason_or_none();
         case.details = Some(format!("Stripe dispute {}: {reason}", dispute.id));
         let detail = format!("dispute {} on {} with no refund request before it", dispute.id, order.order_id);
         self.event(id, "stripe", "opened", &detail).await?;
@@ -148,7 +145,7 @@ impl Turn<'_> {
         Ok(Reply::ManagerDispute {
             case_id: case.id.0,
             dispute_id: dispute.id.clone(),
-            reason: dispute.reason.clone().unwrap_or_else(|| "no reason given".into()),
+            reason: dispute.reason_or_none().to_string(),
             order_id: order.order_id.to_string(),
             product: order.product.clone(),
             amount_paid: order.amount.to_string(),

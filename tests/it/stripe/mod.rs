@@ -38,11 +38,29 @@ fn import_order(fixture: &Fixture, order_id: &str, charge: &str, refunded: &str)
 
 /// A mock, a charge of `amount` for `order_id`, and the fixture pointed at the mock.
 fn setup(fixture: &Fixture, order_id: &str, amount: i64, source: &str) -> (StripeMock, String) {
+    let (mock, charge) = paid_on_mock(fixture, order_id, amount, source);
+    use_stripe(fixture, &mock.base);
+    (mock, charge)
+}
+
+/// A mock and a charge of `amount` for `order_id`, imported; where the bot calls is up to the caller.
+fn paid_on_mock(fixture: &Fixture, order_id: &str, amount: i64, source: &str) -> (StripeMock, String) {
     let mock = StripeMock::start();
     let charge = mock.charge(amount, source);
     import_order(fixture, order_id, &charge, "0.00");
-    use_stripe(fixture, &mock.base);
     (mock, charge)
+}
+
+/// Alice's order paid on the mock, with the bot pointed where nothing listens (no answer, as
+/// after a timeout).
+fn setup_unreachable(fixture: &Fixture) -> (StripeMock, String) {
+    let (mock, charge) = paid_on_mock(fixture, "ORD-1001", 4900, "tok_visa");
+    use_stripe_unreachable(fixture);
+    (mock, charge)
+}
+
+fn use_stripe_unreachable(fixture: &Fixture) {
+    use_stripe(fixture, &format!("http://127.0.0.1:{}", mock::free_port()));
 }
 
 fn alice(bot: &mut Bot) -> Value {
@@ -68,9 +86,7 @@ fn kinds(case: &Value) -> Vec<String> {
 
 /// Alice's order paid on the mock, with the bot reaching Stripe through a fault proxy.
 fn setup_behind_proxy(fixture: &Fixture, faults: &[Fault]) -> (StripeMock, String, FaultProxy) {
-    let mock = StripeMock::start();
-    let charge = mock.charge(4900, "tok_visa");
-    import_order(fixture, "ORD-1001", &charge, "0.00");
+    let (mock, charge) = paid_on_mock(fixture, "ORD-1001", 4900, "tok_visa");
     let proxy = FaultProxy::start(&mock.base, faults);
     use_stripe(fixture, &proxy.base);
     (mock, charge, proxy)

@@ -1,6 +1,5 @@
 //! Approved refunds sent to Stripe: full, partial, replayed after a crash, retried, refused.
 
-use super::mock::free_port;
 use super::*;
 use std::process::{Command, Stdio};
 
@@ -72,11 +71,8 @@ crate::on_both_backends! {
     }
 
     fn stripe_unreachable_keeps_it_pending_then_retries_the_same_key(fixture: &Fixture) {
-        let mock = StripeMock::start();
-        let charge = mock.charge(4900, "tok_visa");
-        import_order(fixture, "ORD-1001", &charge, "0.00");
         // Nothing listens there: no answer, as after a timeout.
-        use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
+        let (mock, charge) = setup_unreachable(fixture);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
         let case = alice_approved(&mut bot);
         let out = bot.tick(0);
@@ -165,10 +161,7 @@ crate::on_both_backends! {
     }
 
     fn a_retry_after_the_key_expired_finds_the_refund_by_its_case(fixture: &Fixture) {
-        let mock = StripeMock::start();
-        let charge = mock.charge(4900, "tok_visa");
-        import_order(fixture, "ORD-1001", &charge, "0.00");
-        use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
+        let (mock, charge) = setup_unreachable(fixture);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
         let case = alice_approved(&mut bot);
         assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());

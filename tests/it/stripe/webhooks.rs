@@ -87,11 +87,8 @@ crate::on_both_backends! {
     }
 
     fn refund_updated_webhook_settles_a_pending_refund(fixture: &Fixture) {
-        let mock = StripeMock::start();
-        let charge = mock.charge(4900, "tok_visa");
-        import_order(fixture, "ORD-1001", &charge, "0.00");
         // Stripe unreachable from the job: only the webhook brings the answer.
-        use_stripe(fixture, &format!("http://127.0.0.1:{}", free_port()));
+        let (_mock, charge) = setup_unreachable(fixture);
         let url = use_webhooks(fixture);
         let mut bot = start_with_webhooks(fixture, &url);
         let case = alice_approved(&mut bot);
