@@ -12,9 +12,9 @@
 
 use chrono::{DateTime, Duration, Utc};
 use refund_bot::app::{open, App};
-use refund_bot::chat::drain_outbox;
 use refund_bot::domain::{Currency, Email, Money, Order, OrderId};
 use refund_bot::events::{Inbound, Outbound};
+use refund_bot::runner::drain_outbox;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Connection as _, Executor as _, Row as _};
 use std::collections::HashMap;

@@ -38,12 +38,10 @@ impl From<anyhow::Error> for CliError {
 }
 
 pub struct App {
-    pub engine: Engine,
+    pub engine: Arc<Engine>,
     pub loaded: Loaded,
     /// Things the console tells a newcomer (defaults in use, demo data seeded).
     pub notes: Vec<String>,
-    /// Which chat platforms are connected, for `/healthz`.
-    pub health: crate::ops::Health,
 }
 
 impl App {
@@ -109,12 +107,7 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
         stripe: stripe_client(config)?,
         abusive_words: config.moderation.abusive_words.clone(),
     };
-    Ok(App {
-        engine: Engine::new(store, policy, replies, settings),
-        loaded,
-        notes,
-        health: crate::ops::Health::default(),
-    })
+    Ok(App { engine: Arc::new(Engine::new(store, policy, replies, settings)), loaded, notes })
 }
 
 /// The Stripe client when `processor = "stripe"`; the secret key is read from the

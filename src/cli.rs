@@ -128,23 +128,7 @@ fn parse_time(raw: &str) -> Result<DateTime<Utc>, String> {
 pub async fn execute(cli: Cli) -> Result<(), CliError> {
     let config = cli.config.as_deref();
     match cli.command {
-        Command::Run => {
-            let loaded = app::load_config(config)?;
-            let Some(discord) = loaded.config.discord.clone() else {
-                return Err(CliError::input(
-                    "no chat platform is configured: add a [discord] section to refund-bot.toml (see README, \"Run it on Discord\"), \
-                     or try `refund-bot console` to play with the bot locally",
-                ));
-            };
-            crate::chat::discord::token()?;
-            let app = std::sync::Arc::new(app::open(config, false).await?);
-            let listen = loaded.config.http.clone().unwrap_or_default().listen;
-            crate::ops::serve(&listen, app.clone()).await.map_err(CliError::input)?;
-            if let Some(path) = app.policy_path() {
-                tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(2)));
-            }
-            crate::chat::discord::run(app, discord).await
-        }
+        Command::Run => run(config).await,
         Command::Discord { command: DiscordCommand::PostPanel { channel_id } } => {
             let loaded = app::load_config(config)?;
             let discord = loaded
@@ -161,14 +145,14 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Jsonl { clock } => {
             let app = std::sync::Arc::new(app::open(config, false).await?);
             if let Some(http) = app.loaded.config.http.clone() {
-                crate::ops::serve(&http.listen, app.clone()).await.map_err(CliError::runtime)?;
+                crate::ops::serve(&http.listen, app.clone(), Default::default()).await.map_err(CliError::runtime)?;
             }
             if let Some(path) = app.policy_path() {
                 tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(1)));
             }
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            let shutdown = crate::ops::shutdown_signal();
-            let result = crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout(), shutdown).await;
+            let shutdown = crate::runner::Shutdown::on_signal();
+            let result = crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout(), shutdown.wait()).await;
             app.engine.store().close().await;
             result.map_err(CliError::runtime)
         }
@@ -201,6 +185,29 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             Ok(())
         }
     }
+}
+
+/// `run`: every configured chat platform in one process, with the runner delivering for all
+/// of them, `/healthz` and `/metrics`, and policy reload.
+async fn run(config: Option<&std::path::Path>) -> Result<(), CliError> {
+    let loaded = app::load_config(config)?;
+    if loaded.config.discord.is_none() {
+        return Err(CliError::input(
+            "no chat platform is configured: add a [discord] section to refund-bot.toml (see README, \"Run it on Discord\"), \
+             or try `refund-bot console` to play with the bot locally",
+        ));
+    }
+    crate::chat::discord::token()?;
+    let app = std::sync::Arc::new(app::open(config, false).await?);
+    let health = std::sync::Arc::new(crate::runner::Health::default());
+    let listen = loaded.config.http.clone().unwrap_or_default().listen;
+    crate::ops::serve(&listen, app.clone(), health.clone()).await.map_err(CliError::input)?;
+    if let Some(path) = app.policy_path() {
+        tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(2)));
+    }
+    let platforms = crate::chat::configured(&app, &health).await?;
+    let shutdown = crate::runner::Shutdown::on_signal();
+    crate::runner::serve(app.engine.clone(), platforms, shutdown).await.map_err(CliError::runtime)
 }
 
 async fn explain(

@@ -41,6 +41,36 @@ pub struct ButtonOut {
     pub id: String,
     pub action: String,
     pub label: String,
+    /// How prominent the platform should draw it; chosen by the engine from the action.
+    #[serde(default)]
+    pub style: ButtonStyle,
+}
+
+/// A button's look, as a hint: platforms map it onto what they have.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonStyle {
+    /// The expected next step.
+    #[default]
+    Primary,
+    /// A way out (cancel, skip).
+    Secondary,
+    /// Goes ahead with money or a decision (approve, confirm, mark refunded).
+    Success,
+    /// Discards something (reject).
+    Danger,
+}
+
+impl ButtonStyle {
+    /// The look of a button with this action.
+    pub fn for_action(action: &str) -> ButtonStyle {
+        match action {
+            "approve" | "confirm" | "mark_refunded" => ButtonStyle::Success,
+            "reject" => ButtonStyle::Danger,
+            "cancel" | "feedback_skip" => ButtonStyle::Secondary,
+            _ => ButtonStyle::Primary,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -21,7 +21,7 @@ pub mod http;
 pub mod intake;
 /// Abuse and chargeback detection in customer text.
 pub mod moderation;
-/// Health, metrics, policy reload, shutdown signals.
+/// Health, metrics and policy reload.
 pub mod ops;
 /// Order files (.jsonl, .csv).
 pub mod orders_file;
@@ -33,6 +33,8 @@ pub mod policy;
 pub mod replies;
 /// `report`: outcomes, reasons, refunds and trends over a period.
 pub mod report;
+/// Due jobs and outbox delivery for every platform, and shutdown.
+pub mod runner;
 /// The database.
 pub mod store;
 /// The case lifecycle.

@@ -1,9 +1,9 @@
 //! The terminal console: one person plays customer, agent and manager to see the whole flow.
 //! Messages land in per-view inboxes; switching role shows what that role has not seen yet.
 
-use super::{drain_outbox, AdapterClock};
 use crate::app::App;
 use crate::events::{ButtonOut, Inbound, Outbound};
+use crate::runner::{self, AdapterClock};
 use std::collections::HashMap;
 use std::io::Write;
 use tokio::io::AsyncBufReadExt;
@@ -47,6 +47,9 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         inbox: HashMap::new(),
         choices: vec![],
     };
+    // What fell due while the console was closed (reminders, follow-ups) shows at once.
+    console.run_due(app).await?;
+    console.show();
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
         print!("{} > ", console.user);
@@ -63,22 +66,15 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         }
         match console.command(&line) {
             Ok(Some(event)) => {
-                if let Inbound::Tick { advance_secs } = event {
-                    console.clock.advance(advance_secs);
+                match event {
+                    Inbound::Tick { advance_secs } => console.clock.advance(advance_secs),
+                    event => {
+                        if let Err(error) = app.engine.handle(&event, console.clock.now()).await {
+                            println!("(something went wrong: {error})");
+                        }
+                    }
                 }
-                let now = console.clock.now();
-                if let Err(error) = app.engine.handle(&event, now).await {
-                    println!("(something went wrong: {error})");
-                }
-                let mut delivered = Vec::new();
-                drain_outbox(app.engine.store(), now, |action| {
-                    delivered.push(action);
-                    async { Ok(()) }
-                })
-                .await?;
-                for action in delivered {
-                    console.file(action);
-                }
+                console.run_due(app).await?;
                 console.show();
             }
             Ok(None) => {}
@@ -92,8 +88,7 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
 }
 
 async fn print_cases(app: &App) -> anyhow::Result<()> {
-    let mut tx = app.engine.store().begin().await?;
-    for case in tx.list_cases(None).await? {
+    for case in app.engine.store().cases(None).await? {
         let order = case.order_id.as_ref().map_or("-", |o| o.as_str());
         println!("  #{} {} {} {} {}", case.id, case.customer, order, case.state.as_str(), case.outcome.as_str());
     }
@@ -101,6 +96,20 @@ async fn print_cases(app: &App) -> anyhow::Result<()> {
 }
 
 impl Console {
+    /// Runs the work due at the console's time and files what it sends.
+    async fn run_due(&mut self, app: &App) -> anyhow::Result<()> {
+        let mut delivered = Vec::new();
+        runner::run_due(&app.engine, self.clock.now(), |action| {
+            delivered.push(action);
+            async { Ok(()) }
+        })
+        .await?;
+        for action in delivered {
+            self.file(action);
+        }
+        Ok(())
+    }
+
     /// Turns a typed line into an inbound event, or handles it locally.
     fn command(&mut self, line: &str) -> Result<Option<Inbound>, String> {
         let user = self.user.clone();

@@ -1,10 +1,10 @@
 //! The JSON-lines adapter (CONTRACTS section 4): inbound events on stdin, outbound actions on
-//! stdout, `done` after each line is committed, `error` for a line that cannot be read.
-//! An inbound line may carry an `"id"`: a line with an id seen before is not handled again,
-//! so a script can resend its unacknowledged lines after a crash.
+//! stdout, `done` after each line is committed and the work due at the adapter's time has run,
+//! `error` for a line that cannot be read. An inbound line may carry an `"id"`: a line with an id
+//! seen before is not handled again, so a script can resend its unacknowledged lines after a crash.
 
-use super::{drain_outbox, AdapterClock};
 use crate::events::Inbound;
+use crate::runner::{self, AdapterClock};
 use crate::workflow::Engine;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
@@ -25,8 +25,11 @@ where
 {
     let mut shutdown = std::pin::pin!(shutdown);
     let mut clock = AdapterClock::new(start);
-    // Actions committed by an earlier run that stopped before printing them go out first.
-    deliver(engine, clock.now(), &mut output).await?;
+    // Work due at start-up, and actions committed by an earlier run that stopped before
+    // printing them, go out first.
+    if let Err(error) = run_due(engine, clock.now(), &mut output).await {
+        tracing::error!(error = %format!("{error:#}"), "running the work due at start-up failed");
+    }
     let mut lines = input.lines();
     let mut seq: u64 = 0;
     loop {
@@ -43,16 +46,13 @@ where
                 continue;
             }
         };
-        if let Inbound::Tick { advance_secs } = event {
-            clock.advance(advance_secs);
-        }
-        let now = clock.now();
         let handled = match (&event_id, &event) {
-            (
-                Some(id),
-                Inbound::Message { .. } | Inbound::Click { .. } | Inbound::Submit { .. } | Inbound::React { .. },
-            ) => engine.handle_once(&format!("jsonl:{id}"), &event, now).await.map(|_| ()),
-            _ => engine.handle(&event, now).await,
+            (_, Inbound::Tick { advance_secs }) => {
+                clock.advance(*advance_secs);
+                Ok(())
+            }
+            (Some(id), _) => engine.handle_once(&format!("jsonl:{id}"), &event, clock.now()).await.map(|_| ()),
+            (None, _) => engine.handle(&event, clock.now()).await,
         };
         if let Err(error) = handled {
             tracing::error!(seq, error = %error, "handling an inbound line failed");
@@ -60,14 +60,21 @@ where
             write_line(&mut output, &json!({"kind": "error", "seq": seq, "error": message}))?;
             continue;
         }
-        deliver(engine, now, &mut output).await?;
+        if let Err(error) = run_due(engine, clock.now(), &mut output).await {
+            // The line itself is committed; what failed is retried at the next line.
+            tracing::error!(seq, error = %format!("{error:#}"), "running the work due failed");
+            let message = "internal error while running the work due now; it is retried at the next line (see the log)";
+            write_line(&mut output, &json!({"kind": "error", "seq": seq, "error": message}))?;
+            continue;
+        }
         write_line(&mut output, &json!({"kind": "done", "seq": seq}))?;
     }
     Ok(())
 }
 
-async fn deliver<W: Write>(engine: &Engine, now: DateTime<Utc>, output: &mut W) -> anyhow::Result<()> {
-    drain_outbox(engine.store(), now, |action| {
+/// The jobs due at `now`, then every due action printed as a line.
+async fn run_due<W: Write>(engine: &Engine, now: DateTime<Utc>, output: &mut W) -> anyhow::Result<()> {
+    runner::run_due(engine, now, |action| {
         let written = serde_json::to_value(&action).map_err(anyhow::Error::from).and_then(|v| write_line(output, &v));
         async move { written }
     })

@@ -382,3 +382,10 @@ impl Tx<'_> {
         Ok(row.is_some())
     }
 }
+
+impl super::Store {
+    /// Cases, oldest first, optionally in one state or outcome (its own short transaction).
+    pub async fn cases(&self, state: Option<&str>) -> StoreResult<Vec<Case>> {
+        self.begin().await?.list_cases(state).await
+    }
+}

@@ -3,7 +3,7 @@
 use super::records::*;
 use super::{ts, StoreError, StoreResult, Tx};
 use crate::domain::{ButtonId, CaseId, MessageId};
-use crate::events::{ButtonOut, Outbound};
+use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -80,7 +80,8 @@ impl Tx<'_> {
                     .fetch_one(self.conn())
                     .await?
                     .try_get("id")?;
-            buttons.push(ButtonOut { id: ButtonId(button_id).to_string(), action, label });
+            let style = ButtonStyle::for_action(&action);
+            buttons.push(ButtonOut { id: ButtonId(button_id).to_string(), action, label, style });
         }
         let action = Outbound::Send {
             id: message_id.to_string(),
@@ -160,9 +161,11 @@ impl Tx<'_> {
             .await?;
         rows.iter()
             .map(|row| {
+                let action: String = row.try_get("action")?;
                 Ok(ButtonOut {
                     id: ButtonId(row.try_get("id")?).to_string(),
-                    action: row.try_get("action")?,
+                    style: ButtonStyle::for_action(&action),
+                    action,
                     label: row.try_get("label")?,
                 })
             })

@@ -1,6 +1,6 @@
 //! Where our messages landed on a chat platform, and customers' direct-message channels there.
 
-use super::{StoreResult, Tx};
+use super::{Store, StoreResult, Tx};
 use crate::domain::MessageId;
 use sqlx::Row;
 
@@ -76,5 +76,43 @@ impl Tx<'_> {
         .execute(self.conn())
         .await?;
         Ok(())
+    }
+}
+
+/// The same look-ups for chat adapters, each in its own short transaction: an adapter never
+/// holds one open across a platform call (SQLite has one writer).
+impl Store {
+    pub async fn record_platform_message(
+        &self,
+        message: MessageId,
+        platform: &str,
+        channel_id: &str,
+        platform_message_id: &str,
+    ) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.record_platform_message(message, platform, channel_id, platform_message_id).await?;
+        tx.commit().await
+    }
+
+    pub async fn platform_message(&self, message: MessageId, platform: &str) -> StoreResult<Option<(String, String)>> {
+        self.begin().await?.platform_message(message, platform).await
+    }
+
+    pub async fn message_for_platform_id(
+        &self,
+        platform: &str,
+        platform_message_id: &str,
+    ) -> StoreResult<Option<MessageId>> {
+        self.begin().await?.message_for_platform_id(platform, platform_message_id).await
+    }
+
+    pub async fn dm_channel(&self, platform: &str, user: &str) -> StoreResult<Option<String>> {
+        self.begin().await?.dm_channel(platform, user).await
+    }
+
+    pub async fn save_dm_channel(&self, platform: &str, user: &str, channel_id: &str) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        tx.save_dm_channel(platform, user, channel_id).await?;
+        tx.commit().await
     }
 }

@@ -5,6 +5,7 @@ use super::stripe_orders::{LookedUp, OrderLookup};
 use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use crate::config::{Processor, Roles, Sla};
+use crate::domain::ButtonId;
 use crate::events::Inbound;
 use crate::policy::Policy;
 use crate::replies::{Replies, RepliesError};
@@ -186,6 +187,26 @@ impl Engine {
             }
             ran += 1;
         }
+    }
+
+    /// The text to prefill the form behind a button (an agent's Edit: the draft, or empty for
+    /// a reply of their own); `None` when the button opens no form and is simply pressed.
+    pub async fn form_behind(&self, button: &str) -> Result<Option<String>, EngineError> {
+        let Some(id) = ButtonId::parse(button) else {
+            return Ok(None);
+        };
+        let mut tx = self.store.begin().await?;
+        let Some(button) = tx.find_button(id).await? else {
+            return Ok(None);
+        };
+        if button.action != "edit" {
+            return Ok(None);
+        }
+        let draft = match (button.message.purpose.as_str(), button.message.ref_id) {
+            ("draft", Some(draft)) => tx.find_draft(draft).await?.map(|d| d.text),
+            _ => None,
+        };
+        Ok(Some(draft.unwrap_or_default()))
     }
 
     /// Whether the user, or one of their platform roles, is listed in `[roles] agents`.

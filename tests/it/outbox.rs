@@ -3,8 +3,8 @@
 use crate::support::*;
 use chrono::{DateTime, Duration, Utc};
 use refund_bot::app::open;
-use refund_bot::chat::{drain_outbox, MAX_ATTEMPTS};
 use refund_bot::events::Inbound;
+use refund_bot::runner::{drain_outbox, MAX_ATTEMPTS};
 
 #[tokio::test]
 async fn a_failing_delivery_is_retried_then_kept_as_a_dead_letter() {

@@ -5,8 +5,8 @@
 use crate::support::*;
 use chrono::{DateTime, Duration, Utc};
 use refund_bot::app::{open, App};
-use refund_bot::chat::drain_outbox;
 use refund_bot::events::{Inbound, Outbound};
+use refund_bot::runner::drain_outbox;
 use std::sync::{Arc, Mutex};
 
 type Sink = Arc<Mutex<Vec<Outbound>>>;

@@ -1,12 +1,12 @@
 //! The engine's outbound actions as Discord REST calls: messages with buttons and a stable
 //! `nonce`, edits, reactions; customer text never pings (`allowed_mentions` is explicit).
 
-use super::{Shared, PLATFORM};
+use super::{Discord, PLATFORM};
 use crate::domain::MessageId as OurMessageId;
-use crate::events::{ButtonOut, Outbound};
+use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use anyhow::{anyhow, Context as _};
 use serde_json::{json, Value};
-use serenity::all::{ChannelId, Http, MessageId, ReactionType, UserId};
+use serenity::all::{ChannelId, MessageId, ReactionType, UserId};
 use std::time::{Duration, Instant};
 
 /// Discord's limit for a message's content.
@@ -76,12 +76,13 @@ pub fn split_content(text: &str, limit: usize) -> Vec<String> {
     pieces
 }
 
-fn button_style(action: &str) -> u8 {
-    match action {
-        "approve" | "confirm" | "mark_refunded" => 3,
-        "reject" => 4,
-        "cancel" | "feedback_skip" => 2,
-        _ => 1,
+/// Discord's button styles for the engine's hints.
+fn button_style(style: ButtonStyle) -> u8 {
+    match style {
+        ButtonStyle::Primary => 1,
+        ButtonStyle::Secondary => 2,
+        ButtonStyle::Success => 3,
+        ButtonStyle::Danger => 4,
     }
 }
 
@@ -95,7 +96,7 @@ pub fn components(buttons: &[ButtonOut]) -> Value {
                 .iter()
                 .map(|b| {
                     let label: String = b.label.chars().take(80).collect();
-                    json!({"type": 2, "style": button_style(&b.action), "label": label, "custom_id": b.id})
+                    json!({"type": 2, "style": button_style(b.style), "label": label, "custom_id": b.id})
                 })
                 .collect();
             json!({"type": 1, "components": row})
@@ -104,33 +105,44 @@ pub fn components(buttons: &[ButtonOut]) -> Value {
     Value::Array(rows)
 }
 
-impl Shared {
-    async fn channel_for(&self, http: &Http, to: &str) -> anyhow::Result<ChannelId> {
+impl Discord {
+    async fn channel_for(&self, to: &str) -> anyhow::Result<ChannelId> {
         let raw = match to {
             "channel:agents" => self.config.agents_channel_id.clone(),
             "channel:managers" => self.config.managers_channel_id.clone(),
             other => {
                 let user = other.strip_prefix("dm:").ok_or_else(|| anyhow!("unknown destination {other}"))?;
-                return self.dm_channel(http, user).await;
+                return self.dm_channel(user).await;
             }
         };
         Ok(ChannelId::new(snowflake(&raw)?))
     }
 
-    async fn dm_channel(&self, http: &Http, user: &str) -> anyhow::Result<ChannelId> {
+    /// A customer's DM channel seen on one of their messages, so the reply needs no REST call.
+    pub(super) fn remember_dm_channel(&self, user: &str, channel: ChannelId) {
+        self.dm_channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).insert(user.to_string(), channel);
+    }
+
+    fn seen_dm_channel(&self, user: &str) -> Option<ChannelId> {
+        self.dm_channels.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).get(user).copied()
+    }
+
+    /// The DM channel to a customer: seen on their message, saved earlier, or opened now.
+    async fn dm_channel(&self, user: &str) -> anyhow::Result<ChannelId> {
+        if let Some(channel) = self.seen_dm_channel(user) {
+            return Ok(channel);
+        }
         let store = self.app.engine.store();
-        // Short transactions on both sides of the call: a SQLite transaction held across the
-        // rate-cap wait and the REST call made other writers fail with "database is locked".
-        let known = store.begin().await?.dm_channel(PLATFORM, user).await?;
-        if let Some(channel) = known {
-            return Ok(ChannelId::new(snowflake(&channel)?));
+        if let Some(channel) = store.dm_channel(PLATFORM, user).await? {
+            let channel = ChannelId::new(snowflake(&channel)?);
+            self.remember_dm_channel(user, channel);
+            return Ok(channel);
         }
         self.cap.wait().await;
         let channel =
-            http.create_private_channel(&json!({"recipient_id": user})).await.context("opening a DM channel")?;
-        let mut tx = store.begin().await?;
-        tx.save_dm_channel(PLATFORM, user, &channel.id.to_string()).await?;
-        tx.commit().await?;
+            self.http.create_private_channel(&json!({"recipient_id": user})).await.context("opening a DM channel")?;
+        store.save_dm_channel(PLATFORM, user, &channel.id.to_string()).await?;
+        self.remember_dm_channel(user, channel.id);
         Ok(channel.id)
     }
 
@@ -150,18 +162,18 @@ impl Shared {
 
     async fn located(&self, message: &str) -> anyhow::Result<Option<(ChannelId, MessageId)>> {
         let ours = OurMessageId::parse(message).ok_or_else(|| anyhow!("bad message id {message}"))?;
-        let mut tx = self.app.engine.store().begin().await?;
-        let Some((channel, id)) = tx.platform_message(ours, PLATFORM).await? else {
+        let Some((channel, id)) = self.app.engine.store().platform_message(ours, PLATFORM).await? else {
             return Ok(None);
         };
         Ok(Some((ChannelId::new(snowflake(&channel)?), MessageId::new(snowflake(&id)?))))
     }
 }
 
-pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::Result<()> {
+pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
+    let http = &shared.http;
     match action {
         Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
-            let channel = shared.channel_for(http, &to).await?;
+            let channel = shared.channel_for(&to).await?;
             let (prefix, allowed) = shared.pings(&mentions);
             let staff = to.starts_with("channel:");
             let limit = if staff { MAX_EMBED } else { MAX_CONTENT - prefix.chars().count() };
@@ -185,9 +197,8 @@ pub async fn deliver(shared: &Shared, http: &Http, action: Outbound) -> anyhow::
             }
             let posted = posted.expect("at least one piece");
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
-            let mut tx = shared.app.engine.store().begin().await?;
-            tx.record_platform_message(ours, PLATFORM, &channel.to_string(), &posted.id.to_string()).await?;
-            tx.commit().await?;
+            let store = shared.app.engine.store();
+            store.record_platform_message(ours, PLATFORM, &channel.to_string(), &posted.id.to_string()).await?;
             for emoji in reactions {
                 shared.cap.wait().await;
                 http.create_reaction(channel, posted.id, &ReactionType::Unicode(emoji))

@@ -1,10 +1,10 @@
 //! serenity's event handler: each gateway event is acknowledged where Discord needs it, turned
 //! into one engine event keyed by its Discord id (a redelivered event is handled once), and the
-//! resulting outbox is delivered. No refund logic lives here.
+//! runner is woken to deliver what it caused. No refund logic lives here.
 
-use super::Shared;
-use crate::domain::{ButtonId, MessageId as OurMessageId};
+use super::Discord;
 use crate::events::Inbound;
+use crate::runner::Wake;
 use serde_json::{json, Value};
 use serenity::all::{
     ActionRowComponent, ComponentInteraction, Context, EventHandler, Interaction, Member, ModalInteraction, Reaction,
@@ -14,7 +14,8 @@ use serenity::async_trait;
 use std::sync::Arc;
 
 pub struct Handler {
-    pub shared: Arc<Shared>,
+    pub discord: Arc<Discord>,
+    pub wake: Wake,
 }
 
 fn roles_of(member: Option<&Member>) -> Vec<String> {
@@ -31,20 +32,19 @@ async fn respond(ctx: &Context, id: serenity::all::InteractionId, token: &str, b
 const STARTED: &str = "I've sent you a direct message so we can sort this out privately.";
 
 impl Handler {
-    async fn handle(&self, ctx: &Context, key: String, event: Inbound) {
+    async fn handle(&self, key: String, event: Inbound) {
         let now = chrono::Utc::now();
-        match self.shared.app.engine.handle_once(&key, &event, now).await {
-            Ok(true) => {}
+        match self.discord.app.engine.handle_once(&key, &event, now).await {
+            Ok(true) => self.wake.wake(),
             Ok(false) => tracing::debug!(%key, "duplicate gateway event skipped"),
             Err(error) => tracing::error!(%key, %error, "handling a Discord event failed"),
         }
-        self.shared.drain(&ctx.http).await;
     }
 
     /// `/refund` and the panel button both open a conversation in the customer's DMs.
-    async fn start(&self, ctx: &Context, key: String, user: String) {
+    async fn start(&self, key: String, user: String) {
         let event = Inbound::Message { user, text: "I'd like a refund".into() };
-        self.handle(ctx, key, event).await;
+        self.handle(key, event).await;
     }
 
     async fn on_component(&self, ctx: &Context, component: ComponentInteraction) {
@@ -53,10 +53,13 @@ impl Handler {
         if component.data.custom_id == "panel:refund" {
             respond(ctx, component.id, &component.token, json!({"type": 4, "data": {"content": STARTED, "flags": 64}}))
                 .await;
-            return self.start(ctx, key, user).await;
+            return self.start(key, user).await;
         }
-        if self.is_edit_button(&component.data.custom_id).await {
-            let draft = self.draft_text(&component.data.custom_id).await;
+        let form = self.discord.app.engine.form_behind(&component.data.custom_id).await;
+        if let Some(draft) = form.unwrap_or_else(|error| {
+            tracing::error!(%error, "reading the form behind a button failed");
+            None
+        }) {
             let modal = json!({"type": 9, "data": {
                 "custom_id": component.data.custom_id, "title": "Edit the reply",
                 "components": [{"type": 1, "components": [{
@@ -68,7 +71,7 @@ impl Handler {
         }
         respond(ctx, component.id, &component.token, json!({"type": 6})).await;
         let roles = roles_of(component.member.as_ref());
-        self.handle(ctx, key, Inbound::Click { user, button: component.data.custom_id, roles }).await;
+        self.handle(key, Inbound::Click { user, button: component.data.custom_id, roles }).await;
     }
 
     async fn on_modal(&self, ctx: &Context, modal: ModalInteraction) {
@@ -89,34 +92,7 @@ impl Handler {
             text,
             roles: roles_of(modal.member.as_ref()),
         };
-        self.handle(ctx, format!("discord:interaction:{}", modal.id), event).await;
-    }
-
-    async fn is_edit_button(&self, custom_id: &str) -> bool {
-        let Some(id) = ButtonId::parse(custom_id) else {
-            return false;
-        };
-        let Ok(mut tx) = self.shared.app.engine.store().begin().await else {
-            return false;
-        };
-        matches!(tx.find_button(id).await, Ok(Some(button)) if button.action == "edit")
-    }
-
-    /// The draft behind an Edit button, to prefill the form.
-    async fn draft_text(&self, custom_id: &str) -> String {
-        let Some(id) = ButtonId::parse(custom_id) else {
-            return String::new();
-        };
-        let Ok(mut tx) = self.shared.app.engine.store().begin().await else {
-            return String::new();
-        };
-        let Ok(Some(button)) = tx.find_button(id).await else {
-            return String::new();
-        };
-        match (button.message.purpose.as_str(), button.message.ref_id) {
-            ("draft", Some(draft)) => tx.find_draft(draft).await.ok().flatten().map(|d| d.text).unwrap_or_default(),
-            _ => String::new(),
-        }
+        self.handle(format!("discord:interaction:{}", modal.id), event).await;
     }
 }
 
@@ -124,17 +100,18 @@ impl Handler {
 impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, "Discord gateway ready");
-        self.shared.app.health.set(super::PLATFORM, true);
+        self.discord.health.set(super::PLATFORM, true);
     }
 
-    async fn message(&self, ctx: Context, message: serenity::all::Message) {
+    async fn message(&self, _ctx: Context, message: serenity::all::Message) {
         // Direct messages only; the bot's own posts and server chatter are not requests.
         if message.author.bot || message.guild_id.is_some() {
             return;
         }
+        let user = message.author.id.to_string();
+        self.discord.remember_dm_channel(&user, message.channel_id);
         let key = format!("discord:message:{}", message.id);
-        let event = Inbound::Message { user: message.author.id.to_string(), text: message.content };
-        self.handle(&ctx, key, event).await;
+        self.handle(key, Inbound::Message { user, text: message.content }).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
@@ -148,7 +125,7 @@ impl EventHandler for Handler {
                 )
                 .await;
                 let key = format!("discord:interaction:{}", command.id);
-                self.start(&ctx, key, command.user.id.to_string()).await;
+                self.start(key, command.user.id.to_string()).await;
             }
             Interaction::Component(component) => self.on_component(&ctx, component).await,
             Interaction::Modal(modal) => self.on_modal(&ctx, modal).await,
@@ -158,24 +135,23 @@ impl EventHandler for Handler {
 
     /// Raw reaction events: no message cache needed, so escalations posted before a restart
     /// are still decided by reacting to them.
-    async fn reaction_add(&self, ctx: Context, reaction: Reaction) {
+    async fn reaction_add(&self, _ctx: Context, reaction: Reaction) {
         let Some(user) = reaction.user_id.map(|u| u.to_string()) else {
             return;
         };
-        if user == self.shared.bot_user_id {
+        if user == self.discord.bot_user_id {
             return;
         }
         let ReactionType::Unicode(emoji) = &reaction.emoji else {
             return;
         };
-        let ours = {
-            let Ok(mut tx) = self.shared.app.engine.store().begin().await else {
-                return;
-            };
-            tx.message_for_platform_id(super::PLATFORM, &reaction.message_id.to_string()).await.ok().flatten()
-        };
-        let Some(message): Option<OurMessageId> = ours else {
-            return;
+        let store = self.discord.app.engine.store();
+        let ours = store.message_for_platform_id(super::PLATFORM, &reaction.message_id.to_string()).await;
+        let message = match ours {
+            Ok(Some(message)) => message,
+            // Not one of ours (or no longer known): nothing to decide.
+            Ok(None) => return,
+            Err(error) => return tracing::error!(%error, "looking up a reacted message failed"),
         };
         let key = format!("discord:reaction:{}:{user}:{emoji}", reaction.message_id);
         let event = Inbound::React {
@@ -184,6 +160,6 @@ impl EventHandler for Handler {
             emoji: emoji.clone(),
             roles: roles_of(reaction.member.as_ref()),
         };
-        self.handle(&ctx, key, event).await;
+        self.handle(key, event).await;
     }
 }

@@ -453,9 +453,11 @@ impl FakeDiscord {
         channel.map(|c| self.posted_in(&c)).unwrap_or_default()
     }
 
-    /// Waits (bounded) until `check` holds, for the bot works asynchronously.
+    /// Waits (bounded, 10 s) until `check` holds, for the bot works asynchronously. The bound
+    /// covers serenity's shard restart after a dropped connection: it waits out its own 5 s
+    /// shutdown timeout before it reconnects.
     pub async fn until<T>(&self, what: &str, mut check: impl FnMut(&FakeDiscord) -> Option<T>) -> T {
-        for _ in 0..200 {
+        for _ in 0..400 {
             if let Some(found) = check(self) {
                 return found;
             }

@@ -67,13 +67,26 @@ fn alice(bot: &mut Bot) -> Value {
     request(bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund")
 }
 
-/// Approves the draft: the customer gets the approved reply, agents a note, no refund yet.
-fn approve(bot: &mut Bot, draft: &Value, customer: &str) {
+/// Approves the draft: the customer gets the approved reply first, agents a note that Stripe
+/// is refunding. The refund is due at once, so it runs before the line's `done`: the returned
+/// output holds what it did (the money on its way, or the failure posted to agents).
+fn approve(bot: &mut Bot, draft: &Value, customer: &str) -> Vec<Value> {
     let out = bot.click("agent-1", &button(draft, "approve"));
-    assert_eq!(sends_to(&out, &format!("dm:{customer}")).len(), 1, "{out:#?}");
-    let note = one_to(&out, AGENTS);
+    let told = sends_to(&out, &format!("dm:{customer}"));
+    assert!(text(told.first().expect("the approved reply")).contains("approved"), "{out:#?}");
+    let note = sends_to(&out, AGENTS)[0];
     assert!(note["text"].as_str().unwrap().contains("Stripe"), "{note}");
     assert_eq!(note["buttons"], serde_json::json!([]));
+    out
+}
+
+/// Whether the customer was told the money is on its way (not just that it was approved).
+fn issued(out: &[Value], to: &str) -> bool {
+    sends_to(out, to).iter().any(|v| text(v).contains("on its way to"))
+}
+
+fn text(message: &Value) -> &str {
+    message["text"].as_str().unwrap_or_default()
 }
 
 fn texts(out: &[Value], to: &str) -> String {
@@ -92,9 +105,9 @@ fn setup_behind_proxy(fixture: &Fixture, faults: &[Fault]) -> (StripeMock, Strin
     (mock, charge, proxy)
 }
 
-/// Alice's request, approved by an agent; returns the case id.
-fn alice_approved(bot: &mut Bot) -> i64 {
+/// Alice's request, approved by an agent; returns the case id and the approval's output.
+fn alice_approved(bot: &mut Bot) -> (i64, Vec<Value>) {
     let draft = alice(bot);
-    approve(bot, &draft, "cust-1");
-    case_id(&draft)
+    let out = approve(bot, &draft, "cust-1");
+    (case_id(&draft), out)
 }

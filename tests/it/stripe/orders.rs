@@ -33,8 +33,8 @@ crate::on_both_backends! {
         let draft = request(&mut bot, "cust-7", &charge, "erin@example.com", "accidental_purchase", "refund");
         assert!(text(&draft).contains("Icon Pack"), "{draft}");
         let case = case_id(&draft);
-        approve(&mut bot, &draft, "cust-7");
-        let out = bot.tick(0);
+        let out = approve(&mut bot, &draft, "cust-7");
+        assert!(issued(&out, "dm:cust-7"), "{out:#?}");
         assert!(texts(&out, "dm:cust-7").contains("$29.00"), "{out:#?}");
         bot.stop();
         let refunds = mock.refunds(&charge);

@@ -7,12 +7,9 @@ crate::on_both_backends! {
     fn full_refund_through_stripe(fixture: &Fixture) {
         let (mock, charge) = setup(fixture, "ORD-1001", 4900, "tok_visa");
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let case = alice_approved(&mut bot);
-        let shown = fixture.case(case);
-        assert_eq!(shown["refunds"][0]["status"], "pending");
-        assert!(mock.refunds(&charge).is_empty(), "no call before the job runs");
-
-        let out = bot.tick(0);
+        // The refund is due the moment it is approved: done before the approval's `done`.
+        let (case, out) = alice_approved(&mut bot);
+        assert!(issued(&out, "dm:cust-1"), "{out:#?}");
         assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
         let shown = fixture.case(case);
         assert_eq!(shown["outcome"], "refunded");
@@ -35,8 +32,8 @@ crate::on_both_backends! {
         let (mock, charge) = setup(fixture, "ORD-1002", 4900, "tok_visa");
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
         let draft = request(&mut bot, "cust-2", "ORD-1002", "bob@example.com", "changed_mind", "refund");
-        approve(&mut bot, &draft, "cust-2");
-        let out = bot.tick(0);
+        let out = approve(&mut bot, &draft, "cust-2");
+        assert!(issued(&out, "dm:cust-2"), "{out:#?}");
         assert!(texts(&out, "dm:cust-2").contains("$24.50"), "{out:#?}");
         bot.stop();
         let shown = fixture.case(case_id(&draft));
@@ -49,8 +46,16 @@ crate::on_both_backends! {
     fn a_call_lost_in_a_crash_is_replayed_with_the_same_key(fixture: &Fixture) {
         let (mock, charge) = setup(fixture, "ORD-1001", 4900, "tok_visa");
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let case = alice_approved(&mut bot);
+        let draft = alice(&mut bot);
+        let case = case_id(&draft);
+        // Stripe is down when the agent approves, so the refund stays pending; then the bot
+        // crashes. The crashed process's call reached Stripe, its answer was lost.
+        use_stripe_unreachable(fixture);
         bot.kill();
+        let mut bot = fixture.start_env(CLOCK, &[KEY]);
+        assert!(!issued(&approve(&mut bot, &draft, "cust-1"), "dm:cust-1"));
+        bot.kill();
+        use_stripe(fixture, &mock.base);
         // The crashed process's call reached Stripe, its answer was lost.
         let shown = fixture.case(case);
         let key = shown["refunds"][0]["idempotency_key"].as_str().unwrap().to_string();
@@ -60,8 +65,8 @@ crate::on_both_backends! {
         assert_eq!(status, 200, "{first}");
 
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let out = bot.tick(0);
-        assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
+        let out = bot.tick(300);
+        assert!(issued(&out, "dm:cust-1"), "{out:#?}");
         bot.stop();
         let refunds = mock.refunds(&charge);
         assert_eq!(refunds.len(), 1, "{refunds:#?}");
@@ -74,9 +79,8 @@ crate::on_both_backends! {
         // Nothing listens there: no answer, as after a timeout.
         let (mock, charge) = setup_unreachable(fixture);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let case = alice_approved(&mut bot);
-        let out = bot.tick(0);
-        assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
+        let (case, out) = alice_approved(&mut bot);
+        assert!(!issued(&out, "dm:cust-1"), "{out:#?}");
         bot.stop();
         let shown = fixture.case(case);
         assert_eq!(shown["refunds"][0]["status"], "pending");
@@ -99,8 +103,8 @@ crate::on_both_backends! {
     fn a_500_before_stripe_acted_is_retried_with_the_same_key(fixture: &Fixture) {
         let (mock, charge, proxy) = setup_behind_proxy(fixture, &[Fault::FailBefore]);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let case = alice_approved(&mut bot);
-        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "not issued after a 500");
+        let (case, out) = alice_approved(&mut bot);
+        assert!(!issued(&out, "dm:cust-1"), "not issued after a 500");
         assert!(mock.refunds(&charge).is_empty());
         let out = bot.tick(300);
         assert!(texts(&out, "dm:cust-1").contains("$49.00"), "{out:#?}");
@@ -117,8 +121,8 @@ crate::on_both_backends! {
     fn a_500_after_stripe_acted_is_reconciled_not_repeated(fixture: &Fixture) {
         let (mock, charge, proxy) = setup_behind_proxy(fixture, &[Fault::FailAfter]);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let case = alice_approved(&mut bot);
-        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "the answer was lost");
+        let (case, out) = alice_approved(&mut bot);
+        assert!(!issued(&out, "dm:cust-1"), "the answer was lost");
         let made = mock.refunds(&charge);
         assert_eq!(made.len(), 1, "Stripe did refund");
         let out = bot.tick(300);
@@ -135,8 +139,8 @@ crate::on_both_backends! {
     fn a_pending_refund_is_issued_only_once_stripe_says_succeeded(fixture: &Fixture) {
         let (mock, charge, proxy) = setup_behind_proxy(fixture, &[Fault::ReportPending]);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let case = alice_approved(&mut bot);
-        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty(), "pending is not issued");
+        let (case, out) = alice_approved(&mut bot);
+        assert!(!issued(&out, "dm:cust-1"), "pending is not issued");
         let shown = fixture.case(case);
         let refund_id = mock.refunds(&charge)[0]["id"].as_str().unwrap().to_string();
         assert_eq!(shown["refunds"][0]["status"], "pending");
@@ -163,8 +167,8 @@ crate::on_both_backends! {
     fn a_retry_after_the_key_expired_finds_the_refund_by_its_case(fixture: &Fixture) {
         let (mock, charge) = setup_unreachable(fixture);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
-        let case = alice_approved(&mut bot);
-        assert!(sends_to(&bot.tick(0), "dm:cust-1").is_empty());
+        let (case, out) = alice_approved(&mut bot);
+        assert!(!issued(&out, "dm:cust-1"));
         bot.stop();
         // The unclear attempt did reach Stripe, and Stripe has since forgotten the key
         // (24 hours): a replay with our key would refund twice.
@@ -208,10 +212,9 @@ crate::on_both_backends! {
         assert_eq!(status, 200);
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
         let draft = alice(&mut bot);
-        approve(&mut bot, &draft, "cust-1");
-        let out = bot.tick(0);
-        assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
-        let failed = one_to(&out, AGENTS).clone();
+        let out = approve(&mut bot, &draft, "cust-1");
+        assert!(!issued(&out, "dm:cust-1"), "{out:#?}");
+        let failed = sends_to(&out, AGENTS)[1].clone();
         assert!(failed["text"].as_str().unwrap().contains("charge_already_refunded"), "{failed}");
         let shown = fixture.case(case_id(&draft));
         assert_eq!(shown["refunds"][0]["status"], "failed");
@@ -230,10 +233,9 @@ crate::on_both_backends! {
         let (mock, charge) = setup(fixture, "ORD-1001", 4900, "tok_createDispute");
         let mut bot = fixture.start_env(CLOCK, &[KEY]);
         let draft = alice(&mut bot);
-        approve(&mut bot, &draft, "cust-1");
-        let out = bot.tick(0);
-        assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
-        let failed = one_to(&out, AGENTS);
+        let out = approve(&mut bot, &draft, "cust-1");
+        assert!(!issued(&out, "dm:cust-1"), "{out:#?}");
+        let failed = sends_to(&out, AGENTS)[1];
         assert!(failed["text"].as_str().unwrap().contains("charge_disputed"), "{failed}");
         assert_eq!(failed["buttons"], serde_json::json!([]), "no manual refund of a disputed charge");
         bot.stop();

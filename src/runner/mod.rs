@@ -1,0 +1,135 @@
+//! The runner: due jobs and outbox delivery for every chat platform, beside the transports and
+//! inside none of them, and the graceful shutdown they share.
+//!
+//! `run` starts every configured platform under [`serve`]; the local adapters (jsonl, console)
+//! call the step function [`run_due`] after each line instead, and tests drive the same steps
+//! without sleeping.
+
+mod clock;
+mod outbox;
+mod shutdown;
+
+pub use clock::AdapterClock;
+pub use outbox::{drain_outbox, Drained, MAX_ATTEMPTS};
+pub use shutdown::{Health, Shutdown, Wake};
+
+use crate::events::Outbound;
+use crate::workflow::Engine;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// One chat platform as the runner sees it: it takes events until shutdown, and delivers the
+/// outbound actions the engine committed for it.
+#[async_trait]
+pub trait ChatPlatform: Send + Sync + 'static {
+    /// The platform's name, as in logs and `/healthz`.
+    fn name(&self) -> &'static str;
+
+    /// Takes the platform's events until `shutdown` fires or the connection ends; calls
+    /// `wake` after each handled event so its outbound actions go out at once.
+    async fn run(self: Arc<Self>, wake: Wake, shutdown: Shutdown) -> anyhow::Result<()>;
+
+    /// Delivers one outbound action; an error is retried with backoff by the runner.
+    async fn deliver(&self, action: Outbound) -> anyhow::Result<()>;
+}
+
+/// Runs every job due at `now`, then hands every outbound action due at `now` to `deliver`:
+/// what a local adapter does after each line and at start-up.
+pub async fn run_due<F, Fut>(engine: &Engine, now: DateTime<Utc>, deliver: F) -> anyhow::Result<Drained>
+where
+    F: FnMut(Outbound) -> Fut,
+    Fut: Future<Output = anyhow::Result<()>>,
+{
+    engine.run_due_jobs(now).await?;
+    drain_outbox(engine.store(), now, deliver).await
+}
+
+/// How often due jobs and retries are looked at when nothing wakes the runner.
+const EVERY: Duration = Duration::from_secs(1);
+
+/// Runs `platforms` and their delivery until a shutdown signal or until one of them ends, then
+/// finishes the work in flight: due jobs run and the outbox is drained once more.
+pub async fn serve(
+    engine: Arc<Engine>,
+    platforms: Vec<Arc<dyn ChatPlatform>>,
+    shutdown: Shutdown,
+) -> anyhow::Result<()> {
+    let wake = Wake::new();
+    let mut workers = tokio::task::JoinSet::new();
+    workers.spawn(jobs_loop(engine.clone(), wake.clone(), shutdown.clone()));
+    for platform in &platforms {
+        workers.spawn(delivery_loop(engine.clone(), platform.clone(), wake.clone(), shutdown.clone()));
+    }
+    let mut transports = tokio::task::JoinSet::new();
+    for platform in &platforms {
+        let name = platform.name();
+        let run = platform.clone().run(wake.clone(), shutdown.clone());
+        transports.spawn(async move { (name, run.await) });
+    }
+    let mut ended = Ok(());
+    // The first platform to end (a signal, or a lost connection) ends them all.
+    while let Some(joined) = transports.join_next().await {
+        shutdown.trigger();
+        match joined {
+            Ok((_, Ok(()))) => {}
+            Ok((name, Err(error))) if ended.is_ok() => ended = Err(error.context(format!("{name} stopped"))),
+            Ok(_) => {}
+            Err(panic) if ended.is_ok() => ended = Err(anyhow::anyhow!("a chat platform crashed: {panic}")),
+            Err(_) => {}
+        }
+    }
+    while workers.join_next().await.is_some() {}
+    finish(&engine, &platforms).await;
+    engine.store().close().await;
+    ended
+}
+
+/// The last pass at shutdown: jobs due now, then everything deliverable.
+async fn finish(engine: &Engine, platforms: &[Arc<dyn ChatPlatform>]) {
+    let now = Utc::now();
+    if let Err(error) = engine.run_due_jobs(now).await {
+        tracing::error!(%error, "running due jobs at shutdown failed");
+    }
+    for platform in platforms {
+        deliver_due(engine, platform.as_ref(), now).await;
+    }
+}
+
+/// Hands one platform everything due in the outbox; failures are logged and retried later.
+pub async fn deliver_due(engine: &Engine, platform: &dyn ChatPlatform, now: DateTime<Utc>) {
+    if let Err(error) = drain_outbox(engine.store(), now, |action| platform.deliver(action)).await {
+        tracing::error!(platform = platform.name(), error = %format!("{error:#}"), "delivering failed");
+    }
+}
+
+/// Due jobs (reminders, follow-ups, Stripe refunds) every second and whenever woken; what they
+/// send is delivered at once.
+async fn jobs_loop(engine: Arc<Engine>, wake: Wake, shutdown: Shutdown) {
+    let mut woken = wake.subscribe();
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = woken.wait(EVERY) => {}
+        }
+        match engine.run_due_jobs(Utc::now()).await {
+            Ok(0) => {}
+            Ok(_) => wake.wake(),
+            Err(error) => tracing::error!(%error, "running due jobs failed"),
+        }
+    }
+}
+
+/// One platform's deliveries: whenever woken, and every second for retries that came due.
+async fn delivery_loop(engine: Arc<Engine>, platform: Arc<dyn ChatPlatform>, wake: Wake, shutdown: Shutdown) {
+    let mut woken = wake.subscribe();
+    loop {
+        tokio::select! {
+            _ = shutdown.wait() => return,
+            _ = woken.wait(EVERY) => {}
+        }
+        deliver_due(&engine, platform.as_ref(), Utc::now()).await;
+    }
+}
