@@ -12,7 +12,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 use refund_bot::app::{open, App};
-use refund_bot::domain::{Currency, Email, Money, Order, OrderId};
+use refund_bot::domain::{Currency, Email, Money, Order, OrderId, Platform};
 use refund_bot::events::{Inbound, Outbound};
 use refund_bot::runner::drain_outbox;
 use sqlx::any::AnyPoolOptions;
@@ -112,7 +112,7 @@ fn startup_child() {
     let config = PathBuf::from(std::env::var("LOAD_CONFIG").expect("LOAD_CONFIG"));
     let rt = runtime();
     let started = Instant::now();
-    let app = rt.block_on(open(Some(&config), false)).expect("open the app");
+    let app = rt.block_on(open(Some(&config), Platform::Local, false)).expect("open the app");
     let ms = started.elapsed().as_secs_f64() * 1e3;
     println!("ready {ms:.3}");
     rt.block_on(app.engine.store().close());
@@ -254,7 +254,7 @@ impl Sim {
     }
 
     async fn drain(&self, now: DateTime<Utc>) {
-        drain_outbox(self.app.engine.store(), now, |action| {
+        drain_outbox(self.app.engine.store(), Platform::Local, now, |action| {
             if let Outbound::Send { to, case, .. } = &action {
                 let key = if to.starts_with("channel:") { format!("{to}#{}", case.unwrap_or(0)) } else { to.clone() };
                 self.inbox.lock().expect("inbox").entry(key).or_default().push(action);
@@ -358,7 +358,7 @@ async fn load_child() {
     let dir = tempfile::tempdir().expect("temp dir");
     let db = backend.fresh(dir.path(), "engine");
     let config = write_config(dir.path(), &db.url);
-    let app = open(Some(&config), false).await.expect("open the app");
+    let app = open(Some(&config), Platform::Local, false).await.expect("open the app");
     let now: DateTime<Utc> = Utc::now();
     let orders: Vec<Order> = (0..n).map(|i| order(i, now)).collect();
     let mut tx = app.engine.store().begin().await.expect("begin");
@@ -563,7 +563,7 @@ async fn memory_child() {
     let db = Backend::Sqlite.fresh(&dir, "bot");
     let config = write_config(&dir, &db.url);
     println!("\n== memory: {stored} stored cases, {open_conversations} open conversations, SQLite");
-    let app = open(Some(&config), false).await.expect("open the app");
+    let app = open(Some(&config), Platform::Local, false).await.expect("open the app");
     println!("  after start-up: RSS {}", mb(rss_kb("VmRSS:")));
 
     let started = Instant::now();

@@ -1,7 +1,7 @@
 //! Start-up shared by every command: config, database, policy, replies, then the engine.
 
-use crate::config::{Config, Loaded, Processor};
-use crate::domain::{Currency, Email, Money, Order, OrderId};
+use crate::config::{Config, Loaded, Processor, StaffPlatform};
+use crate::domain::{Currency, Email, Money, Order, OrderId, Platform};
 use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
@@ -73,9 +73,31 @@ pub async fn open_store(loaded: &Loaded) -> Result<Store, CliError> {
     Store::connect(&loaded.database_url()).await.map_err(CliError::runtime)
 }
 
-/// Opens everything a chat adapter needs. `seed_demo` adds demo orders to an empty database
-/// when no config file exists (the console's two-minute tour).
-pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliError> {
+/// Where the staff channels live for `run`: `[staff] platform`, or the only platform
+/// configured. A platform named there but not configured is a configuration error.
+pub fn staff_platform(config: &Config) -> Result<Platform, CliError> {
+    let configured: Vec<Platform> = config.discord.iter().map(|_| Platform::Discord).collect();
+    let named = config.staff.platform.map(|p| match p {
+        StaffPlatform::Discord => Platform::Discord,
+        StaffPlatform::Slack => Platform::Slack,
+    });
+    match (named, configured.as_slice()) {
+        (Some(named), _) if configured.contains(&named) => Ok(named),
+        (Some(named), _) => Err(CliError::input(format!(
+            "[staff] platform = \"{named}\" names a platform that has no [{named}] section in refund-bot.toml"
+        ))),
+        (None, [only]) => Ok(*only),
+        (None, []) => Ok(Platform::Local),
+        (None, _) => Err(CliError::input(
+            "several chat platforms are configured: say in [staff] platform where the agents' and managers' channels are",
+        )),
+    }
+}
+
+/// Opens everything a chat adapter needs; staff posts are routed to `staff` (the local chats
+/// use `Platform::Local`, `run` the result of `staff_platform`). `seed_demo` adds demo orders
+/// to an empty database when no config file exists (the console's two-minute tour).
+pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Result<App, CliError> {
     let loaded = load_config(config)?;
     let mut notes = Vec::new();
     if !loaded.from_file {
@@ -85,7 +107,7 @@ pub async fn open(config: Option<&Path>, seed_demo: bool) -> Result<App, CliErro
     let replies_dir = loaded.resolve(&loaded.config.replies);
     let replies = Replies::load(replies_dir.is_dir().then_some(replies_dir.as_path()), &loaded.config.locale)
         .map_err(CliError::input)?;
-    let store = open_store(&loaded).await?;
+    let store = open_store(&loaded).await?.with_staff_platform(staff);
     if seed_demo && !loaded.from_file {
         let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
         if tx.count_orders().await.map_err(|e| CliError::runtime(e.into()))? == 0 {

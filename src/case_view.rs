@@ -24,7 +24,7 @@ fn runtime(e: impl Into<anyhow::Error>) -> CliError {
 fn summary(case: &Case) -> Value {
     json!({
         "id": case.id.0,
-        "customer": case.customer.as_str(),
+        "customer": &case.customer.to_string(),
         "order_id": case.order_id.as_ref().map(|o| o.as_str()),
         "state": case.state.as_str(),
         "outcome": case.outcome.as_str(),

@@ -1,7 +1,7 @@
 //! The command line (CONTRACTS section 1).
 
 use crate::app::{self, CliError};
-use crate::domain::{OrderId, Reason};
+use crate::domain::{OrderId, Platform, Reason};
 use crate::policy::{self, History, Policy, RefundRequest};
 use chrono::{DateTime, Utc};
 use clap::{Parser, Subcommand};
@@ -139,11 +139,11 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             crate::chat::discord::post_panel(&discord, &channel_id).await
         }
         Command::Console => {
-            let app = app::open(config, true).await?;
+            let app = app::open(config, Platform::Local, true).await?;
             crate::chat::console::run(&app).await.map_err(CliError::runtime)
         }
         Command::Jsonl { clock } => {
-            let app = std::sync::Arc::new(app::open(config, false).await?);
+            let app = std::sync::Arc::new(app::open(config, Platform::Local, false).await?);
             if let Some(http) = app.loaded.config.http.clone() {
                 crate::ops::serve(&http.listen, app.clone(), Default::default()).await.map_err(CliError::runtime)?;
             }
@@ -197,8 +197,9 @@ async fn run(config: Option<&std::path::Path>) -> Result<(), CliError> {
              or try `refund-bot console` to play with the bot locally",
         ));
     }
+    let staff = app::staff_platform(&loaded.config)?;
     crate::chat::discord::token()?;
-    let app = std::sync::Arc::new(app::open(config, false).await?);
+    let app = std::sync::Arc::new(app::open(config, staff, false).await?);
     let health = std::sync::Arc::new(crate::runner::Health::default());
     let listen = loaded.config.http.clone().unwrap_or_default().listen;
     crate::ops::serve(&listen, app.clone(), health.clone()).await.map_err(CliError::input)?;

@@ -17,6 +17,7 @@ pub struct Config {
     pub payments: Payments,
     pub moderation: Moderation,
     pub discord: Option<DiscordConfig>,
+    pub staff: Staff,
     /// `[http]`: `run` always serves it (default 127.0.0.1:8080); `jsonl` only when it is set.
     pub http: Option<Http>,
 }
@@ -33,6 +34,7 @@ impl Default for Config {
             payments: Payments::default(),
             moderation: Moderation::default(),
             discord: None,
+            staff: Staff::default(),
             http: None,
         }
     }
@@ -85,6 +87,21 @@ impl Default for Payments {
     fn default() -> Self {
         Payments { processor: Processor::Manual, stripe_api_base: "https://api.stripe.com".into() }
     }
+}
+
+/// `[staff]`: with several chat platforms configured, the one whose channels the agents and
+/// managers work in. Unset: the only platform configured.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Staff {
+    pub platform: Option<StaffPlatform>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StaffPlatform {
+    Discord,
+    Slack,
 }
 
 /// Words that count as insulting the staff; the seller can replace the list.

@@ -104,15 +104,18 @@ pub enum Outbound {
     },
 }
 
-/// Destinations of outbound messages.
-pub const AGENTS: &str = "channel:agents";
-pub const MANAGERS: &str = "channel:managers";
-
-pub fn dm(user: &str) -> String {
-    format!("dm:{user}")
-}
-
 impl Inbound {
+    /// Who acts, for every event but a tick.
+    pub fn user(&self) -> Option<&str> {
+        match self {
+            Inbound::Message { user, .. }
+            | Inbound::Click { user, .. }
+            | Inbound::Submit { user, .. }
+            | Inbound::React { user, .. } => Some(user),
+            Inbound::Tick { .. } => None,
+        }
+    }
+
     /// The platform roles the acting person has, as the event tells them.
     pub fn roles(&self) -> &[String] {
         match self {

@@ -3,6 +3,7 @@
 //! `error` for a line that cannot be read. An inbound line may carry an `"id"`: a line with an id
 //! seen before is not handled again, so a script can resend its unacknowledged lines after a crash.
 
+use crate::domain::{ChatUserId, Platform};
 use crate::events::Inbound;
 use crate::runner::{self, AdapterClock};
 use crate::workflow::Engine;
@@ -51,7 +52,9 @@ where
                 clock.advance(*advance_secs);
                 Ok(())
             }
-            (Some(id), _) => engine.handle_once(&format!("jsonl:{id}"), &event, clock.now()).await.map(|_| ()),
+            (Some(id), _) => {
+                engine.handle_once(Platform::Local, &format!("jsonl:{id}"), &event, clock.now()).await.map(|_| ())
+            }
             (None, _) => engine.handle(&event, clock.now()).await,
         };
         if let Err(error) = handled {
@@ -95,6 +98,12 @@ fn parse_line(line: &str) -> Result<(Option<String>, Inbound), String> {
         Some(other) => return Err(format!("`id` must be a non-empty string, not {other}")),
     };
     let event = serde_json::from_value::<Inbound>(value).map_err(|e| format!("not a valid inbound event: {e}"))?;
+    if let Some(user) = event.user() {
+        // `discord:` and `slack:` qualify other platforms' users; a local id cannot wear them.
+        if ChatUserId::parse(user).platform() != Platform::Local {
+            return Err(format!("`user` \"{user}\" starts with a platform's prefix; local user ids cannot"));
+        }
+    }
     Ok((id, event))
 }
 

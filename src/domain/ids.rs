@@ -39,26 +39,6 @@ impl fmt::Display for OrderId {
     }
 }
 
-/// A person on a chat platform (customer, agent or manager), by the platform's user id.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(transparent)]
-pub struct ChatUserId(String);
-
-impl ChatUserId {
-    pub fn new(raw: impl Into<String>) -> ChatUserId {
-        ChatUserId(raw.into())
-    }
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for ChatUserId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// Generates a database-numbered id shown to platforms with a prefix (`m-9`, `b-17`).
 macro_rules! prefixed_id {
     ($name:ident, $prefix:literal, $doc:literal) => {

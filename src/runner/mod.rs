@@ -13,6 +13,7 @@ pub use clock::AdapterClock;
 pub use outbox::{drain_outbox, Drained, MAX_ATTEMPTS};
 pub use shutdown::{Health, Shutdown, Wake};
 
+use crate::domain::Platform;
 use crate::events::Outbound;
 use crate::workflow::Engine;
 use async_trait::async_trait;
@@ -25,8 +26,8 @@ use std::time::Duration;
 /// outbound actions the engine committed for it.
 #[async_trait]
 pub trait ChatPlatform: Send + Sync + 'static {
-    /// The platform's name, as in logs and `/healthz`.
-    fn name(&self) -> &'static str;
+    /// Which platform it is: the runner hands it the outbox rows of that platform only.
+    fn platform(&self) -> Platform;
 
     /// Takes the platform's events until `shutdown` fires or the connection ends; calls
     /// `wake` after each handled event so its outbound actions go out at once.
@@ -36,15 +37,15 @@ pub trait ChatPlatform: Send + Sync + 'static {
     async fn deliver(&self, action: Outbound) -> anyhow::Result<()>;
 }
 
-/// Runs every job due at `now`, then hands every outbound action due at `now` to `deliver`:
-/// what a local adapter does after each line and at start-up.
+/// Runs every job due at `now`, then hands every local outbound action due at `now` to
+/// `deliver`: what a local adapter (jsonl, console) does after each line and at start-up.
 pub async fn run_due<F, Fut>(engine: &Engine, now: DateTime<Utc>, deliver: F) -> anyhow::Result<Drained>
 where
     F: FnMut(Outbound) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
     engine.run_due_jobs(now).await?;
-    drain_outbox(engine.store(), now, deliver).await
+    drain_outbox(engine.store(), Platform::Local, now, deliver).await
 }
 
 /// How often due jobs and retries are looked at when nothing wakes the runner.
@@ -65,7 +66,7 @@ pub async fn serve(
     }
     let mut transports = tokio::task::JoinSet::new();
     for platform in &platforms {
-        let name = platform.name();
+        let name = platform.platform();
         let run = platform.clone().run(wake.clone(), shutdown.clone());
         transports.spawn(async move { (name, run.await) });
     }
@@ -100,8 +101,9 @@ async fn finish(engine: &Engine, platforms: &[Arc<dyn ChatPlatform>]) {
 
 /// Hands one platform everything due in the outbox; failures are logged and retried later.
 pub async fn deliver_due(engine: &Engine, platform: &dyn ChatPlatform, now: DateTime<Utc>) {
-    if let Err(error) = drain_outbox(engine.store(), now, |action| platform.deliver(action)).await {
-        tracing::error!(platform = platform.name(), error = %format!("{error:#}"), "delivering failed");
+    let drained = drain_outbox(engine.store(), platform.platform(), now, |action| platform.deliver(action)).await;
+    if let Err(error) = drained {
+        tracing::error!(platform = %platform.platform(), error = %format!("{error:#}"), "delivering failed");
     }
 }
 

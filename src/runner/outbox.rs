@@ -1,6 +1,7 @@
 //! The outbox drain: every committed outbound action handed to its platform at least once,
 //! with a stable id, retried with backoff, and kept as a dead letter when it cannot go.
 
+use crate::domain::Platform;
 use crate::events::Outbound;
 use crate::store::{Backend, OutboxRecord, Store, Tx};
 use chrono::{DateTime, Duration, Utc};
@@ -30,7 +31,7 @@ const BATCH: i64 = 100;
 /// (Discord's paced calls) are still marked within moments.
 const MARK_WITHIN: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// Hands every due outbox action to `deliver`, oldest first, marking each delivered after
+/// Hands every due outbox action of `platform` to `deliver`, oldest first, marking each delivered after
 /// `deliver` succeeds (a crash in between redelivers it: at least once, with a stable id).
 /// A failure is retried with backoff; after `MAX_ATTEMPTS` it becomes a dead letter, logged and
 /// shown in `case show`, never silently dropped.
@@ -40,7 +41,12 @@ const MARK_WITHIN: std::time::Duration = std::time::Duration::from_millis(100);
 /// (a Discord message id, say) would fail with "database is locked", so there each batch is read
 /// in a short transaction and the outcomes are written in short ones (see `MARK_WITHIN`);
 /// callers keep to one drain per process.
-pub async fn drain_outbox<F, Fut>(store: &Store, now: DateTime<Utc>, mut deliver: F) -> anyhow::Result<Drained>
+pub async fn drain_outbox<F, Fut>(
+    store: &Store,
+    platform: Platform,
+    now: DateTime<Utc>,
+    mut deliver: F,
+) -> anyhow::Result<Drained>
 where
     F: FnMut(Outbound) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
@@ -49,7 +55,7 @@ where
     let mut drained = Drained::default();
     loop {
         let mut tx = store.begin().await?;
-        let batch = tx.undelivered(BATCH, now).await?;
+        let batch = tx.undelivered(platform, BATCH, now).await?;
         if batch.is_empty() {
             return Ok(drained);
         }

@@ -33,7 +33,7 @@ pub(super) fn case_from_row(row: &AnyRow) -> StoreResult<Case> {
     let order_id: Option<String> = row.try_get("order_id")?;
     Ok(Case {
         id: CaseId(row.try_get("id")?),
-        customer: ChatUserId::new(row.try_get::<String, _>("customer")?),
+        customer: ChatUserId::parse(&row.try_get::<String, _>("customer")?),
         order_id: order_id.as_deref().map(|o| OrderId::parse(o).ok_or_else(|| corrupt("order", o))).transpose()?,
         email: email.as_deref().map(|e| Email::parse(e).ok_or_else(|| corrupt("email", e))).transpose()?,
         reason: reason.as_deref().map(|r| Reason::parse(r).ok_or_else(|| corrupt("reason", r))).transpose()?,
@@ -107,7 +107,7 @@ impl Tx<'_> {
             "INSERT INTO cases (customer, state, outcome, requested_at, opened_at, updated_at, last_customer_at)
              VALUES ($1, 'intake', 'open', $2, $2, $2, $2) RETURNING id",
         )
-        .bind(customer.as_str())
+        .bind(customer.to_string())
         .bind(&now)
         .fetch_one(self.conn())
         .await?;
@@ -126,7 +126,7 @@ impl Tx<'_> {
             "SELECT {CASE_COLUMNS} FROM cases WHERE customer = $1 AND state <> 'closed' ORDER BY id DESC LIMIT 1 {}",
             self.lock_rows("FOR UPDATE")
         );
-        let row = sqlx::query(&sql).bind(customer.as_str()).fetch_optional(self.conn()).await?;
+        let row = sqlx::query(&sql).bind(customer.to_string()).fetch_optional(self.conn()).await?;
         row.as_ref().map(case_from_row).transpose()
     }
 
@@ -366,7 +366,7 @@ impl Tx<'_> {
     /// Remembers that a chat user proved an email with an order id.
     pub async fn remember_email(&mut self, customer: &ChatUserId, email: &Email) -> StoreResult<()> {
         sqlx::query("INSERT INTO customer_emails (customer, email) VALUES ($1, $2) ON CONFLICT DO NOTHING")
-            .bind(customer.as_str())
+            .bind(customer.to_string())
             .bind(email.as_str())
             .execute(self.conn())
             .await?;
@@ -375,7 +375,7 @@ impl Tx<'_> {
 
     pub async fn has_proved_email(&mut self, customer: &ChatUserId, email: &Email) -> StoreResult<bool> {
         let row = sqlx::query("SELECT 1 AS one FROM customer_emails WHERE customer = $1 AND email = $2")
-            .bind(customer.as_str())
+            .bind(customer.to_string())
             .bind(email.as_str())
             .fetch_optional(self.conn())
             .await?;

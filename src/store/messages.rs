@@ -2,17 +2,17 @@
 
 use super::records::*;
 use super::{ts, StoreError, StoreResult, Tx};
-use crate::domain::{ButtonId, CaseId, MessageId};
+use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform};
 use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
 /// A message to send; written to `messages`, `buttons` and the outbox together.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct NewMessage {
     pub case_id: Option<CaseId>,
-    pub to: String,
+    pub to: Address,
     pub purpose: String,
     pub ref_id: Option<i64>,
     pub text: String,
@@ -23,6 +23,23 @@ pub struct NewMessage {
     pub reactions: Vec<String>,
 }
 
+impl NewMessage {
+    /// A message with no buttons, expectations, mentions or reactions yet.
+    pub fn new(to: Address, purpose: &str, text: String) -> NewMessage {
+        NewMessage {
+            case_id: None,
+            to,
+            purpose: purpose.to_string(),
+            ref_id: None,
+            text,
+            expects: None,
+            buttons: Vec::new(),
+            mentions: Vec::new(),
+            reactions: Vec::new(),
+        }
+    }
+}
+
 /// What an edit does to the buttons of the edited message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EditButtons {
@@ -31,10 +48,15 @@ pub enum EditButtons {
 }
 
 fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
+    let recipient: String = row.try_get("recipient")?;
+    let platform: String = row.try_get("platform")?;
     Ok(MessageRecord {
         id: MessageId(row.try_get("id")?),
         case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
-        recipient: row.try_get("recipient")?,
+        recipient: Address::parse(&recipient)
+            .ok_or_else(|| StoreError::Corrupt(format!("message recipient `{recipient}` is no address")))?,
+        platform: Platform::parse(&platform)
+            .ok_or_else(|| StoreError::Corrupt(format!("message platform `{platform}` is no platform")))?,
         purpose: row.try_get("purpose")?,
         ref_id: row.try_get("ref_id")?,
         text: row.try_get("text")?,
@@ -42,26 +64,29 @@ fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
     })
 }
 
-const MESSAGE_COLUMNS: &str = "id, case_id, recipient, purpose, ref_id, text, active";
+const MESSAGE_COLUMNS: &str = "id, case_id, recipient, platform, purpose, ref_id, text, active";
 
 impl Tx<'_> {
     /// Records a message and queues its delivery; returns its id.
     pub async fn send(&mut self, msg: NewMessage, now: DateTime<Utc>) -> StoreResult<MessageId> {
         let is_prompt = !msg.buttons.is_empty() || msg.expects.is_some();
-        if let (Some(case), true, true) = (msg.case_id, msg.to.starts_with("dm:"), is_prompt) {
+        let to = msg.to.to_string();
+        let platform = msg.to.platform(self.staff);
+        if let (Some(case), false, true) = (msg.case_id, msg.to.is_staff(), is_prompt) {
             // Only the latest question to a customer is live: older buttons are refused.
             sqlx::query("UPDATE messages SET active = 0 WHERE case_id = $1 AND recipient = $2 AND active = 1")
                 .bind(case.0)
-                .bind(&msg.to)
+                .bind(&to)
                 .execute(self.conn())
                 .await?;
         }
         let id: i64 = sqlx::query(
-            "INSERT INTO messages (case_id, recipient, purpose, ref_id, text, active, created_at)
-             VALUES ($1, $2, $3, $4, $5, 1, $6) RETURNING id",
+            "INSERT INTO messages (case_id, recipient, platform, purpose, ref_id, text, active, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
         )
         .bind(msg.case_id.map(|c| c.0))
-        .bind(&msg.to)
+        .bind(&to)
+        .bind(platform.code())
         .bind(&msg.purpose)
         .bind(msg.ref_id)
         .bind(&msg.text)
@@ -85,7 +110,7 @@ impl Tx<'_> {
         }
         let action = Outbound::Send {
             id: message_id.to_string(),
-            to: msg.to,
+            to,
             case: msg.case_id.map(|c| c.0),
             text: msg.text,
             expects: msg.expects,
@@ -93,7 +118,7 @@ impl Tx<'_> {
             mentions: msg.mentions,
             reactions: msg.reactions,
         };
-        self.enqueue(msg.case_id, &action, now).await?;
+        self.enqueue(msg.case_id, platform, &action, now).await?;
         Ok(message_id)
     }
 
@@ -115,7 +140,7 @@ impl Tx<'_> {
             .await?;
         let buttons = if active { self.buttons_of(id).await? } else { Vec::new() };
         let action = Outbound::Edit { id: id.to_string(), text: text.to_string(), buttons };
-        self.enqueue(message.case_id, &action, now).await
+        self.enqueue(message.case_id, message.platform, &action, now).await
     }
 
     pub async fn react(
@@ -125,8 +150,9 @@ impl Tx<'_> {
         emoji: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let platform = self.platform_of(message).await?;
         let action = Outbound::React { message: message.to_string(), emoji: emoji.to_string() };
-        self.enqueue(case, &action, now).await
+        self.enqueue(case, platform, &action, now).await
     }
 
     /// Removes another person's reaction (a refused decision) on platforms that allow it.
@@ -138,15 +164,29 @@ impl Tx<'_> {
         emoji: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
+        let platform = self.platform_of(message).await?;
         let action =
             Outbound::Unreact { message: message.to_string(), user: user.to_string(), emoji: emoji.to_string() };
-        self.enqueue(case, &action, now).await
+        self.enqueue(case, platform, &action, now).await
     }
 
-    async fn enqueue(&mut self, case: Option<CaseId>, action: &Outbound, now: DateTime<Utc>) -> StoreResult<()> {
+    /// The platform a sent message is on: reactions and edits go where it went.
+    async fn platform_of(&mut self, message: MessageId) -> StoreResult<Platform> {
+        let found = self.find_message(message).await?;
+        found.map(|m| m.platform).ok_or_else(|| StoreError::NotFound(message.to_string()))
+    }
+
+    async fn enqueue(
+        &mut self,
+        case: Option<CaseId>,
+        platform: Platform,
+        action: &Outbound,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
         let json = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO outbox (case_id, action_json, created_at) VALUES ($1, $2, $3)")
+        sqlx::query("INSERT INTO outbox (case_id, platform, action_json, created_at) VALUES ($1, $2, $3, $4)")
             .bind(case.map(|c| c.0))
+            .bind(platform.code())
             .bind(json)
             .bind(ts(now))
             .execute(self.conn())
@@ -192,16 +232,22 @@ impl Tx<'_> {
         Ok(Some(ButtonRecord { id, message, action: row.try_get("action")?, label: row.try_get("label")? }))
     }
 
-    /// Outbound actions due for delivery, oldest first. On PostgreSQL a row another replica is
-    /// delivering is skipped, not waited for.
-    pub async fn undelivered(&mut self, limit: i64, now: DateTime<Utc>) -> StoreResult<Vec<OutboxRecord>> {
+    /// One platform's outbound actions due for delivery, oldest first. On PostgreSQL a row
+    /// another replica is delivering is skipped, not waited for.
+    pub async fn undelivered(
+        &mut self,
+        platform: Platform,
+        limit: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<OutboxRecord>> {
         let sql = format!(
             "SELECT id, case_id, action_json, attempts FROM outbox
-             WHERE delivered_at IS NULL AND dead_at IS NULL AND (next_attempt_at IS NULL OR next_attempt_at <= $1)
-             ORDER BY id LIMIT $2 {}",
+             WHERE platform = $1 AND delivered_at IS NULL AND dead_at IS NULL
+               AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+             ORDER BY id LIMIT $3 {}",
             self.lock_rows("FOR UPDATE SKIP LOCKED")
         );
-        let rows = sqlx::query(&sql).bind(ts(now)).bind(limit).fetch_all(self.conn()).await?;
+        let rows = sqlx::query(&sql).bind(platform.code()).bind(ts(now)).bind(limit).fetch_all(self.conn()).await?;
         rows.iter()
             .map(|row| {
                 Ok(OutboxRecord {

@@ -18,6 +18,7 @@ pub use refunds::{NewProcessorRefund, PendingRefund};
 pub use stats::RefundFact;
 pub use time::{from_ts, ts};
 
+use crate::domain::Platform;
 use anyhow::Context as _;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::MigrateDatabase as _;
@@ -50,6 +51,9 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// The platform that delivers staff posts (`[staff] platform`); customers' messages go to
+    /// the platform each customer wrote on.
+    staff: Platform,
 }
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -96,7 +100,7 @@ impl Store {
             .connect_with(options)
             .await
             .with_context(|| format!("cannot open the database `{}`", redact(&url)))?;
-        let store = Store { pool, backend };
+        let store = Store { pool, backend, staff: Platform::Local };
         store.migrate().await?;
         Ok(store)
     }
@@ -114,6 +118,12 @@ impl Store {
         self.backend
     }
 
+    /// Routes staff posts written from now on to `platform`.
+    pub fn with_staff_platform(mut self, platform: Platform) -> Store {
+        self.staff = platform;
+        self
+    }
+
     pub async fn begin(&self) -> StoreResult<Tx<'static>> {
         // SQLite: take the write lock up front. A deferred transaction that reads and then
         // writes fails at once with "database is locked" (no busy wait) when another writer
@@ -122,7 +132,7 @@ impl Store {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
         };
-        Ok(Tx { tx, backend: self.backend })
+        Ok(Tx { tx, backend: self.backend, staff: self.staff })
     }
 
     /// A round trip to the database, for health checks.
@@ -153,6 +163,7 @@ pub fn redact(url: &str) -> String {
 pub struct Tx<'c> {
     tx: Transaction<'c, Any>,
     backend: Backend,
+    staff: Platform,
 }
 
 impl Tx<'_> {

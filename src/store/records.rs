@@ -1,13 +1,15 @@
 //! Rows the engine reads back: sent messages, their buttons, drafts, escalations, outbox entries.
 
-use crate::domain::{ButtonId, CaseId, MessageId};
+use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
 pub struct MessageRecord {
     pub id: MessageId,
     pub case_id: Option<CaseId>,
-    pub recipient: String,
+    pub recipient: Address,
+    /// The platform that delivered it.
+    pub platform: Platform,
     pub purpose: String,
     pub ref_id: Option<i64>,
     pub text: String,

@@ -4,8 +4,8 @@
 use super::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
+use crate::domain::Address;
 use crate::domain::{ChatUserId, Resolution};
-use crate::events::AGENTS;
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
 use crate::moderation;
 use crate::replies::Reply;
@@ -18,7 +18,7 @@ const STRIKES_TO_CLOSE: u32 = 3;
 impl Turn<'_> {
     pub async fn on_message(&mut self, user: &str, raw_text: &str) -> Result<(), EngineError> {
         let text = understand::clean(raw_text);
-        let customer = ChatUserId::new(user);
+        let customer = self.person(user);
         let (mut case, opened) = match self.tx.active_case_for(&customer).await? {
             Some(case) => (case, false),
             None => (self.open_case(&customer).await?, true),
@@ -62,7 +62,7 @@ impl Turn<'_> {
         let id = self.tx.create_case(customer, self.now).await?;
         let mut case =
             self.tx.load_case(id).await?.ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
-        self.event(id, customer.as_str(), "opened", "customer started a request").await?;
+        self.event(id, &customer.to_string(), "opened", "customer started a request").await?;
         let (state, effects) = intake::start();
         case.intake = Some(state);
         self.apply_effects(&mut case, effects).await?;
@@ -74,7 +74,7 @@ impl Turn<'_> {
     /// Abuse and chargeback checks. Returns true when the message was an insult and has been
     /// answered with a boundary (it is not read as an answer).
     async fn screen(&mut self, case: &mut Case, text: &str) -> Result<bool, EngineError> {
-        let user = case.customer.as_str().to_string();
+        let user = case.customer.to_string();
         if moderation::mentions_chargeback(text) && case.flag(FLAG_CHARGEBACK) {
             self.event(case.id, "bot", "flagged", FLAG_CHARGEBACK).await?;
             let alert = Reply::AgentAlert {
@@ -83,7 +83,7 @@ impl Turn<'_> {
                 kind: FLAG_CHARGEBACK.into(),
                 excerpt: excerpt(text),
             };
-            self.post(case.id, alert, Post::to(AGENTS, "alert")).await?;
+            self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
         }
         if !moderation::is_abusive(text, &self.engine.settings.abusive_words) {
             return Ok(false);
@@ -99,7 +99,7 @@ impl Turn<'_> {
         self.tell(case, Reply::ClosedAbusive {}, None, vec![]).await?;
         let alert =
             Reply::AgentAlert { case_id: case.id.0, customer: user, kind: FLAG_ABUSIVE.into(), excerpt: excerpt(text) };
-        self.post(case.id, alert, Post::to(AGENTS, "alert")).await?;
+        self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
         if case.state == CaseState::Intake {
             case.close(Outcome::Cancelled);
         }
@@ -133,8 +133,13 @@ impl Turn<'_> {
                     case.reason = Some(reason);
                     case.details = Some(details);
                     case.resolution = Some(resolution);
-                    self.event(case.id, case.customer.as_str(), "confirmed", &format!("{reason}, wants {resolution}"))
-                        .await?;
+                    self.event(
+                        case.id,
+                        &case.customer.to_string(),
+                        "confirmed",
+                        &format!("{reason}, wants {resolution}"),
+                    )
+                    .await?;
                     self.tx.cancel_job("idle_timeout", case.id).await?;
                     self.submit(case).await?;
                 }
@@ -144,13 +149,13 @@ impl Turn<'_> {
                     case.resolution = Some(Resolution::Support);
                     case.close(Outcome::Alternative);
                     self.tx.cancel_job("idle_timeout", case.id).await?;
-                    self.event(case.id, case.customer.as_str(), "alternative", "chose help from support").await?;
+                    self.event(case.id, &case.customer.to_string(), "alternative", "chose help from support").await?;
                     self.post_support_request(case, details).await?;
                 }
                 Effect::Cancel => {
                     case.close(Outcome::Cancelled);
                     self.tx.cancel_job("idle_timeout", case.id).await?;
-                    self.event(case.id, case.customer.as_str(), "cancelled", "the customer ended the conversation")
+                    self.event(case.id, &case.customer.to_string(), "cancelled", "the customer ended the conversation")
                         .await?;
                 }
             }
@@ -230,7 +235,7 @@ impl Turn<'_> {
             why: why.code().to_string(),
             attempts,
         };
-        let mut post = Post::to(AGENTS, "handoff");
+        let mut post = Post::to(Address::Agents, "handoff");
         post.buttons = vec![("edit".into(), "Write a reply".into())];
         post.expects = Some("text");
         self.post(case.id, reply, post).await?;
@@ -244,7 +249,7 @@ impl Turn<'_> {
         };
         let reply =
             Reply::AgentSupportRequest { case_id: case.id.0, customer: case.customer.to_string(), product, details };
-        self.post(case.id, reply, Post::to(AGENTS, "support")).await?;
+        self.post(case.id, reply, Post::to(Address::Agents, "support")).await?;
         Ok(())
     }
 
@@ -261,7 +266,7 @@ impl Turn<'_> {
     async fn accept_alternative(&mut self, case: &mut Case, resolution: Resolution) -> Result<(), EngineError> {
         case.resolution = Some(resolution);
         case.close(Outcome::Alternative);
-        self.event(case.id, case.customer.as_str(), "alternative", resolution.code()).await?;
+        self.event(case.id, &case.customer.to_string(), "alternative", resolution.code()).await?;
         let reply = Reply::AlternativeChosen { resolution_label: resolution.label().to_string() };
         self.tell(case, reply, None, vec![]).await?;
         let details = format!("The customer accepted: {}.", resolution.label());
@@ -272,7 +277,7 @@ impl Turn<'_> {
         let comment = (!understand::is_skip(text)).then_some(text);
         let score = self.tx.feedback_of(case.id).await?.map_or(0, |f| f.score as u8);
         self.tx.save_feedback(case.id, score, comment, self.now).await?;
-        self.event(case.id, case.customer.as_str(), "feedback_comment", comment.unwrap_or("(skipped)")).await?;
+        self.event(case.id, &case.customer.to_string(), "feedback_comment", comment.unwrap_or("(skipped)")).await?;
         case.state = CaseState::Closed;
         self.tell(case, Reply::FeedbackThanks { score }, None, vec![]).await?;
         Ok(())
@@ -312,10 +317,10 @@ impl Turn<'_> {
 
     async fn take_feedback_score(&mut self, case: &mut Case, score: u8) -> Result<(), EngineError> {
         if case.state != CaseState::AwaitingFeedback || !(1..=5).contains(&score) {
-            return self.notify(case.customer.as_str(), Some(case.id), Reply::ButtonExpired {}).await;
+            return self.notify(&case.customer.to_string(), Some(case.id), Reply::ButtonExpired {}).await;
         }
         self.tx.save_feedback(case.id, score, None, self.now).await?;
-        self.event(case.id, case.customer.as_str(), "feedback", &format!("score {score}")).await?;
+        self.event(case.id, &case.customer.to_string(), "feedback", &format!("score {score}")).await?;
         case.state = CaseState::FeedbackComment;
         let skip = vec![("feedback_skip".to_string(), "Nothing to add".to_string())];
         self.tell(case, Reply::FeedbackCommentAsk { score }, Some("feedback_comment"), skip).await?;

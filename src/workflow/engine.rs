@@ -5,7 +5,7 @@ use super::stripe_orders::{LookedUp, OrderLookup};
 use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use crate::config::{Processor, Roles, Sla};
-use crate::domain::ButtonId;
+use crate::domain::{Address, ButtonId, Platform};
 use crate::events::Inbound;
 use crate::policy::Policy;
 use crate::replies::{Replies, RepliesError};
@@ -79,23 +79,32 @@ impl Engine {
         *self.policy.write().expect("policy lock") = Arc::new(policy);
     }
 
-    /// Handles one inbound event at `now`. A tick runs whatever is due at `now`.
+    /// Handles one inbound event of the local chats (jsonl, console) at `now`. A tick runs
+    /// whatever is due at `now`.
     pub async fn handle(&self, event: &Inbound, now: DateTime<Utc>) -> Result<(), EngineError> {
         if let Inbound::Tick { .. } = event {
             self.run_due_jobs(now).await?;
             return Ok(());
         }
-        self.handle_keyed(None, event, now).await.map(|_| ())
+        self.handle_keyed(Platform::Local, None, event, now).await.map(|_| ())
     }
 
-    /// Like `handle`, but a platform event id seen before is skipped (a redelivery after a
-    /// reconnect); returns whether the event was new.
-    pub async fn handle_once(&self, event_key: &str, event: &Inbound, now: DateTime<Utc>) -> Result<bool, EngineError> {
-        self.handle_keyed(Some(event_key), event, now).await
+    /// Handles an event from `platform` (its users are that platform's users); a platform
+    /// event id seen before is skipped (a redelivery after a reconnect). Returns whether the
+    /// event was new.
+    pub async fn handle_once(
+        &self,
+        platform: Platform,
+        event_key: &str,
+        event: &Inbound,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        self.handle_keyed(platform, Some(event_key), event, now).await
     }
 
     async fn handle_keyed(
         &self,
+        platform: Platform,
         event_key: Option<&str>,
         event: &Inbound,
         now: DateTime<Utc>,
@@ -103,7 +112,7 @@ impl Engine {
         let started = std::time::Instant::now();
         let mut looked_up = LookedUp::default();
         loop {
-            match self.run_once(event_key, event, now, &looked_up).await? {
+            match self.run_once(platform, event_key, event, now, &looked_up).await? {
                 Run::Duplicate => return Ok(false),
                 Run::Committed => break,
                 // Outside the transaction and the lock, then the same event once more.
@@ -118,6 +127,7 @@ impl Engine {
     /// One run of an event in one transaction, committed unless it needs orders from Stripe.
     async fn run_once(
         &self,
+        platform: Platform,
         event_key: Option<&str>,
         event: &Inbound,
         now: DateTime<Utc>,
@@ -125,6 +135,7 @@ impl Engine {
     ) -> Result<Run, EngineError> {
         let _one_at_a_time = self.serial.lock().await;
         let mut turn = Turn::begin(self, now).await?;
+        turn.platform = platform;
         turn.roles = event.roles().to_vec();
         turn.looked_up = looked_up.clone();
         if let Some(key) = event_key {
@@ -150,13 +161,8 @@ impl Engine {
     /// A notice to the managers' channel that belongs to no case (a refused policy, say).
     pub async fn notify_managers(&self, text: &str, now: DateTime<Utc>) -> Result<(), EngineError> {
         let mut tx = self.store.begin().await?;
-        let message = crate::store::NewMessage {
-            to: crate::events::MANAGERS.to_string(),
-            purpose: "notice".into(),
-            text: text.to_string(),
-            mentions: vec!["role:managers".into()],
-            ..Default::default()
-        };
+        let mut message = crate::store::NewMessage::new(Address::Managers, "notice", text.to_string());
+        message.mentions = vec!["role:managers".into()];
         tx.send(message, now).await?;
         tx.commit().await?;
         Ok(())

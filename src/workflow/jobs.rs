@@ -3,7 +3,7 @@
 use super::case::{CaseState, Outcome};
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
-use crate::events::{AGENTS, MANAGERS};
+use crate::domain::Address;
 use crate::replies::Reply;
 use crate::store::Job;
 use chrono::{DateTime, Duration, Utc};
@@ -20,7 +20,7 @@ impl Turn<'_> {
             ("agent_reminder", CaseState::AwaitingAgent) => {
                 let since = self.tx.pending_draft(case.id).await?.map_or(case.updated_at, |d| d.created_at);
                 let reply = Reply::AgentReminder { case_id: case.id.0, waiting: waited(since, self.now) };
-                let mut post = Post::to(AGENTS, "reminder");
+                let mut post = Post::to(Address::Agents, "reminder");
                 post.mentions = vec!["role:agents".into()];
                 self.post(case.id, reply, post).await?;
                 self.event(case.id, "bot", "reminder", "agents reminded").await?;
@@ -30,7 +30,7 @@ impl Turn<'_> {
             ("manager_reminder", CaseState::AwaitingManager) => {
                 let since = self.tx.pending_escalation(case.id).await?.map_or(case.updated_at, |e| e.created_at);
                 let reply = Reply::ManagerReminder { case_id: case.id.0, waiting: waited(since, self.now) };
-                let mut post = Post::to(MANAGERS, "reminder");
+                let mut post = Post::to(Address::Managers, "reminder");
                 post.mentions = vec!["role:managers".into()];
                 self.post(case.id, reply, post).await?;
                 self.event(case.id, "bot", "reminder", "managers reminded").await?;

@@ -4,8 +4,9 @@
 use super::case::{Case, CaseState, Decision, FLAG_REPEAT};
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
+use crate::domain::Address;
 use crate::domain::{Money, Order, Resolution};
-use crate::events::{AGENTS, APPROVE_EMOJI, DENY_EMOJI, MANAGERS};
+use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::policy::{self, History, RefundRequest, Verdict, VerdictOutcome};
 use crate::replies::Reply;
 use chrono::Duration;
@@ -138,7 +139,7 @@ impl Turn<'_> {
         case.decision = decision;
         case.state = CaseState::AwaitingAgent;
         let reply = self.agent_draft_reply(case, order, &origin.heading, &text);
-        let mut post = Post::to(AGENTS, "draft");
+        let mut post = Post::to(Address::Agents, "draft");
         post.ref_id = Some(draft_id);
         post.buttons = buttons;
         let message = self.post(case.id, reply, post).await?;
@@ -189,7 +190,7 @@ impl Turn<'_> {
             rules: verdict.rules.clone(),
             flags: case.flags.clone(),
         };
-        let mut post = Post::to(MANAGERS, "escalation");
+        let mut post = Post::to(Address::Managers, "escalation");
         post.ref_id = Some(escalation);
         post.mentions = vec!["role:managers".into()];
         post.reactions = vec![APPROVE_EMOJI.into(), DENY_EMOJI.into()];

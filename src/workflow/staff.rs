@@ -6,8 +6,8 @@ use super::engine::EngineError;
 use super::propose::{DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
 use super::turn::{Post, Turn};
 use crate::config::Processor;
+use crate::domain::Address;
 use crate::domain::{ButtonId, Money};
-use crate::events::AGENTS;
 use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, EditButtons};
 use chrono::Duration;
@@ -25,9 +25,9 @@ impl Turn<'_> {
         if !button.message.active {
             return self.notify(user, button.message.case_id, Reply::ButtonExpired {}).await;
         }
-        match button.message.recipient.strip_prefix("dm:") {
-            Some(owner) if owner == user => self.on_customer_click(user, &button).await,
-            Some(_) => {
+        match &button.message.recipient {
+            Address::Dm(owner) if *owner == self.person(user) => self.on_customer_click(user, &button).await,
+            Address::Dm(_) => {
                 if let Some(case) = button.message.case_id {
                     self.event(
                         case,
@@ -39,7 +39,7 @@ impl Turn<'_> {
                 }
                 self.notify(user, None, Reply::ButtonNotYours {}).await
             }
-            None => self.on_agent_click(user, &button, form_text).await,
+            _ => self.on_agent_click(user, &button, form_text).await,
         }
     }
 
@@ -213,7 +213,7 @@ impl Turn<'_> {
                     order_id: order.order_id.to_string(),
                     approved_by: user.to_string(),
                 };
-                let mut post = Post::to(AGENTS, "refund");
+                let mut post = Post::to(Address::Agents, "refund");
                 post.ref_id = Some(draft);
                 // Manual processing, or Stripe on an order with no charge to refund: staff
                 // issue the money and mark it.
@@ -259,7 +259,7 @@ impl Turn<'_> {
         };
         self.event(case.id, user, "rejected", &format!("draft {} discarded; the agent writes the reply", draft.id))
             .await?;
-        let mut post = Post::to(AGENTS, "rejected");
+        let mut post = Post::to(Address::Agents, "rejected");
         post.ref_id = Some(draft.id);
         post.buttons = vec![("edit".into(), "Write the reply".into())];
         post.expects = Some("text");

@@ -5,8 +5,8 @@
 use super::case::{Case, CaseState, Outcome, FLAG_CHARGEBACK};
 use super::engine::{Engine, EngineError};
 use super::turn::{Post, Turn};
+use crate::domain::Address;
 use crate::domain::{CaseId, ChatUserId, Currency, Money, Order};
-use crate::events::MANAGERS;
 use crate::payments::stripe::{Dispute, Refund};
 use crate::payments::webhook::Event;
 use crate::replies::Reply;
@@ -105,7 +105,7 @@ impl Turn<'_> {
         let detail = format!("dispute {} opened at Stripe: {reason}", dispute.id);
         self.event(case.id, "stripe", "dispute", &detail).await?;
         let evidence = self.dispute_evidence(&case, dispute).await?;
-        let mut post = Post::to(MANAGERS, "alert");
+        let mut post = Post::to(Address::Managers, "alert");
         post.mentions = vec!["role:managers".into()];
         self.post(case.id, evidence, post).await?;
         self.save(&case).await
@@ -114,7 +114,7 @@ impl Turn<'_> {
     /// A case for a dispute on an order nobody asked about: it waits for managers, who answer
     /// the bank at Stripe; `charge.dispute.closed` closes it.
     async fn open_dispute_case(&mut self, order: &Order, dispute: &Dispute) -> Result<Case, EngineError> {
-        let customer = ChatUserId::new(format!("{DISPUTE_CUSTOMER_PREFIX}{}", dispute.id));
+        let customer = ChatUserId::parse(&format!("{DISPUTE_CUSTOMER_PREFIX}{}", dispute.id));
         let id = self.tx.create_case(&customer, self.now).await?;
         let mut case =
             self.tx.load_case(id).await?.ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
@@ -139,7 +139,7 @@ impl Turn<'_> {
             .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
         let timeline = self.tx.timeline(case.id).await?;
-        let said = timeline.iter().filter(|e| e.kind == "message" && e.actor == case.customer.as_str());
+        let said = timeline.iter().filter(|e| e.kind == "message" && e.actor == case.customer.to_string());
         let mut transcript: Vec<String> = said.map(|e| shortened(&e.detail)).collect();
         transcript.drain(..transcript.len().saturating_sub(TRANSCRIPT_MESSAGES));
         Ok(Reply::ManagerDispute {
@@ -177,7 +177,7 @@ impl Turn<'_> {
             let key = format!("dispute:{}", dispute.id);
             self.tx.record_refund(&case, dispute.amount, currency.code(), "dispute", "stripe", &key, self.now).await?;
         }
-        if case.customer.as_str().starts_with(DISPUTE_CUSTOMER_PREFIX) && case.state != CaseState::Closed {
+        if case.customer.to_string().starts_with(DISPUTE_CUSTOMER_PREFIX) && case.state != CaseState::Closed {
             let outcome = match (lost, dispute.amount < order.amount.minor()) {
                 (true, true) => Outcome::PartiallyRefunded,
                 (true, false) => Outcome::Refunded,
@@ -192,7 +192,7 @@ impl Turn<'_> {
             lost,
             amount: amount.to_string(),
         };
-        self.post(case.id, reply, Post::to(MANAGERS, "alert")).await?;
+        self.post(case.id, reply, Post::to(Address::Managers, "alert")).await?;
         self.save(&case).await
     }
 
@@ -204,14 +204,9 @@ impl Turn<'_> {
     }
 
     async fn alert_managers(&mut self, case: Option<CaseId>, text: String) -> Result<(), EngineError> {
-        let message = NewMessage {
-            case_id: case,
-            to: MANAGERS.to_string(),
-            purpose: "alert".into(),
-            text,
-            mentions: vec!["role:managers".into()],
-            ..NewMessage::default()
-        };
+        let mut message = NewMessage::new(Address::Managers, "alert", text);
+        message.case_id = case;
+        message.mentions = vec!["role:managers".into()];
         self.tx.send(message, self.now).await?;
         Ok(())
     }

@@ -5,8 +5,8 @@
 use super::case::{Case, Decision, FLAG_CHARGEBACK};
 use super::engine::{Engine, EngineError};
 use super::turn::Turn;
+use crate::domain::Address;
 use crate::domain::{CaseId, Currency, Money, Order};
-use crate::events::AGENTS;
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
 use crate::store::{Job, NewMessage, NewProcessorRefund, PendingRefund};
 use chrono::{DateTime, Duration, Utc};
@@ -284,14 +284,9 @@ impl Turn<'_> {
             order.order_id,
             attempt.target.id()
         );
-        let mut message = NewMessage {
-            case_id: Some(case.id),
-            to: AGENTS.to_string(),
-            purpose: "refund".into(),
-            text,
-            mentions: vec!["role:agents".into()],
-            ..NewMessage::default()
-        };
+        let mut message = NewMessage::new(Address::Agents, "refund", text);
+        message.case_id = Some(case.id);
+        message.mentions = vec!["role:agents".into()];
         if draft.is_some() {
             self.tx.release_approval_key(attempt.refund.id).await?;
             message.ref_id = draft;
@@ -303,13 +298,8 @@ impl Turn<'_> {
 
     /// A plain-text note to the agents' channel.
     async fn post_text(&mut self, case: CaseId, text: String) -> Result<(), EngineError> {
-        let message = NewMessage {
-            case_id: Some(case),
-            to: AGENTS.to_string(),
-            purpose: "refund_note".into(),
-            text,
-            ..NewMessage::default()
-        };
+        let mut message = NewMessage::new(Address::Agents, "refund_note", text);
+        message.case_id = Some(case);
         self.tx.send(message, self.now).await?;
         Ok(())
     }

@@ -2,8 +2,7 @@
 
 use super::case::Case;
 use super::engine::{Engine, EngineError};
-use crate::domain::{CaseId, MessageId};
-use crate::events::dm;
+use crate::domain::{Address, CaseId, ChatUserId, MessageId, Platform};
 use crate::replies::Reply;
 use crate::store::{NewMessage, Tx};
 use chrono::{DateTime, Utc};
@@ -12,6 +11,8 @@ pub(crate) struct Turn<'e> {
     pub engine: &'e Engine,
     pub tx: Tx<'static>,
     pub now: DateTime<Utc>,
+    /// The platform the event came from: its users are this platform's users.
+    pub platform: Platform,
     /// The acting person's platform roles, for permission checks.
     pub roles: Vec<String>,
     /// Orders this turn missed that Stripe may know: the engine rolls the turn back, fetches
@@ -23,7 +24,7 @@ pub(crate) struct Turn<'e> {
 
 /// A staff post: where it goes and what it carries.
 pub(crate) struct Post {
-    pub to: &'static str,
+    pub to: Address,
     pub purpose: &'static str,
     pub ref_id: Option<i64>,
     pub buttons: Vec<(String, String)>,
@@ -33,7 +34,7 @@ pub(crate) struct Post {
 }
 
 impl Post {
-    pub fn to(to: &'static str, purpose: &'static str) -> Post {
+    pub fn to(to: Address, purpose: &'static str) -> Post {
         Post { to, purpose, ref_id: None, buttons: vec![], mentions: vec![], reactions: vec![], expects: None }
     }
 }
@@ -41,7 +42,20 @@ impl Post {
 impl<'e> Turn<'e> {
     pub async fn begin(engine: &'e Engine, now: DateTime<Utc>) -> Result<Turn<'e>, EngineError> {
         let tx = engine.store.begin().await?;
-        Ok(Turn { roles: Vec::new(), order_lookups: Vec::new(), looked_up: Default::default(), engine, tx, now })
+        Ok(Turn {
+            platform: Platform::Local,
+            roles: Vec::new(),
+            order_lookups: Vec::new(),
+            looked_up: Default::default(),
+            engine,
+            tx,
+            now,
+        })
+    }
+
+    /// The acting person, as a user of the event's platform.
+    pub fn person(&self, user: &str) -> ChatUserId {
+        ChatUserId::on(self.platform, user)
     }
 
     pub async fn commit(self) -> Result<(), EngineError> {
@@ -73,36 +87,26 @@ impl<'e> Turn<'e> {
         expects: Option<&'static str>,
         buttons: Vec<(String, String)>,
     ) -> Result<MessageId, EngineError> {
-        let message = NewMessage {
-            case_id: Some(case.id),
-            to: dm(case.customer.as_str()),
-            purpose: purpose.to_string(),
-            text,
-            expects: expects.map(str::to_string),
-            buttons,
-            ..NewMessage::default()
-        };
+        let mut message = NewMessage::new(Address::Dm(case.customer.clone()), purpose, text);
+        message.case_id = Some(case.id);
+        message.expects = expects.map(str::to_string);
+        message.buttons = buttons;
         Ok(self.tx.send(message, self.now).await?)
     }
 
     /// A direct note to anyone (a refusal, a hint), outside any conversation's flow.
     pub async fn notify(&mut self, user: &str, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
         let text = self.render(&reply)?;
-        let message =
-            NewMessage { case_id: case, to: dm(user), purpose: "notice".into(), text, ..NewMessage::default() };
+        let mut message = NewMessage::new(Address::Dm(self.person(user)), "notice", text);
+        message.case_id = case;
         self.tx.send(message, self.now).await?;
         Ok(())
     }
 
     /// A plain-text note to a staff member (refusals of staff actions).
     pub async fn notify_text(&mut self, user: &str, case: Option<CaseId>, text: &str) -> Result<(), EngineError> {
-        let message = NewMessage {
-            case_id: case,
-            to: dm(user),
-            purpose: "notice".into(),
-            text: text.to_string(),
-            ..NewMessage::default()
-        };
+        let mut message = NewMessage::new(Address::Dm(self.person(user)), "notice", text.to_string());
+        message.case_id = case;
         self.tx.send(message, self.now).await?;
         Ok(())
     }
@@ -112,7 +116,7 @@ impl<'e> Turn<'e> {
         let text = self.render(&reply)?;
         let message = NewMessage {
             case_id: Some(case),
-            to: post.to.to_string(),
+            to: post.to,
             purpose: post.purpose.to_string(),
             ref_id: post.ref_id,
             text,

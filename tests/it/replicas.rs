@@ -5,6 +5,7 @@
 use crate::support::*;
 use chrono::{DateTime, Duration, Utc};
 use refund_bot::app::{open, App};
+use refund_bot::domain::Platform;
 use refund_bot::events::{Inbound, Outbound};
 use refund_bot::runner::drain_outbox;
 use std::sync::{Arc, Mutex};
@@ -26,8 +27,8 @@ impl Cluster {
             async { Ok(()) }
         };
         let (x, y) = tokio::join!(
-            drain_outbox(a.engine.store(), self.now, push),
-            drain_outbox(b.engine.store(), self.now, push)
+            drain_outbox(a.engine.store(), Platform::Local, self.now, push),
+            drain_outbox(b.engine.store(), Platform::Local, self.now, push)
         );
         x.expect("drain a");
         y.expect("drain b");
@@ -37,8 +38,8 @@ impl Cluster {
     async fn race(&self, first: (String, Inbound), second: (String, Inbound)) {
         let [a, b] = &self.replicas;
         let (x, y) = tokio::join!(
-            a.engine.handle_once(&first.0, &first.1, self.now),
-            b.engine.handle_once(&second.0, &second.1, self.now)
+            a.engine.handle_once(Platform::Local, &first.0, &first.1, self.now),
+            b.engine.handle_once(Platform::Local, &second.0, &second.1, self.now)
         );
         x.expect("replica a");
         y.expect("replica b");
@@ -48,8 +49,10 @@ impl Cluster {
     /// Both replicas receive the same platform event (same id); exactly one handles it.
     async fn both_see(&self, key: &str, event: Inbound) {
         let [a, b] = &self.replicas;
-        let (first, second) =
-            tokio::join!(a.engine.handle_once(key, &event, self.now), b.engine.handle_once(key, &event, self.now));
+        let (first, second) = tokio::join!(
+            a.engine.handle_once(Platform::Local, key, &event, self.now),
+            b.engine.handle_once(Platform::Local, key, &event, self.now)
+        );
         let handled = [first.expect("replica a"), second.expect("replica b")];
         assert_eq!(handled.iter().filter(|h| **h).count(), 1, "event {key} handled {handled:?}");
         self.deliver().await;
@@ -101,8 +104,8 @@ async fn two_replicas_handle_every_event_job_and_message_once() {
     let Some(fixture) = Fixture::postgres() else {
         return;
     };
-    let a = Arc::new(open(Some(&fixture.config()), false).await.expect("replica a"));
-    let b = Arc::new(open(Some(&fixture.config()), false).await.expect("replica b"));
+    let a = Arc::new(open(Some(&fixture.config()), Platform::Local, false).await.expect("replica a"));
+    let b = Arc::new(open(Some(&fixture.config()), Platform::Local, false).await.expect("replica b"));
     let now: DateTime<Utc> = CLOCK.parse().unwrap();
     let cluster = Cluster { replicas: [a, b], sink: Arc::default(), now };
 

@@ -2,7 +2,7 @@
 //! `nonce`, edits, reactions; customer text never pings (`allowed_mentions` is explicit).
 
 use super::{Discord, PLATFORM};
-use crate::domain::MessageId as OurMessageId;
+use crate::domain::{Address, MessageId as OurMessageId, Platform};
 use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use anyhow::{anyhow, Context as _};
 use serde_json::{json, Value};
@@ -107,15 +107,15 @@ pub fn components(buttons: &[ButtonOut]) -> Value {
 
 impl Discord {
     async fn channel_for(&self, to: &str) -> anyhow::Result<ChannelId> {
-        let raw = match to {
-            "channel:agents" => self.config.agents_channel_id.clone(),
-            "channel:managers" => self.config.managers_channel_id.clone(),
-            other => {
-                let user = other.strip_prefix("dm:").ok_or_else(|| anyhow!("unknown destination {other}"))?;
-                return self.dm_channel(user).await;
+        let raw = match Address::parse(to) {
+            Some(Address::Agents) => &self.config.agents_channel_id,
+            Some(Address::Managers) => &self.config.managers_channel_id,
+            Some(Address::Dm(user)) if user.platform() == Platform::Discord => {
+                return self.dm_channel(user.platform_id()).await
             }
+            _ => anyhow::bail!("{to} is not a destination on Discord"),
         };
-        Ok(ChannelId::new(snowflake(&raw)?))
+        Ok(ChannelId::new(snowflake(raw)?))
     }
 
     /// A customer's DM channel seen on one of their messages, so the reply needs no REST call.

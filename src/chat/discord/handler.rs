@@ -3,6 +3,7 @@
 //! runner is woken to deliver what it caused. No refund logic lives here.
 
 use super::Discord;
+use crate::domain::Platform;
 use crate::events::Inbound;
 use crate::runner::Wake;
 use serde_json::{json, Value};
@@ -34,7 +35,7 @@ const STARTED: &str = "I've sent you a direct message so we can sort this out pr
 impl Handler {
     async fn handle(&self, key: String, event: Inbound) {
         let now = chrono::Utc::now();
-        match self.discord.app.engine.handle_once(&key, &event, now).await {
+        match self.discord.app.engine.handle_once(Platform::Discord, &key, &event, now).await {
             Ok(true) => self.wake.wake(),
             Ok(false) => tracing::debug!(%key, "duplicate gateway event skipped"),
             Err(error) => tracing::error!(%key, %error, "handling a Discord event failed"),

@@ -8,6 +8,7 @@ pub use deliver::RateCap;
 
 use crate::app::{App, CliError};
 use crate::config::DiscordConfig;
+use crate::domain::Platform;
 use crate::events::Outbound;
 use crate::runner::{ChatPlatform, Health, Shutdown, Wake};
 use async_trait::async_trait;
@@ -94,8 +95,8 @@ impl Discord {
 
 #[async_trait]
 impl ChatPlatform for Discord {
-    fn name(&self) -> &'static str {
-        PLATFORM
+    fn platform(&self) -> Platform {
+        Platform::Discord
     }
 
     async fn run(self: Arc<Self>, wake: Wake, shutdown: Shutdown) -> anyhow::Result<()> {
