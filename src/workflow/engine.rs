@@ -7,7 +7,7 @@ use super::turn::Turn;
 use crate::config::{Processor, Roles, Sla};
 use crate::events::Inbound;
 use crate::policy::Policy;
-use crate::replies::{Replies, RepliesError};
+use crate::replies::{Replies, RepliesError, Reply};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, RwLock};
@@ -147,12 +147,13 @@ impl Engine {
     }
 
     /// A notice to the managers' channel that belongs to no case (a refused policy, say).
-    pub async fn notify_managers(&self, text: &str, now: DateTime<Utc>) -> Result<(), EngineError> {
+    pub async fn notify_managers(&self, reply: &Reply, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let text = self.replies.render(reply)?;
         let mut tx = self.store.begin().await?;
         let message = crate::store::NewMessage {
             to: crate::events::MANAGERS.to_string(),
             purpose: "notice".into(),
-            text: text.to_string(),
+            text,
             mentions: vec!["role:managers".into()],
             ..Default::default()
         };
