@@ -3,6 +3,7 @@
 
 use crate::app::App;
 use crate::policy::Policy;
+use crate::replies::Reply;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -39,8 +40,8 @@ async fn reload(app: &App, path: &Path) {
         }
         Err(error) => {
             tracing::error!(%error, "the new policy is broken; the previous one stays in force");
-            let text = format!("⚠️ The edited refund policy was refused and the previous one stays in force:\n{error}");
-            if let Err(error) = app.engine.notify_managers(&text, chrono::Utc::now()).await {
+            let reply = Reply::ManagerPolicyRefused { error: error.to_string() };
+            if let Err(error) = app.engine.notify_managers(&reply, chrono::Utc::now()).await {
                 tracing::error!(%error, "could not tell managers about the broken policy");
             }
         }

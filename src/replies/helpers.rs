@@ -19,10 +19,15 @@ const ZWSP: char = '\u{200B}';
 /// a customer's link under words of their choosing, and `*`, `_`, `~`, `` ` ``, `|` would restyle
 /// or hide text. A character already escaped is left alone, which keeps this idempotent.
 pub fn neutralise_mentions(text: &str) -> String {
+    escape(text, true)
+}
+
+/// Mentions defused as by [`neutralise_mentions`]; markdown escaped too when `markdown`.
+fn escape(text: &str, markdown: bool) -> String {
     let mut out = String::with_capacity(text.len() + 8);
     let mut previous = None;
     for (i, c) in text.char_indices() {
-        if "[]*_~`|".contains(c) && previous != Some('\\') {
+        if markdown && "[]*_~`|".contains(c) && previous != Some('\\') {
             out.push('\\');
         }
         previous = Some(c);
@@ -60,6 +65,24 @@ pub fn quote(
     let text = neutralise_mentions(param.value().render().trim());
     let quoted: Vec<String> = text.lines().map(|line| format!("> {}", line.trim_end())).collect();
     out.write(&quoted.join("\n"))?;
+    Ok(())
+}
+
+/// `{{plain why}}`: text from a system, not a person (Stripe's answer, the policy checker's
+/// error), shown exactly as it came so that codes like `charge_already_refunded` read as they
+/// are searched for. Mentions are still defused; markdown is not escaped.
+pub fn plain(
+    h: &Helper<'_>,
+    _: &Handlebars<'_>,
+    _: &Context,
+    _: &mut RenderContext<'_, '_>,
+    out: &mut dyn Output,
+) -> HelperResult {
+    let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("plain", 0))?;
+    if param.is_value_missing() {
+        return Err(RenderError::strict_error(param.relative_path()));
+    }
+    out.write(&escape(&param.value().render(), false))?;
     Ok(())
 }
 

@@ -81,6 +81,21 @@ replies! {
     FeedbackThanks => "feedback_thanks" { score: u8 }
     RefundIssued => "refund_issued" { amount: String, method: String, timeline: String, partial: bool }
 
+    // Refusals (`workflow::refusal::Refusal`): told to the person whose action was not carried out.
+    NotAnAgent => "not_an_agent" {}
+    EditWithoutText => "edit_without_text" {}
+    /// `action` is the button's action code, `purpose` what its message is for (e.g. `draft`).
+    ActionDoesNothing => "action_does_nothing" { action: String, purpose: String }
+    DraftAlreadyHandled => "draft_already_handled" {}
+    /// `spent` counts what was refunded already and what is still in progress.
+    RefundWouldOverdraw => "refund_would_overdraw" {
+        amount: String, order_id: String, amount_paid: String, spent: String,
+    }
+    NoApprovedRefund => "no_approved_refund" {}
+    RefundAlreadyRecorded => "refund_already_recorded" {}
+    NotAManager => "not_a_manager" {}
+    EscalationAlreadyDecided => "escalation_already_decided" { case_id: i64, decided_by: String }
+
     // Verdict drafts: an agent approves them before the customer sees them.
     Approved => "approved" { product: String, order_id: String, amount: String, rules: Vec<String> }
     ApprovedPartial => "approved_partial" {
@@ -103,6 +118,12 @@ replies! {
     AgentHandoff => "agent_handoff" { case_id: i64, customer: String, why: String, attempts: u32 }
     AgentReminder => "agent_reminder" { case_id: i64, waiting: String }
     AgentMarkRefunded => "agent_mark_refunded" { case_id: i64, amount: String, order_id: String, approved_by: String }
+    AgentRefundSent => "agent_refund_sent" { case_id: i64, amount: String, order_id: String, approved_by: String }
+    /// `target` is the charge or payment intent; `why` is Stripe's answer, shown as it came;
+    /// `can_mark_refunded` when the post carries *Mark refunded* (not on a disputed charge).
+    AgentRefundFailed => "agent_refund_failed" {
+        case_id: i64, amount: String, order_id: String, target: String, why: String, can_mark_refunded: bool,
+    }
     AgentSupportRequest => "agent_support_request" { case_id: i64, customer: String, product: String, details: String }
     /// `kind` is `chargeback_risk` or `abusive`.
     AgentAlert => "agent_alert" { case_id: i64, customer: String, kind: String, excerpt: String }
@@ -124,9 +145,17 @@ replies! {
     ManagerDisputeClosed => "manager_dispute_closed" {
         case_id: i64, dispute_id: String, status: String, lost: bool, amount: String,
     }
+    /// A dispute on a charge that no order names, so no case holds it.
+    ManagerDisputeUnknownCharge => "manager_dispute_unknown_charge" {
+        dispute_id: String, reason: String, charge_id: String,
+    }
+    /// A reloaded policy file that does not load; `error` (file, line, column) is shown as it came.
+    ManagerPolicyRefused => "manager_policy_refused" { error: String }
     /// `action` is `approved`, `rejected` or `edited`; `text` is what was sent (may be empty).
     DraftDecided => "draft_decided" { case_id: i64, action: String, actor: String, text: String }
     EscalationDecided => "escalation_decided" { case_id: i64, approved: bool, actor: String }
+    /// The *Mark refunded* post once the refund is recorded.
+    RefundRecorded => "refund_recorded" { case_id: i64, amount: String, actor: String }
 }
 
 impl Reply {
@@ -201,6 +230,7 @@ impl Replies {
         registry.set_strict_mode(true);
         registry.register_escape_fn(neutralise_mentions);
         registry.register_helper("quote", Box::new(helpers::quote));
+        registry.register_helper("plain", Box::new(helpers::plain));
         registry.register_helper("if", Box::new(helpers::StrictIf { positive: true }));
         registry.register_helper("unless", Box::new(helpers::StrictIf { positive: false }));
 

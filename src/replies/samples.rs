@@ -81,6 +81,20 @@ impl Reply {
                 timeline: s("5–10 business days"),
                 partial: true,
             },
+            Reply::NotAnAgent {},
+            Reply::EditWithoutText {},
+            Reply::ActionDoesNothing { action: s("mark_refunded"), purpose: s("draft") },
+            Reply::DraftAlreadyHandled {},
+            Reply::RefundWouldOverdraw {
+                amount: s("$49.00"),
+                order_id: s("ORD-1001"),
+                amount_paid: s("$49.00"),
+                spent: s("$10.00"),
+            },
+            Reply::NoApprovedRefund {},
+            Reply::RefundAlreadyRecorded {},
+            Reply::NotAManager {},
+            Reply::EscalationAlreadyDecided { case_id: 17, decided_by: s("manager-1") },
             Reply::Approved {
                 product: s("Web Design Course"),
                 order_id: s("ORD-1001"),
@@ -171,6 +185,28 @@ impl Reply {
                 amount: s("$49.00"),
                 order_id: s("ORD-1001"),
                 approved_by: s("agent-1"),
+            },
+            Reply::AgentRefundSent {
+                case_id: 12,
+                amount: s("$49.00"),
+                order_id: s("ORD-1001"),
+                approved_by: s("agent-1"),
+            },
+            Reply::AgentRefundFailed {
+                case_id: 12,
+                amount: s("$49.00"),
+                order_id: s("ORD-1001"),
+                target: s("ch_3N2b3C"),
+                why: s("Stripe refund re_3N2b3C failed (expired_or_canceled_card)"),
+                can_mark_refunded: true,
+            },
+            Reply::AgentRefundFailed {
+                case_id: 19,
+                amount: s("$49.00"),
+                order_id: s("ORD-1001"),
+                target: s("ch_3N2b3C"),
+                why: s("Stripe refused (400): charge_disputed: Charge ch_3N2b3C has been charged back."),
+                can_mark_refunded: false,
             },
             Reply::AgentSupportRequest {
                 case_id: 15,
@@ -263,6 +299,14 @@ impl Reply {
                 lost: true,
                 amount: s("$29.00"),
             },
+            Reply::ManagerDisputeUnknownCharge {
+                dispute_id: s("dp_3"),
+                reason: s("fraudulent"),
+                charge_id: s("ch_3N2b3E"),
+            },
+            Reply::ManagerPolicyRefused {
+                error: s("policy.toml:3:1: unknown field `window_dayz`, expected one of `window_days`, `usage`"),
+            },
             Reply::DraftDecided {
                 case_id: 12,
                 action: s("approved"),
@@ -278,6 +322,7 @@ impl Reply {
             Reply::DraftDecided { case_id: 13, action: s("rejected"), actor: s("agent-1"), text: s("") },
             Reply::EscalationDecided { case_id: 17, approved: true, actor: s("manager-1") },
             Reply::EscalationDecided { case_id: 17, approved: false, actor: s("manager-1") },
+            Reply::RefundRecorded { case_id: 12, amount: s("$49.00"), actor: s("agent-1") },
         ]
     }
 }

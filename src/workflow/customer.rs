@@ -3,6 +3,7 @@
 
 use super::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
 use super::engine::EngineError;
+use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::Address;
 use crate::domain::{ChatUserId, Resolution};
@@ -284,7 +285,11 @@ impl Turn<'_> {
     }
 
     /// A customer's button: intake choices, alternatives after a denial, feedback scores.
-    pub(super) async fn on_customer_click(&mut self, user: &str, button: &ButtonRecord) -> Result<(), EngineError> {
+    pub(super) async fn on_customer_click(
+        &mut self,
+        user: &str,
+        button: &ButtonRecord,
+    ) -> Result<Handled, EngineError> {
         let case_id = button
             .message
             .case_id
@@ -300,31 +305,36 @@ impl Turn<'_> {
         }
         if button.action == "feedback_skip" && case.state == CaseState::FeedbackComment {
             self.take_feedback_comment(&mut case, "skip").await?;
-            return self.save(&case).await;
+            self.save(&case).await?;
+            return Ok(Ok(()));
         }
-        match (case.state, Choice::parse(&button.action)) {
+        let handled = match (case.state, Choice::parse(&button.action)) {
             (CaseState::Intake, Some(choice)) => {
                 case.last_customer_at = self.now;
                 self.run_intake(&mut case, Input::Choice(choice)).await?;
+                Ok(())
             }
             (CaseState::AwaitingCustomer, Some(Choice::Resolution(r))) if self.offered(&case, r) => {
                 self.accept_alternative(&mut case, r).await?;
+                Ok(())
             }
-            _ => self.notify(user, Some(case.id), Reply::ButtonExpired {}).await?,
-        }
-        self.save(&case).await
+            _ => Err(Refusal::ButtonExpired),
+        };
+        self.save(&case).await?;
+        Ok(handled)
     }
 
-    async fn take_feedback_score(&mut self, case: &mut Case, score: u8) -> Result<(), EngineError> {
+    async fn take_feedback_score(&mut self, case: &mut Case, score: u8) -> Result<Handled, EngineError> {
         if case.state != CaseState::AwaitingFeedback || !(1..=5).contains(&score) {
-            return self.notify(&case.customer.to_string(), Some(case.id), Reply::ButtonExpired {}).await;
+            return Ok(Err(Refusal::ButtonExpired));
         }
         self.tx.save_feedback(case.id, score, None, self.now).await?;
         self.event(case.id, &case.customer.to_string(), "feedback", &format!("score {score}")).await?;
         case.state = CaseState::FeedbackComment;
         let skip = vec![("feedback_skip".to_string(), "Nothing to add".to_string())];
         self.tell(case, Reply::FeedbackCommentAsk { score }, Some("feedback_comment"), skip).await?;
-        self.save(case).await
+        self.save(case).await?;
+        Ok(Ok(()))
     }
 }
 

@@ -8,7 +8,7 @@ use crate::config::{Processor, Roles, Sla};
 use crate::domain::{Address, ButtonId, Platform};
 use crate::events::Inbound;
 use crate::policy::Policy;
-use crate::replies::{Replies, RepliesError};
+use crate::replies::{Replies, RepliesError, Reply};
 use crate::store::{Store, StoreError};
 use chrono::{DateTime, Utc};
 use std::sync::{Arc, RwLock};
@@ -159,9 +159,10 @@ impl Engine {
     }
 
     /// A notice to the managers' channel that belongs to no case (a refused policy, say).
-    pub async fn notify_managers(&self, text: &str, now: DateTime<Utc>) -> Result<(), EngineError> {
+    pub async fn notify_managers(&self, reply: &Reply, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let text = self.replies.render(reply)?;
         let mut tx = self.store.begin().await?;
-        let mut message = crate::store::NewMessage::new(Address::Managers, "notice", text.to_string());
+        let mut message = crate::store::NewMessage::new(Address::Managers, "notice", text);
         message.mentions = vec!["role:managers".into()];
         tx.send(message, now).await?;
         tx.commit().await?;

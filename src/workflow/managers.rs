@@ -4,6 +4,7 @@
 use super::case::Decision;
 use super::engine::EngineError;
 use super::propose::{labels, DraftOrigin};
+use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
 use crate::domain::{CaseId, MessageId};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
@@ -28,20 +29,33 @@ impl Turn<'_> {
             DENY_EMOJI | "✖️" => false,
             _ => return Ok(()),
         };
+        match self.escalation_reaction(user, case_id, message.id, escalation_id, approve, emoji).await? {
+            Ok(()) => Ok(()),
+            Err(refusal) => self.refuse(user, Some(case_id), refusal).await,
+        }
+    }
+
+    /// ✅ / ❌ on an escalation: only a manager's counts, and only the first.
+    async fn escalation_reaction(
+        &mut self,
+        user: &str,
+        case_id: CaseId,
+        message: MessageId,
+        escalation_id: i64,
+        approve: bool,
+        emoji: &str,
+    ) -> Result<Handled, EngineError> {
         if !self.engine.is_manager(user, &self.roles) {
-            self.event(case_id, user, "refused", &format!("reaction {emoji} by someone who is not a manager")).await?;
-            self.tx.unreact(Some(case_id), message.id, user, emoji, self.now).await?;
-            return self.notify_text(user, Some(case_id), "Only managers can decide escalations.").await;
+            self.tx.unreact(Some(case_id), message, user, emoji, self.now).await?;
+            return Ok(Err(Refusal::NotAManager { emoji: emoji.into() }));
         }
         let status = if approve { "approved" } else { "denied" };
         if !self.tx.decide_escalation(escalation_id, status, user, self.now).await? {
             let by = self.tx.find_escalation(escalation_id).await?.and_then(|e| e.decided_by).unwrap_or_default();
-            self.event(case_id, user, "refused", &format!("reaction {emoji} after the decision by {by}")).await?;
-            return self
-                .notify_text(user, Some(case_id), &format!("Case #{case_id} was already decided by {by}."))
-                .await;
+            return Ok(Err(Refusal::EscalationAlreadyDecided { case_id, decided_by: by, emoji: emoji.into() }));
         }
-        self.decide_exception(user, case_id, message.id, approve, emoji).await
+        self.decide_exception(user, case_id, message, approve, emoji).await?;
+        Ok(Ok(()))
     }
 
     async fn decide_exception(

@@ -7,6 +7,7 @@ mod engine;
 mod jobs;
 mod managers;
 mod propose;
+mod refusal;
 mod staff;
 mod stripe_events;
 mod stripe_orders;

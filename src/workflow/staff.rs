@@ -1,9 +1,10 @@
 //! What agents do: approve, edit or reject drafts, write their own replies, mark refunds.
-//! Every action is permission-checked here, and refusals are recorded.
+//! Every action is permission-checked here; a refusal comes back as a value and is told once.
 
 use super::case::{Case, CaseState, Decision, Outcome};
 use super::engine::EngineError;
 use super::propose::{DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
+use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::config::Processor;
 use crate::domain::Address;
@@ -20,26 +21,20 @@ impl Turn<'_> {
             None => None,
         };
         let Some(button) = found else {
-            return self.notify(user, None, Reply::ButtonExpired {}).await;
+            return self.refuse(user, None, Refusal::ButtonExpired).await;
         };
-        if !button.message.active {
-            return self.notify(user, button.message.case_id, Reply::ButtonExpired {}).await;
-        }
-        match &button.message.recipient {
-            Address::Dm(owner) if *owner == self.person(user) => self.on_customer_click(user, &button).await,
-            Address::Dm(_) => {
-                if let Some(case) = button.message.case_id {
-                    self.event(
-                        case,
-                        user,
-                        "refused",
-                        &format!("pressed {} from someone else's conversation", button.id),
-                    )
-                    .await?;
-                }
-                self.notify(user, None, Reply::ButtonNotYours {}).await
+        let handled = if !button.message.active {
+            Err(Refusal::ButtonExpired)
+        } else {
+            match &button.message.recipient {
+                Address::Dm(owner) if *owner == self.person(user) => self.on_customer_click(user, &button).await?,
+                Address::Dm(_) => Err(Refusal::ButtonNotYours { button: button.id }),
+                _ => self.on_agent_click(user, &button, form_text).await?,
             }
-            _ => self.on_agent_click(user, &button, form_text).await,
+        };
+        match handled {
+            Ok(()) => Ok(()),
+            Err(refusal) => self.refuse(user, button.message.case_id, refusal).await,
         }
     }
 
@@ -48,13 +43,11 @@ impl Turn<'_> {
         user: &str,
         button: &ButtonRecord,
         form_text: Option<&str>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<Handled, EngineError> {
         let case_id =
             button.message.case_id.ok_or_else(|| EngineError::Internal(format!("button {} has no case", button.id)))?;
         if !self.engine.is_agent(user, &self.roles) {
-            self.event(case_id, user, "refused", &format!("`{}` by someone who is not an agent", button.action))
-                .await?;
-            return self.notify_text(user, Some(case_id), "Only agents can do that.").await;
+            return Ok(Err(Refusal::NotAnAgent { action: button.action.clone() }));
         }
         let mut case = self
             .tx
@@ -62,44 +55,37 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         let form_text = form_text.map(crate::intake::understand::clean).filter(|t| !t.is_empty());
-        match (button.action.as_str(), button.message.purpose.as_str(), form_text) {
+        let handled = match (button.action.as_str(), button.message.purpose.as_str(), form_text) {
             (APPROVE | APPROVE_NO_REFUND | APPROVE_FULL_REFUND, "draft", _) => {
                 self.approve(user, &mut case, button).await?
             }
             ("reject", "draft", _) => self.reject(user, &mut case, button).await?,
             ("edit", "draft", Some(text)) => self.edit_draft(user, &mut case, button, &text).await?,
-            ("edit", "rejected" | "handoff", Some(text)) => self.write_reply(user, &mut case, button, &text).await?,
-            ("edit", _, None) => self.notify_text(user, Some(case_id), "Send the new text with the Edit form.").await?,
-            ("mark_refunded", "refund", _) => self.mark_refunded(user, &mut case, button).await?,
-            (action, purpose, _) => {
-                let why = format!("`{action}` does nothing on a {purpose} message");
-                self.notify_text(user, Some(case_id), &why).await?;
+            ("edit", "rejected" | "handoff", Some(text)) => {
+                self.write_reply(user, &mut case, button, &text).await?;
+                Ok(())
             }
-        }
-        self.save(&case).await
+            ("edit", _, None) => Err(Refusal::EditWithoutText),
+            ("mark_refunded", "refund", _) => self.mark_refunded(user, &mut case, button).await?,
+            (action, purpose, _) => Err(Refusal::ActionDoesNothing { action: action.into(), purpose: purpose.into() }),
+        };
+        self.save(&case).await?;
+        Ok(handled)
     }
 
-    /// The pending draft a button belongs to, or a note to the agent that it is settled.
-    async fn live_draft(
-        &mut self,
-        user: &str,
-        case: &Case,
-        button: &ButtonRecord,
-    ) -> Result<Option<DraftRecord>, EngineError> {
+    /// The pending draft a button belongs to, or the refusal that it is settled.
+    async fn live_draft(&mut self, button: &ButtonRecord) -> Result<Result<DraftRecord, Refusal>, EngineError> {
         let draft = match button.message.ref_id {
             Some(id) => self.tx.find_draft(id).await?,
             None => None,
         };
         match draft {
-            Some(draft) if draft.status == "pending" => Ok(Some(draft)),
-            _ => {
-                self.notify_text(user, Some(case.id), "That draft has already been handled.").await?;
-                Ok(None)
-            }
+            Some(draft) if draft.status == "pending" => Ok(Ok(draft)),
+            _ => Ok(Err(Refusal::DraftAlreadyHandled)),
         }
     }
 
-    /// Settles the draft behind a button once (the first agent wins; a later click is told)
+    /// Settles the draft behind a button once (the first agent wins; a later click is refused)
     /// and turns its post into a record of who did what.
     async fn settle_draft(
         &mut self,
@@ -107,13 +93,13 @@ impl Turn<'_> {
         case: &Case,
         button: &ButtonRecord,
         status: &str,
-    ) -> Result<Option<DraftRecord>, EngineError> {
-        let Some(draft) = self.live_draft(user, case, button).await? else {
-            return Ok(None);
+    ) -> Result<Result<DraftRecord, Refusal>, EngineError> {
+        let draft = match self.live_draft(button).await? {
+            Ok(draft) => draft,
+            Err(refusal) => return Ok(Err(refusal)),
         };
         if !self.tx.decide_draft(draft.id, status, user, self.now).await? {
-            self.notify_text(user, Some(case.id), "That draft has already been handled.").await?;
-            return Ok(None);
+            return Ok(Err(Refusal::DraftAlreadyHandled));
         }
         let decided = Reply::DraftDecided {
             case_id: case.id.0,
@@ -123,21 +109,22 @@ impl Turn<'_> {
         };
         let decided = self.render(&decided)?;
         self.tx.edit_message(button.message.id, &decided, EditButtons::Remove, self.now).await?;
-        Ok(Some(draft))
+        Ok(Ok(draft))
     }
 
-    async fn approve(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
-        let Some(draft) = self.live_draft(user, case, button).await? else {
-            return Ok(());
+    async fn approve(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<Handled, EngineError> {
+        let draft = match self.live_draft(button).await? {
+            Ok(draft) => draft,
+            Err(refusal) => return Ok(Err(refusal)),
         };
         let (decision, choice) = self.decision_of(case, button, &draft).await?;
-        if let Some(why) = self.refund_would_overdraw(case, decision.as_ref()).await? {
+        if let Some(refusal) = self.refund_would_overdraw(case, decision.as_ref()).await? {
             // Refused before anything is decided or told; the draft stays to edit or reject.
-            self.event(case.id, user, "refused", &why).await?;
-            return self.notify_text(user, Some(case.id), &format!("Not approved: {why}.")).await;
+            return Ok(Err(refusal));
         }
-        let Some(draft) = self.settle_draft(user, case, button, "approved").await? else {
-            return Ok(());
+        let draft = match self.settle_draft(user, case, button, "approved").await? {
+            Ok(draft) => draft,
+            Err(refusal) => return Ok(Err(refusal)),
         };
         self.tx.cancel_job("agent_reminder", case.id).await?;
         let detail = format!("draft {} sent to the customer{choice}", draft.id);
@@ -150,7 +137,8 @@ impl Turn<'_> {
         };
         self.tell_text(case, draft.text.clone(), "reply", None, buttons).await?;
         case.decision = decision.clone();
-        self.carry_out(user, case, decision, draft.id).await
+        self.carry_out(user, case, decision, draft.id).await?;
+        Ok(Ok(()))
     }
 
     /// What approving with this button does: the draft's decision, or on an agent's own reply
@@ -181,7 +169,7 @@ impl Turn<'_> {
         &mut self,
         case: &Case,
         decision: Option<&Decision>,
-    ) -> Result<Option<String>, EngineError> {
+    ) -> Result<Option<Refusal>, EngineError> {
         match decision {
             Some(Decision::Refund { amount_minor, .. }) if self.engine.settings.processor == Processor::Stripe => {
                 self.over_refund(case, *amount_minor).await
@@ -241,21 +229,24 @@ impl Turn<'_> {
         case: &mut Case,
         button: &ButtonRecord,
         text: &str,
-    ) -> Result<(), EngineError> {
-        let Some(draft) = self.live_draft(user, case, button).await? else {
-            return Ok(());
+    ) -> Result<Handled, EngineError> {
+        let draft = match self.live_draft(button).await? {
+            Ok(draft) => draft,
+            Err(refusal) => return Ok(Err(refusal)),
         };
         self.tx.update_draft_text(draft.id, text).await?;
         let order = self.load_order(case).await?;
         let reply = self.agent_draft_reply(case, Some(&order), &format!("Edited by {user}"), text);
         let rendered = self.render(&reply)?;
         self.tx.edit_message(button.message.id, &rendered, EditButtons::Keep, self.now).await?;
-        self.event(case.id, user, "edited", &format!("draft {}: {text}", draft.id)).await
+        self.event(case.id, user, "edited", &format!("draft {}: {text}", draft.id)).await?;
+        Ok(Ok(()))
     }
 
-    async fn reject(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
-        let Some(draft) = self.settle_draft(user, case, button, "rejected").await? else {
-            return Ok(());
+    async fn reject(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<Handled, EngineError> {
+        let draft = match self.settle_draft(user, case, button, "rejected").await? {
+            Ok(draft) => draft,
+            Err(refusal) => return Ok(Err(refusal)),
         };
         self.event(case.id, user, "rejected", &format!("draft {} discarded; the agent writes the reply", draft.id))
             .await?;
@@ -264,7 +255,7 @@ impl Turn<'_> {
         post.buttons = vec![("edit".into(), "Write the reply".into())];
         post.expects = Some("text");
         self.post(case.id, Reply::AgentRejected { case_id: case.id.0, actor: user.into() }, post).await?;
-        Ok(())
+        Ok(Ok(()))
     }
 
     /// The agent's own reply after a reject or a hand-off becomes a new draft to approve;
@@ -289,22 +280,28 @@ impl Turn<'_> {
         self.propose(case, order.as_ref(), decision, text.to_string(), origin).await
     }
 
-    async fn mark_refunded(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<(), EngineError> {
+    async fn mark_refunded(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        button: &ButtonRecord,
+    ) -> Result<Handled, EngineError> {
         let Some(Decision::Refund { amount_minor, currency, partial }) = case.decision.clone() else {
-            return self.notify_text(user, Some(case.id), "This case has no approved refund.").await;
+            return Ok(Err(Refusal::NoApprovedRefund));
         };
         let key = format!("draft:{}", button.message.ref_id.unwrap_or_default());
         let recorded =
             self.tx.record_refund(case, amount_minor, currency.code(), "manual", user, &key, self.now).await?;
         if !recorded {
-            self.event(case.id, user, "refused", "refund already recorded for this approval").await?;
-            return self.notify_text(user, Some(case.id), "That refund is already recorded.").await;
+            return Ok(Err(Refusal::RefundAlreadyRecorded));
         }
         let amount = Money::from_minor(amount_minor, currency);
-        let done = format!("💸 Case #{}: refund of {amount} recorded by {user}.", case.id);
+        let done = Reply::RefundRecorded { case_id: case.id.0, amount: amount.to_string(), actor: user.into() };
+        let done = self.render(&done)?;
         self.tx.edit_message(button.message.id, &done, EditButtons::Remove, self.now).await?;
         self.event(case.id, user, "refunded", &format!("{amount} issued by staff (manual)")).await?;
-        self.refund_issued(case, amount, partial).await
+        self.refund_issued(case, amount, partial).await?;
+        Ok(Ok(()))
     }
 
     /// The money is on its way: the outcome follows what is left of the order, the customer is

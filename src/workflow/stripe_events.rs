@@ -91,11 +91,12 @@ impl Turn<'_> {
             None => match self.tx.find_order_by_charge(charge).await? {
                 Some(order) => self.open_dispute_case(&order, dispute).await?,
                 None => {
-                    let text = format!(
-                        "🚨 Dispute {} ({reason}) opened on charge {charge}, which no order names.",
-                        dispute.id
-                    );
-                    return self.alert_managers(None, text).await;
+                    let reply = Reply::ManagerDisputeUnknownCharge {
+                        dispute_id: dispute.id.clone(),
+                        reason: reason.to_string(),
+                        charge_id: charge.to_string(),
+                    };
+                    return self.alert_managers(None, reply).await;
                 }
             },
         };
@@ -203,7 +204,8 @@ impl Turn<'_> {
         }
     }
 
-    async fn alert_managers(&mut self, case: Option<CaseId>, text: String) -> Result<(), EngineError> {
+    async fn alert_managers(&mut self, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
+        let text = self.render(&reply)?;
         let mut message = NewMessage::new(Address::Managers, "alert", text);
         message.case_id = case;
         message.mentions = vec!["role:managers".into()];

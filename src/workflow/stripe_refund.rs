@@ -4,11 +4,12 @@
 
 use super::case::{Case, Decision, FLAG_CHARGEBACK};
 use super::engine::{Engine, EngineError};
-use super::turn::Turn;
-use crate::domain::Address;
-use crate::domain::{CaseId, Currency, Money, Order};
+use super::refusal::Refusal;
+use super::turn::{Post, Turn};
+use crate::domain::{Address, Currency, Money, Order};
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
-use crate::store::{Job, NewMessage, NewProcessorRefund, PendingRefund};
+use crate::replies::Reply;
+use crate::store::{Job, NewProcessorRefund, PendingRefund};
 use chrono::{DateTime, Duration, Utc};
 
 /// The scheduled job that calls Stripe for a case's pending refund.
@@ -91,7 +92,7 @@ async fn reconcile(client: &Client, attempt: &Attempt) -> Result<Option<Refund>,
 impl Turn<'_> {
     /// Our ledger's refusal of a refund that would exceed the order, counting refunds still
     /// pending at the processor; `None` when it fits.
-    pub(super) async fn over_refund(&mut self, case: &Case, amount_minor: i64) -> Result<Option<String>, EngineError> {
+    pub(super) async fn over_refund(&mut self, case: &Case, amount_minor: i64) -> Result<Option<Refusal>, EngineError> {
         let order = self.load_order(case).await?;
         let pending = self.tx.pending_refunded_minor(order.order_id.as_str()).await?;
         let spent = order.refunded.minor() + pending;
@@ -99,13 +100,12 @@ impl Turn<'_> {
             return Ok(None);
         }
         let money = |minor| Money::from_minor(minor, order.amount.currency());
-        Ok(Some(format!(
-            "a refund of {} would exceed order {}: {} paid, {} already refunded or in progress",
-            money(amount_minor),
-            order.order_id,
-            order.amount,
-            money(spent)
-        )))
+        Ok(Some(Refusal::RefundWouldOverdraw {
+            amount: money(amount_minor),
+            order_id: order.order_id.clone(),
+            paid: order.amount,
+            spent: money(spent),
+        }))
     }
 
     /// An approved refund with processor `stripe`: the pending ledger row, then the job that
@@ -147,12 +147,13 @@ impl Turn<'_> {
         self.tx.schedule(STRIPE_JOB, case.id, self.now).await?;
         let amount = Money::from_minor(amount_minor, currency);
         self.event(case.id, user, "refund_started", &format!("{amount} sent to Stripe ({})", target.id())).await?;
-        let text = format!(
-            "💳 Case #{}: refund of {amount} on {} sent to Stripe (approved by {user}). \
-             The customer is told once Stripe confirms it.",
-            case.id, order.order_id
-        );
-        self.post_text(case.id, text).await?;
+        let reply = Reply::AgentRefundSent {
+            case_id: case.id.0,
+            amount: amount.to_string(),
+            order_id: order.order_id.to_string(),
+            approved_by: user.to_string(),
+        };
+        self.post(case.id, reply, Post::to(Address::Agents, "refund_note")).await?;
         Ok(true)
     }
 
@@ -272,35 +273,22 @@ impl Turn<'_> {
             .strip_prefix("draft:")
             .and_then(|d| d.parse::<i64>().ok())
             .filter(|_| !case.has_flag(FLAG_CHARGEBACK));
-        let next = if draft.is_some() {
-            "If the money reached the customer another way, click **Mark refunded**."
-        } else {
-            "Do not refund this charge by hand."
+        let reply = Reply::AgentRefundFailed {
+            case_id: case.id.0,
+            amount: amount.to_string(),
+            order_id: order.order_id.to_string(),
+            target: attempt.target.id().to_string(),
+            why: why.to_string(),
+            can_mark_refunded: draft.is_some(),
         };
-        let text = format!(
-            "⚠️ Case #{}: Stripe did not refund {amount} on {} ({}): {why}. \
-             The customer has not been told it was issued. {next}",
-            case.id,
-            order.order_id,
-            attempt.target.id()
-        );
-        let mut message = NewMessage::new(Address::Agents, "refund", text);
-        message.case_id = Some(case.id);
-        message.mentions = vec!["role:agents".into()];
+        let mut post = Post::to(Address::Agents, "refund");
+        post.mentions = vec!["role:agents".into()];
         if draft.is_some() {
             self.tx.release_approval_key(attempt.refund.id).await?;
-            message.ref_id = draft;
-            message.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
+            post.ref_id = draft;
+            post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
         }
-        self.tx.send(message, self.now).await?;
-        Ok(())
-    }
-
-    /// A plain-text note to the agents' channel.
-    async fn post_text(&mut self, case: CaseId, text: String) -> Result<(), EngineError> {
-        let mut message = NewMessage::new(Address::Agents, "refund_note", text);
-        message.case_id = Some(case);
-        self.tx.send(message, self.now).await?;
+        self.post(case.id, reply, post).await?;
         Ok(())
     }
 }

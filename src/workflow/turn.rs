@@ -94,18 +94,10 @@ impl<'e> Turn<'e> {
         Ok(self.tx.send(message, self.now).await?)
     }
 
-    /// A direct note to anyone (a refusal, a hint), outside any conversation's flow.
+    /// A direct note to anyone (a refusal, see `Turn::refuse`), outside any conversation's flow.
     pub async fn notify(&mut self, user: &str, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
         let text = self.render(&reply)?;
         let mut message = NewMessage::new(Address::Dm(self.person(user)), "notice", text);
-        message.case_id = case;
-        self.tx.send(message, self.now).await?;
-        Ok(())
-    }
-
-    /// A plain-text note to a staff member (refusals of staff actions).
-    pub async fn notify_text(&mut self, user: &str, case: Option<CaseId>, text: &str) -> Result<(), EngineError> {
-        let mut message = NewMessage::new(Address::Dm(self.person(user)), "notice", text.to_string());
         message.case_id = case;
         self.tx.send(message, self.now).await?;
         Ok(())

@@ -179,6 +179,15 @@ fn neutralising_is_idempotent_and_leaves_plain_text_alone() {
 }
 
 #[test]
+fn system_text_is_shown_as_it_came_but_cannot_ping() {
+    let replies = Replies::builtin();
+    let text = replies
+        .render(&Reply::ManagerPolicyRefused { error: "unknown field `window_dayz` @everyone <@1>".into() })
+        .unwrap();
+    assert!(text.ends_with("\nunknown field `window_dayz` @\u{200B}everyone <\u{200B}@1>"), "{text}");
+}
+
+#[test]
 fn multi_line_customer_text_is_quoted_line_by_line() {
     let replies = Replies::builtin();
     let text = replies

@@ -1,0 +1,111 @@
+//! Refusals as values: what a person may not do, recorded and told through a reply template.
+
+use super::engine::EngineError;
+use super::turn::Turn;
+use crate::domain::{ButtonId, CaseId, Money, OrderId};
+use crate::replies::Reply;
+
+/// Why a person's action was not carried out. Each one is told through its own reply template;
+/// an internal failure is an [`EngineError`] instead, which never reaches a chat.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// A button that does not exist, or whose message has moved on.
+    ButtonExpired,
+    /// A button of someone else's conversation.
+    ButtonNotYours { button: ButtonId },
+    /// A staff button pressed by someone who is not an agent.
+    NotAnAgent { action: String },
+    /// An Edit button pressed without the form's text.
+    EditWithoutText,
+    /// A button whose action means nothing on the message it sits on.
+    ActionDoesNothing { action: String, purpose: String },
+    /// The draft behind the button was settled already (approved or rejected).
+    DraftAlreadyHandled,
+    /// With Stripe, approving would refund more than the order has left: `spent` counts
+    /// refunds already made and those still pending.
+    RefundWouldOverdraw { amount: Money, order_id: OrderId, paid: Money, spent: Money },
+    /// *Mark refunded* on a case whose decision is not a refund.
+    NoApprovedRefund,
+    /// *Mark refunded* a second time for the same approval.
+    RefundAlreadyRecorded,
+    /// ✅ / ❌ on an escalation by someone who is not a manager (the reaction is taken away).
+    NotAManager { emoji: String },
+    /// ✅ / ❌ on an escalation that `decided_by` decided first.
+    EscalationAlreadyDecided { case_id: CaseId, decided_by: String, emoji: String },
+}
+
+/// What a person's action came to: carried out, or refused (and the refusal still to be told).
+pub(crate) type Handled = Result<(), Refusal>;
+
+impl Refusal {
+    /// The detail of the case's `refused` timeline event, for the refusals that are recorded.
+    fn timeline_detail(&self) -> Option<String> {
+        match self {
+            Refusal::ButtonNotYours { button } => Some(format!("pressed {button} from someone else's conversation")),
+            Refusal::NotAnAgent { action } => Some(format!("`{action}` by someone who is not an agent")),
+            Refusal::RefundWouldOverdraw { amount, order_id, paid, spent } => Some(format!(
+                "a refund of {amount} would exceed order {order_id}: {paid} paid, \
+                 {spent} already refunded or in progress"
+            )),
+            Refusal::RefundAlreadyRecorded => Some("refund already recorded for this approval".into()),
+            Refusal::NotAManager { emoji } => Some(format!("reaction {emoji} by someone who is not a manager")),
+            Refusal::EscalationAlreadyDecided { decided_by, emoji, .. } => {
+                Some(format!("reaction {emoji} after the decision by {decided_by}"))
+            }
+            Refusal::ButtonExpired
+            | Refusal::EditWithoutText
+            | Refusal::ActionDoesNothing { .. }
+            | Refusal::DraftAlreadyHandled
+            | Refusal::NoApprovedRefund => None,
+        }
+    }
+
+    /// Whether the note to the person is filed under the case: not when the case is someone
+    /// else's conversation.
+    fn filed_under_case(&self) -> bool {
+        !matches!(self, Refusal::ButtonNotYours { .. })
+    }
+
+    /// What the person is told.
+    pub fn reply(&self) -> Reply {
+        match self {
+            Refusal::ButtonExpired => Reply::ButtonExpired {},
+            Refusal::ButtonNotYours { .. } => Reply::ButtonNotYours {},
+            Refusal::NotAnAgent { .. } => Reply::NotAnAgent {},
+            Refusal::EditWithoutText => Reply::EditWithoutText {},
+            Refusal::ActionDoesNothing { action, purpose } => {
+                Reply::ActionDoesNothing { action: action.clone(), purpose: purpose.clone() }
+            }
+            Refusal::DraftAlreadyHandled => Reply::DraftAlreadyHandled {},
+            Refusal::RefundWouldOverdraw { amount, order_id, paid, spent } => Reply::RefundWouldOverdraw {
+                amount: amount.to_string(),
+                order_id: order_id.to_string(),
+                amount_paid: paid.to_string(),
+                spent: spent.to_string(),
+            },
+            Refusal::NoApprovedRefund => Reply::NoApprovedRefund {},
+            Refusal::RefundAlreadyRecorded => Reply::RefundAlreadyRecorded {},
+            Refusal::NotAManager { .. } => Reply::NotAManager {},
+            Refusal::EscalationAlreadyDecided { case_id, decided_by, .. } => {
+                Reply::EscalationAlreadyDecided { case_id: case_id.0, decided_by: decided_by.clone() }
+            }
+        }
+    }
+}
+
+impl Turn<'_> {
+    /// Delivers a refusal of `user`'s action on `case`: the `refused` timeline event where the
+    /// refusal is recorded, then the note telling them why.
+    pub(super) async fn refuse(
+        &mut self,
+        user: &str,
+        case: Option<CaseId>,
+        refusal: Refusal,
+    ) -> Result<(), EngineError> {
+        if let (Some(case), Some(detail)) = (case, refusal.timeline_detail()) {
+            self.event(case, user, "refused", &detail).await?;
+        }
+        let filed = case.filter(|_| refusal.filed_under_case());
+        self.notify(user, filed, refusal.reply()).await
+    }
+}
