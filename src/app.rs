@@ -2,11 +2,12 @@
 
 use crate::config::{Config, Loaded, Processor, StaffPlatform};
 use crate::domain::{Currency, Email, Money, Order, OrderId, Platform};
+use crate::ops::Metrics;
 use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
-use crate::workflow::{Engine, Settings};
+use crate::workflow::{Engine, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -39,6 +40,8 @@ impl From<anyhow::Error> for CliError {
 
 pub struct App {
     pub engine: Arc<Engine>,
+    /// What `/metrics` shows; the engine reports into it.
+    pub metrics: Arc<Metrics>,
     pub loaded: Loaded,
     /// Things the console tells a newcomer (defaults in use, demo data seeded).
     pub notes: Vec<String>,
@@ -117,19 +120,26 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         }
     }
     let config = &loaded.config;
-    let mut roles = config.roles.clone();
+    let mut roles = Roles { agents: config.roles.agents.clone(), managers: config.roles.managers.clone() };
     if let Some(discord) = &config.discord {
         roles.agents.extend(discord.agent_role_id.clone());
         roles.managers.extend(discord.manager_role_id.clone());
     }
     let settings = Settings {
         roles,
-        sla: config.sla.clone(),
+        sla: Sla {
+            agent_reminder_minutes: config.sla.agent_reminder_minutes,
+            manager_reminder_hours: config.sla.manager_reminder_hours,
+            followup_days: config.sla.followup_days,
+            idle_timeout_hours: config.sla.idle_timeout_hours,
+        },
         processor: config.payments.processor,
         stripe: stripe_client(config)?,
         abusive_words: config.moderation.abusive_words.clone(),
     };
-    Ok(App { engine: Arc::new(Engine::new(store, policy, replies, settings)), loaded, notes })
+    let metrics = Arc::new(Metrics::default());
+    let engine = Engine::new(store, policy, replies, settings, metrics.clone());
+    Ok(App { engine: Arc::new(engine), metrics, loaded, notes })
 }
 
 /// The Stripe client when `processor = "stripe"`; the secret key is read from the

@@ -1,20 +1,22 @@
 //! `case list` and `case show`: a readable timeline, or JSON (CONTRACTS section 5).
 
 use crate::app::{self, CliError};
-use crate::cli::CaseCommand;
+use crate::domain::case::Case;
 use crate::domain::CaseId;
 use crate::store::{Store, Tx};
-use crate::workflow::case::Case;
 use serde_json::{json, Value};
 use std::path::Path;
 
-pub async fn case_command(config: Option<&Path>, command: CaseCommand) -> Result<(), CliError> {
-    let loaded = app::load_config(config)?;
-    let store = app::open_store(&loaded).await?;
-    match command {
-        CaseCommand::List { state, json } => list(&store, state.as_deref(), json).await,
-        CaseCommand::Show { id, json } => show(&store, CaseId(id), json).await,
-    }
+/// `case list [--state S] [--json]`.
+pub async fn list_command(config: Option<&Path>, state: Option<&str>, json: bool) -> Result<(), CliError> {
+    let store = app::open_store(&app::load_config(config)?).await?;
+    list(&store, state, json).await
+}
+
+/// `case show ID [--json]`.
+pub async fn show_command(config: Option<&Path>, id: CaseId, json: bool) -> Result<(), CliError> {
+    let store = app::open_store(&app::load_config(config)?).await?;
+    show(&store, id, json).await
 }
 
 fn runtime(e: impl Into<anyhow::Error>) -> CliError {

@@ -145,10 +145,12 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Jsonl { clock } => {
             let app = std::sync::Arc::new(app::open(config, Platform::Local, false).await?);
             if let Some(http) = app.loaded.config.http.clone() {
-                crate::ops::serve(&http.listen, app.clone(), Default::default()).await.map_err(CliError::runtime)?;
+                crate::ops::serve(&http.listen, app.engine.clone(), app.metrics.clone(), Default::default())
+                    .await
+                    .map_err(CliError::runtime)?;
             }
             if let Some(path) = app.policy_path() {
-                tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(1)));
+                tokio::spawn(crate::ops::watch_policy(app.engine.clone(), path, std::time::Duration::from_secs(1)));
             }
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
             let shutdown = crate::runner::Shutdown::on_signal();
@@ -174,7 +176,12 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             println!("imported {} orders from {}", orders.len(), file.display());
             Ok(())
         }
-        Command::Case { command } => crate::case_view::case_command(config, command).await,
+        Command::Case { command: CaseCommand::List { state, json } } => {
+            crate::case_view::list_command(config, state.as_deref(), json).await
+        }
+        Command::Case { command: CaseCommand::Show { id, json } } => {
+            crate::case_view::show_command(config, crate::domain::CaseId(id), json).await
+        }
         Command::Report { since, until, days, json } => {
             crate::report::report_command(config, since, until, days, json).await
         }
@@ -202,9 +209,11 @@ async fn run(config: Option<&std::path::Path>) -> Result<(), CliError> {
     let app = std::sync::Arc::new(app::open(config, staff, false).await?);
     let health = std::sync::Arc::new(crate::runner::Health::default());
     let listen = loaded.config.http.clone().unwrap_or_default().listen;
-    crate::ops::serve(&listen, app.clone(), health.clone()).await.map_err(CliError::input)?;
+    crate::ops::serve(&listen, app.engine.clone(), app.metrics.clone(), health.clone())
+        .await
+        .map_err(CliError::input)?;
     if let Some(path) = app.policy_path() {
-        tokio::spawn(crate::ops::watch_policy(app.clone(), path, std::time::Duration::from_secs(2)));
+        tokio::spawn(crate::ops::watch_policy(app.engine.clone(), path, std::time::Duration::from_secs(2)));
     }
     let platforms = crate::chat::configured(&app, &health).await?;
     let shutdown = crate::runner::Shutdown::on_signal();

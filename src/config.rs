@@ -1,6 +1,7 @@
 //! `refund-bot.toml` (CONTRACTS section 2): every key has a default, unknown keys are errors with
 //! line and column, relative paths are relative to the config file, secrets come from the environment.
 
+pub use crate::payments::Processor;
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
 
@@ -67,13 +68,6 @@ impl Default for Sla {
     fn default() -> Self {
         Sla { agent_reminder_minutes: 60, manager_reminder_hours: 4, followup_days: 3, idle_timeout_hours: 24 }
     }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Processor {
-    Manual,
-    Stripe,
 }
 
 #[derive(Debug, Clone, Deserialize)]

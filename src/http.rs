@@ -1,8 +1,8 @@
 //! Stripe webhooks on the `[http] listen` server: the signature is checked on the raw body
 //! before anything else is read.
 
-use crate::app::App;
 use crate::payments::webhook::{self, Event};
+use crate::workflow::Engine;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -21,13 +21,15 @@ pub fn webhook_secrets() -> Option<Vec<String>> {
 
 #[derive(Clone)]
 struct Hooks {
-    app: Arc<App>,
+    engine: Arc<Engine>,
     secrets: Arc<Vec<String>>,
 }
 
 /// `POST /webhooks/stripe`, merged into the server of `crate::ops::serve`.
-pub fn stripe_routes(app: Arc<App>, secrets: Vec<String>) -> Router {
-    Router::new().route("/webhooks/stripe", post(stripe_webhook)).with_state(Hooks { app, secrets: Arc::new(secrets) })
+pub fn stripe_routes(engine: Arc<Engine>, secrets: Vec<String>) -> Router {
+    Router::new()
+        .route("/webhooks/stripe", post(stripe_webhook))
+        .with_state(Hooks { engine, secrets: Arc::new(secrets) })
 }
 
 async fn stripe_webhook(State(hooks): State<Hooks>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -41,7 +43,7 @@ async fn stripe_webhook(State(hooks): State<Hooks>, headers: HeaderMap, body: By
     let Ok(event) = serde_json::from_slice::<Event>(&body) else {
         return StatusCode::BAD_REQUEST;
     };
-    match hooks.app.engine.handle_stripe_event(&event, now).await {
+    match hooks.engine.handle_stripe_event(&event, now).await {
         Ok(_) => StatusCode::OK,
         // Stripe retries a 5xx, and the event id keeps the retry from acting twice.
         Err(e) => {

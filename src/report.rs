@@ -2,9 +2,9 @@
 //! reason, money refunded, flags, feedback, and the same week by week, as text or JSON.
 
 use crate::app::{self, CliError};
+use crate::domain::case::{Case, Outcome};
 use crate::domain::{Currency, Money};
 use crate::store::RefundFact;
-use crate::workflow::case::{Case, Outcome};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;

@@ -1,13 +1,19 @@
 //! Pure value types shared by every layer: typed ids, money, orders and the reason/resolution codes.
 
 pub mod address;
+pub mod case;
 pub mod codes;
+pub mod conversation;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod verdict;
 
 pub use address::{Address, ChatUserId, Platform};
+pub use case::{Case, CaseState, Decision, Outcome};
 pub use codes::{Reason, Resolution};
+pub use conversation::{Intake, OrderBrief};
 pub use ids::{ButtonId, CaseId, MessageId, OrderId};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{Email, Order};
+pub use verdict::{Verdict, VerdictOutcome};

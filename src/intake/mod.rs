@@ -6,33 +6,13 @@ pub mod understand;
 
 use prompts::*;
 
+pub use crate::domain::{Intake, OrderBrief};
+
 use crate::domain::{CaseId, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
-use serde::{Deserialize, Serialize};
 
 /// How many failed order/email pairs, or unclear answers, before a person takes over.
 pub const MAX_FAILURES: u32 = 3;
-
-/// The part of a proven order the conversation shows back to the customer.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct OrderBrief {
-    pub order_id: String,
-    pub product: String,
-    pub amount_paid: String,
-}
-
-/// Where the conversation is, carrying what has been gathered so far.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case")]
-pub enum Intake {
-    Identify { order_id: Option<OrderId>, email: Option<Email>, failures: u32, unclear: u32 },
-    ChooseOrder { email: Email, candidates: Vec<OrderBrief>, unclear: u32 },
-    Reason { order: OrderBrief, unclear: u32 },
-    Details { order: OrderBrief, reason: Reason },
-    Support { order: OrderBrief, reason: Reason, details: String, unclear: u32 },
-    Resolution { order: OrderBrief, reason: Reason, details: String, unclear: u32 },
-    Confirm { order: OrderBrief, reason: Reason, details: String, resolution: Resolution, unclear: u32 },
-}
 
 /// A button press a customer can make during the intake.
 #[derive(Debug, Clone, PartialEq)]

@@ -113,3 +113,9 @@ impl Metrics {
         Ok(out)
     }
 }
+
+impl crate::workflow::Observer for Metrics {
+    fn event_handled(&self, source: &str, elapsed: Duration) {
+        self.observe(source, elapsed);
+    }
+}

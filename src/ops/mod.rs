@@ -6,8 +6,8 @@ mod reload;
 pub use metrics::Metrics;
 pub use reload::watch_policy;
 
-use crate::app::App;
 use crate::runner::Health;
+use crate::workflow::Engine;
 use axum::extract::State;
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
@@ -19,13 +19,14 @@ use std::time::Duration;
 /// What the HTTP handlers read.
 #[derive(Clone)]
 struct Served {
-    app: Arc<App>,
+    engine: Arc<Engine>,
+    metrics: Arc<Metrics>,
     health: Arc<Health>,
 }
 
-async fn healthz(State(Served { app, health }): State<Served>) -> impl IntoResponse {
+async fn healthz(State(Served { engine, health, .. }): State<Served>) -> impl IntoResponse {
     let mut problems = health.down();
-    let ping = tokio::time::timeout(Duration::from_secs(2), app.engine.store().ping()).await;
+    let ping = tokio::time::timeout(Duration::from_secs(2), engine.store().ping()).await;
     match ping {
         Ok(Ok(())) => {}
         Ok(Err(error)) => problems.insert(0, format!("database: {error}")),
@@ -38,22 +39,30 @@ async fn healthz(State(Served { app, health }): State<Served>) -> impl IntoRespo
     }
 }
 
-async fn metrics(State(Served { app, .. }): State<Served>) -> impl IntoResponse {
-    match app.engine.metrics.render(app.engine.store(), chrono::Utc::now()).await {
+async fn scrape(State(Served { engine, metrics, .. }): State<Served>) -> impl IntoResponse {
+    match metrics.render(engine.store(), chrono::Utc::now()).await {
         Ok(text) => (StatusCode::OK, [(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response(),
         Err(error) => (StatusCode::SERVICE_UNAVAILABLE, format!("metrics unavailable: {error:#}\n")).into_response(),
     }
 }
 
 /// Serves `/healthz` and `/metrics` on `listen` until the process ends.
-pub async fn serve(listen: &str, app: Arc<App>, health: Arc<Health>) -> anyhow::Result<()> {
-    let mut router = Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics))
-        .with_state(Served { app: app.clone(), health });
-    if app.loaded.config.payments.processor == crate::config::Processor::Stripe {
+/// With Stripe as the processor, `/webhooks/stripe` too (when its secret is set).
+pub async fn serve(
+    listen: &str,
+    engine: Arc<Engine>,
+    metrics: Arc<Metrics>,
+    health: Arc<Health>,
+) -> anyhow::Result<()> {
+    let stripe = engine.settings().processor == crate::payments::Processor::Stripe;
+    let mut router = Router::new().route("/healthz", get(healthz)).route("/metrics", get(scrape)).with_state(Served {
+        engine: engine.clone(),
+        metrics,
+        health,
+    });
+    if stripe {
         match crate::http::webhook_secrets() {
-            Some(secrets) => router = router.merge(crate::http::stripe_routes(app.clone(), secrets)),
+            Some(secrets) => router = router.merge(crate::http::stripe_routes(engine.clone(), secrets)),
             None => tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: no Stripe webhook endpoint"),
         }
     }

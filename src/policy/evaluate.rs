@@ -2,9 +2,8 @@
 //! checked rule leaving a line in the trace that an agent can paste to a customer.
 
 use super::{AutoApprove, Policy, Rules};
-use crate::domain::{Currency, Money, Order, Reason, Resolution};
+use crate::domain::{Money, Order, Reason, Verdict, VerdictOutcome};
 use chrono::{DateTime, Duration, Utc};
-use serde::{Deserialize, Serialize};
 
 pub struct RefundRequest {
     pub reason: Reason,
@@ -19,38 +18,6 @@ pub struct History {
     pub same_email_orders: Vec<Order>,
     /// Succeeded refunds this bot recorded for that email.
     pub refunds_at: Vec<DateTime<Utc>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictOutcome {
-    FullRefund,
-    PartialRefund,
-    NotEligible,
-    ManagerReview,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    pub outcome: VerdictOutcome,
-    /// The amount to refund; for `manager_review` what a manager would approve; 0 for a no.
-    pub amount_minor: i64,
-    pub currency: Currency,
-    /// The partial tier's percent when the amount is a partial.
-    pub percent: Option<u32>,
-    /// The rule that decided.
-    pub rule: String,
-    /// One plain line per rule checked.
-    pub rules: Vec<String>,
-    pub alternatives: Vec<Resolution>,
-    pub repeat_refunder: bool,
-    pub policy_hash: String,
-}
-
-impl Verdict {
-    pub fn amount(&self) -> Money {
-        Money::from_minor(self.amount_minor, self.currency)
-    }
 }
 
 /// A verdict under construction.

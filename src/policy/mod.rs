@@ -4,7 +4,8 @@
 mod evaluate;
 mod parse;
 
-pub use evaluate::{evaluate, History, RefundRequest, Verdict, VerdictOutcome};
+pub use crate::domain::{Verdict, VerdictOutcome};
+pub use evaluate::{evaluate, History, RefundRequest};
 
 use crate::domain::{Currency, Money, Reason, Resolution};
 use globset::GlobMatcher;

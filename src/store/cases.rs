@@ -1,8 +1,8 @@
 //! Cases, their timeline, jobs, refunds, feedback and inbound de-duplication, inside a `Tx`.
 
 use super::{conflict_or, from_ts, ts, StoreError, StoreResult, Tx};
+use crate::domain::case::{Case, CaseState, Outcome};
 use crate::domain::{CaseId, ChatUserId, Email, OrderId, Reason, Resolution};
-use crate::workflow::case::{Case, CaseState, Outcome};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;

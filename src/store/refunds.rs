@@ -2,8 +2,8 @@
 //! the outcome. Manual refunds stay in `cases.rs` (`record_refund`), written already succeeded.
 
 use super::{ts, StoreError, StoreResult, Tx};
+use crate::domain::case::Case;
 use crate::domain::CaseId;
-use crate::workflow::case::Case;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 

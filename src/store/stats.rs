@@ -2,7 +2,7 @@
 
 use super::cases::{case_from_row, CASE_COLUMNS};
 use super::{from_ts, ts, StoreResult, Tx};
-use crate::workflow::case::Case;
+use crate::domain::case::Case;
 use chrono::{DateTime, Utc};
 use sqlx::Row;
 

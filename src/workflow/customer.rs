@@ -1,10 +1,10 @@
 //! What customers do: messages (the intake conversation, feedback, questions while a case is
 //! with staff) and their button presses.
 
-use super::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
 use super::engine::EngineError;
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
+use crate::domain::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
 use crate::domain::Address;
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
@@ -261,7 +261,7 @@ impl Turn<'_> {
     }
 
     fn offered(&self, case: &Case, resolution: Resolution) -> bool {
-        matches!(&case.decision, Some(super::case::Decision::Deny { alternatives }) if alternatives.contains(&resolution))
+        matches!(&case.decision, Some(crate::domain::Decision::Deny { alternatives }) if alternatives.contains(&resolution))
     }
 
     async fn accept_alternative(&mut self, case: &mut Case, resolution: Resolution) -> Result<(), EngineError> {

@@ -1,10 +1,11 @@
 //! The engine: takes one inbound event at a time, runs it in one transaction, commits the
 //! state change together with the outbound actions it caused.
 
+use super::settings::Settings;
 use super::stripe_orders::{LookedUp, OrderLookup};
 use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
-use crate::config::{Processor, Roles, Sla};
+use super::Observer;
 use crate::domain::{Address, ButtonId, Platform};
 use crate::events::Inbound;
 use crate::policy::Policy;
@@ -23,17 +24,6 @@ pub enum EngineError {
     Internal(String),
 }
 
-/// What the engine needs from the configuration.
-#[derive(Debug, Clone)]
-pub struct Settings {
-    pub roles: Roles,
-    pub sla: Sla,
-    pub processor: Processor,
-    /// Set when `processor = "stripe"` (app start refuses to run without the key).
-    pub stripe: Option<Arc<crate::payments::stripe::Client>>,
-    pub abusive_words: Vec<String>,
-}
-
 /// How one run of an event ended.
 enum Run {
     /// A platform event seen before: skipped.
@@ -48,26 +38,37 @@ pub struct Engine {
     policy: RwLock<Arc<Policy>>,
     pub(super) replies: Replies,
     pub(super) settings: Settings,
-    pub metrics: crate::ops::Metrics,
+    observer: Arc<dyn Observer>,
     /// One event at a time per process: SQLite has one writer anyway, and it keeps a customer's
     /// messages in the order they arrived.
     pub(super) serial: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
-    pub fn new(store: Store, policy: Policy, replies: Replies, settings: Settings) -> Engine {
+    /// `observer` hears of every event handled (metrics); `NoObserver` when nobody listens.
+    pub fn new(
+        store: Store,
+        policy: Policy,
+        replies: Replies,
+        settings: Settings,
+        observer: Arc<dyn Observer>,
+    ) -> Engine {
         Engine {
             store,
             policy: RwLock::new(Arc::new(policy)),
             replies,
             settings,
-            metrics: crate::ops::Metrics::default(),
+            observer,
             serial: tokio::sync::Mutex::new(()),
         }
     }
 
     pub fn store(&self) -> &Store {
         &self.store
+    }
+
+    pub fn settings(&self) -> &Settings {
+        &self.settings
     }
 
     pub fn policy(&self) -> Arc<Policy> {
@@ -120,7 +121,7 @@ impl Engine {
             }
         }
         let platform = event_key.and_then(|k| k.split_once(':')).map_or("local", |(platform, _)| platform);
-        self.metrics.observe(platform, started.elapsed());
+        self.observer.event_handled(platform, started.elapsed());
         Ok(true)
     }
 

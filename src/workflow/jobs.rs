@@ -1,8 +1,8 @@
 //! Scheduled work: reminders to agents and managers, the feedback question, idle intakes.
 
-use super::case::{CaseState, Outcome};
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
+use crate::domain::case::{CaseState, Outcome};
 use crate::domain::Address;
 use crate::replies::Reply;
 use crate::store::Job;

@@ -1,11 +1,11 @@
 //! What managers do: decide escalations by reacting ✅ / ❌ on the post that pinged them. Only
 //! managers may; anyone else's reaction is removed and recorded.
 
-use super::case::Decision;
 use super::engine::EngineError;
 use super::propose::{labels, DraftOrigin};
 use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
+use crate::domain::case::Decision;
 use crate::domain::{CaseId, MessageId};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;

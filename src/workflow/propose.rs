@@ -1,9 +1,9 @@
 //! From a confirmed request to a decision proposal: the verdict, the draft agents approve,
 //! or the escalation managers decide.
 
-use super::case::{Case, CaseState, Decision, FLAG_REPEAT};
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
+use crate::domain::case::{Case, CaseState, Decision, FLAG_REPEAT};
 use crate::domain::Address;
 use crate::domain::{Money, Order, Resolution};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};

@@ -1,14 +1,14 @@
 //! What agents do: approve, edit or reject drafts, write their own replies, mark refunds.
 //! Every action is permission-checked here; a refusal comes back as a value and is told once.
 
-use super::case::{Case, CaseState, Decision, Outcome};
 use super::engine::EngineError;
 use super::propose::{DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
-use crate::config::Processor;
+use crate::domain::case::{Case, CaseState, Decision, Outcome};
 use crate::domain::Address;
 use crate::domain::{ButtonId, Money};
+use crate::payments::Processor;
 use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, EditButtons};
 use chrono::Duration;

@@ -2,9 +2,9 @@
 //! dispute flags its case (or opens one) and gives managers the evidence a reply to the bank
 //! needs; a closed dispute is recorded, and a lost one counts as money returned.
 
-use super::case::{Case, CaseState, Outcome, FLAG_CHARGEBACK};
 use super::engine::{Engine, EngineError};
 use super::turn::{Post, Turn};
+use crate::domain::case::{Case, CaseState, Outcome, FLAG_CHARGEBACK};
 use crate::domain::Address;
 use crate::domain::{CaseId, ChatUserId, Currency, Money, Order};
 use crate::payments::stripe::{Dispute, Refund};

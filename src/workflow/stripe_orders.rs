@@ -2,9 +2,9 @@
 //! for it, the engine rolls that turn back, fetches the customer's charges outside any
 //! transaction, stores them as orders and runs the event again.
 
-use super::case::Case;
 use super::engine::{Engine, EngineError};
 use super::turn::Turn;
+use crate::domain::case::Case;
 use crate::domain::{Email, Order, OrderId};
 use chrono::{DateTime, Utc};
 

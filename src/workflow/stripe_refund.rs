@@ -2,10 +2,10 @@
 //! attempt sends the row's idempotency key, the HTTP call happens outside any transaction, and
 //! the customer hears "issued" only when Stripe says `succeeded`.
 
-use super::case::{Case, Decision, FLAG_CHARGEBACK};
 use super::engine::{Engine, EngineError};
 use super::refusal::Refusal;
 use super::turn::{Post, Turn};
+use crate::domain::case::{Case, Decision, FLAG_CHARGEBACK};
 use crate::domain::{Address, Currency, Money, Order};
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
 use crate::replies::Reply;

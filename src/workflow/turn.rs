@@ -1,7 +1,7 @@
 //! One event's unit of work: the transaction, the clock reading, and the ways to speak.
 
-use super::case::Case;
 use super::engine::{Engine, EngineError};
+use crate::domain::case::Case;
 use crate::domain::{Address, CaseId, ChatUserId, MessageId, Platform};
 use crate::replies::Reply;
 use crate::store::{NewMessage, Tx};

@@ -1,8 +1,6 @@
 //! A refund case as the engine sees it: who asked, about which order, where it stands.
 
-use crate::domain::{CaseId, ChatUserId, Currency, Email, Money, OrderId, Reason, Resolution};
-use crate::intake::Intake;
-use crate::policy::Verdict;
+use super::{CaseId, ChatUserId, Currency, Email, Intake, Money, OrderId, Reason, Resolution, Verdict};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,36 @@
+//! What the engine is told at start: who the staff are, its timings, how refunds are paid, and
+//! the words it treats as abuse. Its own types, filled from the configuration by `app`.
+
+use crate::payments::stripe::Client;
+pub use crate::payments::Processor;
+use std::sync::Arc;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub roles: Roles,
+    pub sla: Sla,
+    pub processor: Processor,
+    /// Set when `processor = "stripe"` (app start refuses to run without the key).
+    pub stripe: Option<Arc<Client>>,
+    pub abusive_words: Vec<String>,
+}
+
+/// Platform user ids or role/user-group ids allowed to act as agents and managers.
+#[derive(Debug, Clone, Default)]
+pub struct Roles {
+    pub agents: Vec<String>,
+    pub managers: Vec<String>,
+}
+
+/// How long things may wait before the bot acts.
+#[derive(Debug, Clone)]
+pub struct Sla {
+    /// A draft not handled by then is raised again to agents.
+    pub agent_reminder_minutes: u32,
+    /// An escalation not decided by then pings managers again.
+    pub manager_reminder_hours: u32,
+    /// After a refund succeeds, the customer is asked for feedback this much later.
+    pub followup_days: u32,
+    /// An intake with no answer for this long is closed.
+    pub idle_timeout_hours: u32,
+}
