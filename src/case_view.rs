@@ -28,8 +28,8 @@ fn summary(case: &Case) -> Value {
         "id": case.id.0,
         "customer": &case.customer.to_string(),
         "order_id": case.order_id.as_ref().map(|o| o.as_str()),
-        "state": case.state.as_str(),
-        "outcome": case.outcome.as_str(),
+        "state": case.state.code(),
+        "outcome": case.outcome.code(),
         "opened_at": crate::store::ts(case.opened_at),
     })
 }
@@ -50,8 +50,8 @@ async fn list(store: &Store, state: Option<&str>, as_json: bool) -> Result<(), C
         println!(
             "#{:<5} {:<18} {:<12} {:<18} {}",
             case.id,
-            case.state.as_str(),
-            case.outcome.as_str(),
+            case.state.code(),
+            case.outcome.code(),
             order,
             case.customer
         );
@@ -90,7 +90,7 @@ async fn show(store: &Store, id: CaseId, as_json: bool) -> Result<(), CliError> 
         println!("{}", serde_json::to_string_pretty(&value).map_err(runtime)?);
         return Ok(());
     }
-    println!("Case #{} — {} ({})", case.id, case.state.as_str(), case.outcome.as_str());
+    println!("Case #{} — {} ({})", case.id, case.state.code(), case.outcome.code());
     println!("customer: {}   order: {}", case.customer, case.order_id.as_ref().map_or("-", |o| o.as_str()));
     if let Some(reason) = case.reason {
         println!("reason:   {}", reason.label());

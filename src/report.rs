@@ -110,20 +110,12 @@ impl Report {
     /// The figures for `[since, until)`.
     pub fn build(since: DateTime<Utc>, until: DateTime<Utc>, facts: &Facts) -> Report {
         let Facts { cases, refunds, scores, products } = facts;
-        let all_outcomes = [
-            Outcome::Open,
-            Outcome::Refunded,
-            Outcome::PartiallyRefunded,
-            Outcome::Denied,
-            Outcome::Alternative,
-            Outcome::Cancelled,
-        ];
-        let mut outcomes: BTreeMap<&'static str, usize> = all_outcomes.iter().map(|o| (o.as_str(), 0)).collect();
+        let mut outcomes: BTreeMap<&'static str, usize> = Outcome::ALL.iter().map(|o| (o.code(), 0)).collect();
         let mut reasons: BTreeMap<String, ReasonLine> = BTreeMap::new();
         let mut by_product: BTreeMap<String, ProductLine> = BTreeMap::new();
         let mut flags: BTreeMap<String, usize> = BTreeMap::new();
         for case in cases {
-            *outcomes.entry(case.outcome.as_str()).or_default() += 1;
+            *outcomes.entry(case.outcome.code()).or_default() += 1;
             let (code, label) = match case.reason {
                 Some(reason) => (reason.code().to_string(), reason.label().to_string()),
                 None => (NO_REASON.to_string(), "No reason given".to_string()),

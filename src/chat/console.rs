@@ -90,7 +90,7 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
 async fn print_cases(app: &App) -> anyhow::Result<()> {
     for case in app.engine.store().cases(None).await? {
         let order = case.order_id.as_ref().map_or("-", |o| o.as_str());
-        println!("  #{} {} {} {} {}", case.id, case.customer, order, case.state.as_str(), case.outcome.as_str());
+        println!("  #{} {} {} {} {}", case.id, case.customer, order, case.state.code(), case.outcome.code());
     }
     Ok(())
 }

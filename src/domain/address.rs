@@ -1,40 +1,19 @@
 //! Who and where: a person is a platform plus that platform's user id, and a post goes to a
 //! customer's DM, the agents' or managers' channel, or a case's staff thread.
 
+use super::code::codes;
 use super::CaseId;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
-/// A chat platform. `Local` is the machine and terminal chats (jsonl, console), whose user ids
-/// are written bare; the others qualify their ids (`discord:123`), so two platforms' users
-/// never share an id.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Platform {
-    Local,
-    Discord,
-    Slack,
-}
-
-impl Platform {
-    pub const ALL: [Platform; 3] = [Platform::Local, Platform::Discord, Platform::Slack];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Platform::Local => "local",
-            Platform::Discord => "discord",
-            Platform::Slack => "slack",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Platform> {
-        Platform::ALL.into_iter().find(|p| p.code() == code)
-    }
-}
-
-impl fmt::Display for Platform {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+codes! {
+    /// A chat platform. `Local` is the machine and terminal chats (jsonl, console), whose user
+    /// ids are written bare; the others qualify their ids (`discord:123`), so two platforms'
+    /// users never share an id.
+    pub enum Platform ("platform") {
+        Local => "local",
+        Discord => "discord",
+        Slack => "slack",
     }
 }
 

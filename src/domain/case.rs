@@ -1,74 +1,42 @@
 //! A refund case as the engine sees it: who asked, about which order, where it stands.
 
+use super::code::codes;
 use super::{CaseId, ChatUserId, Currency, Email, Intake, Money, OrderId, Reason, Resolution, Verdict};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-/// Where a case is in its life; each state names who the case waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseState {
-    /// The customer is talking to the bot.
-    Intake,
-    /// A draft reply waits for an agent.
-    AwaitingAgent,
-    /// An escalation waits for a manager's reaction.
-    AwaitingManager,
-    /// Approved: staff issue the money, then mark it refunded.
-    AwaitingRefund,
-    /// The customer was offered alternatives.
-    AwaitingCustomer,
-    /// Refunded; the feedback question is scheduled or asked.
-    AwaitingFeedback,
-    /// The customer gave a score and may add a comment.
-    FeedbackComment,
-    Closed,
+codes! {
+    /// Where a case is in its life; each state names who the case waits for.
+    pub enum CaseState ("case state") {
+        /// The customer is talking to the bot.
+        Intake => "intake",
+        /// A draft reply waits for an agent.
+        AwaitingAgent => "awaiting_agent",
+        /// An escalation waits for a manager's reaction.
+        AwaitingManager => "awaiting_manager",
+        /// Approved: staff issue the money, then mark it refunded.
+        AwaitingRefund => "awaiting_refund",
+        /// The customer was offered alternatives.
+        AwaitingCustomer => "awaiting_customer",
+        /// Refunded; the feedback question is scheduled or asked.
+        AwaitingFeedback => "awaiting_feedback",
+        /// The customer gave a score and may add a comment.
+        FeedbackComment => "feedback_comment",
+        Closed => "closed",
+    }
 }
 
-/// How a case ended, or `Open` while it has not (CONTRACTS section 5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    Open,
-    Refunded,
-    PartiallyRefunded,
-    Denied,
-    Alternative,
-    Cancelled,
+codes! {
+    /// How a case ended, or `Open` while it has not (docs/case-json.md).
+    pub enum Outcome ("case outcome") {
+        Open => "open",
+        Refunded => "refunded",
+        PartiallyRefunded => "partially_refunded",
+        Denied => "denied",
+        Alternative => "alternative",
+        Cancelled => "cancelled",
+    }
 }
-
-macro_rules! snake_codes {
-    ($ty:ty { $($variant:ident => $code:literal),+ $(,)? }) => {
-        impl $ty {
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $code),+ }
-            }
-            pub fn parse(code: &str) -> Option<Self> {
-                match code { $($code => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
-snake_codes!(CaseState {
-    Intake => "intake",
-    AwaitingAgent => "awaiting_agent",
-    AwaitingManager => "awaiting_manager",
-    AwaitingRefund => "awaiting_refund",
-    AwaitingCustomer => "awaiting_customer",
-    AwaitingFeedback => "awaiting_feedback",
-    FeedbackComment => "feedback_comment",
-    Closed => "closed",
-});
-
-snake_codes!(Outcome {
-    Open => "open",
-    Refunded => "refunded",
-    PartiallyRefunded => "partially_refunded",
-    Denied => "denied",
-    Alternative => "alternative",
-    Cancelled => "cancelled",
-});
 
 impl CaseState {
     /// Plain words for a customer asking where their case stands.

@@ -1,45 +1,20 @@
 //! Reason and resolution codes (CONTRACTS section 3) with the words customers see.
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
+use super::code::codes;
 
-/// Why the customer asks for a refund.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    TechnicalIssue,
-    NotAsDescribed,
-    AccidentalPurchase,
-    DuplicatePurchase,
-    ChangedMind,
-    Other,
+codes! {
+    /// Why the customer asks for a refund.
+    pub enum Reason ("reason") {
+        TechnicalIssue => "technical_issue",
+        NotAsDescribed => "not_as_described",
+        AccidentalPurchase => "accidental_purchase",
+        DuplicatePurchase => "duplicate_purchase",
+        ChangedMind => "changed_mind",
+        Other => "other",
+    }
 }
 
 impl Reason {
-    pub const ALL: [Reason; 6] = [
-        Reason::TechnicalIssue,
-        Reason::NotAsDescribed,
-        Reason::AccidentalPurchase,
-        Reason::DuplicatePurchase,
-        Reason::ChangedMind,
-        Reason::Other,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Reason::TechnicalIssue => "technical_issue",
-            Reason::NotAsDescribed => "not_as_described",
-            Reason::AccidentalPurchase => "accidental_purchase",
-            Reason::DuplicatePurchase => "duplicate_purchase",
-            Reason::ChangedMind => "changed_mind",
-            Reason::Other => "other",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Reason> {
-        Reason::ALL.into_iter().find(|r| r.code() == code.trim())
-    }
-
     /// The button label a customer sees.
     pub fn label(self) -> &'static str {
         match self {
@@ -53,39 +28,17 @@ impl Reason {
     }
 }
 
-impl fmt::Display for Reason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
+codes! {
+    /// What the customer would like, or what staff offer instead of a refund.
+    pub enum Resolution ("resolution") {
+        Refund => "refund",
+        StoreCredit => "store_credit",
+        Exchange => "exchange",
+        Support => "support",
     }
-}
-
-/// What the customer would like, or what staff offer instead of a refund.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Resolution {
-    Refund,
-    StoreCredit,
-    Exchange,
-    Support,
 }
 
 impl Resolution {
-    pub const ALL: [Resolution; 4] =
-        [Resolution::Refund, Resolution::StoreCredit, Resolution::Exchange, Resolution::Support];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            Resolution::Refund => "refund",
-            Resolution::StoreCredit => "store_credit",
-            Resolution::Exchange => "exchange",
-            Resolution::Support => "support",
-        }
-    }
-
-    pub fn parse(code: &str) -> Option<Resolution> {
-        Resolution::ALL.into_iter().find(|r| r.code() == code.trim())
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Resolution::Refund => "A refund",
@@ -93,11 +46,5 @@ impl Resolution {
             Resolution::Exchange => "An exchange for another product",
             Resolution::Support => "Help from our support team",
         }
-    }
-}
-
-impl fmt::Display for Resolution {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.code())
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod address;
 pub mod case;
+pub mod code;
 pub mod codes;
 pub mod conversation;
 pub mod ids;

@@ -1,16 +1,18 @@
 //! A policy verdict as a value: what the rules decided, for how much, and the trace of every
 //! rule checked (the policy module computes it; cases keep it).
 
+use super::code::codes;
 use super::{Currency, Money, Resolution};
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VerdictOutcome {
-    FullRefund,
-    PartialRefund,
-    NotEligible,
-    ManagerReview,
+codes! {
+    /// What the policy says about a request.
+    pub enum VerdictOutcome ("verdict outcome") {
+        FullRefund => "full_refund",
+        PartialRefund => "partial_refund",
+        NotEligible => "not_eligible",
+        ManagerReview => "manager_review",
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -42,8 +42,8 @@ pub(super) fn case_from_row(row: &AnyRow) -> StoreResult<Case> {
             .as_deref()
             .map(|r| Resolution::parse(r).ok_or_else(|| corrupt("resolution", r)))
             .transpose()?,
-        state: CaseState::parse(&state).ok_or_else(|| corrupt("state", &state))?,
-        outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt("outcome", &outcome))?,
+        state: CaseState::read(&state)?,
+        outcome: Outcome::read(&outcome)?,
         intake: json_col(row, "intake_json")?,
         verdict: json_col(row, "verdict_json")?,
         policy_hash: row.try_get("policy_hash")?,
@@ -153,8 +153,8 @@ impl Tx<'_> {
         .bind(case.reason.map(|r| r.code()))
         .bind(case.details.clone())
         .bind(case.resolution.map(|r| r.code()))
-        .bind(case.state.as_str())
-        .bind(case.outcome.as_str())
+        .bind(case.state.code())
+        .bind(case.outcome.code())
         .bind(case.intake.as_ref().map(to_json).transpose()?)
         .bind(case.verdict.as_ref().map(to_json).transpose()?)
         .bind(case.policy_hash.clone())

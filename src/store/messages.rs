@@ -55,8 +55,7 @@ fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
         case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
         recipient: Address::parse(&recipient)
             .ok_or_else(|| StoreError::Corrupt(format!("message recipient `{recipient}` is no address")))?,
-        platform: Platform::parse(&platform)
-            .ok_or_else(|| StoreError::Corrupt(format!("message platform `{platform}` is no platform")))?,
+        platform: Platform::read(&platform)?,
         purpose: row.try_get("purpose")?,
         ref_id: row.try_get("ref_id")?,
         text: row.try_get("text")?,

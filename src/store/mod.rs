@@ -38,6 +38,13 @@ pub enum StoreError {
     Db(#[from] sqlx::Error),
 }
 
+/// A code in a row that this version does not know is a corrupt row, named with its value.
+impl From<crate::domain::code::UnknownCode> for StoreError {
+    fn from(unknown: crate::domain::code::UnknownCode) -> StoreError {
+        StoreError::Corrupt(unknown.to_string())
+    }
+}
+
 pub type StoreResult<T> = Result<T, StoreError>;
 
 /// Which SQL dialect the pool speaks; the few statements that differ branch on it.
