@@ -2,6 +2,8 @@
 //! Order look-ups are effects the engine performs and feeds back as `Input::Checked`.
 
 mod prompts;
+#[cfg(test)]
+mod tests;
 pub mod understand;
 
 use prompts::*;
@@ -80,14 +82,14 @@ pub enum Input<'a> {
 }
 
 /// A message to the customer, with what it waits for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Prompt {
     pub reply: Reply,
     pub expects: Option<&'static str>,
     pub buttons: Vec<(String, String)>,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     Say(Box<Prompt>),
     CheckOrder {
