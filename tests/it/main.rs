@@ -13,6 +13,7 @@ mod intake;
 mod ops;
 mod orders_file;
 mod outbox;
+mod platforms;
 mod policy;
 mod replicas;
 mod replies;
