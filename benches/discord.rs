@@ -11,7 +11,8 @@
 //!    dispatch to the bot's reply POST arriving at the fake.
 //! 2. Surge: `DISCORD_SURGE` customers (default 10,000) at once, with the bot's 50 REST calls
 //!    per second cap: the time to post every reply against what the cap allows for the REST
-//!    calls made (each reply also opens a DM channel first), and the 429s the fake served.
+//!    calls made (one per reply: the DM channel comes with the customer's message), and the 429s
+//!    the fake served.
 //!
 //! Figures and goals: BENCHMARKS.md.
 
@@ -194,7 +195,7 @@ async fn run() {
     println!("\n== latency, {customers} customers at {rate}/s (the goal's load)");
     latency(&fake, 2, customers, rate, false).await;
 
-    println!("\n== latency, {under} customers at {under_rate}/s (2 REST calls each: under the cap)");
+    println!("\n== latency, {under} customers at {under_rate}/s (under the cap)");
     latency(&fake, 3, under, under_rate, false).await;
 
     println!("\n== surge: {surge} customers at once, cap {CAP} REST calls/s");
