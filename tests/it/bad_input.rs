@@ -5,7 +5,7 @@ use crate::support::*;
 #[test]
 fn unknown_and_foreign_buttons_are_refused_clearly() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     let out = bot.say("cust-1", "ORD-1001 alice@example.com");
     let ask = one_to(&out, "dm:cust-1").clone();
@@ -24,7 +24,7 @@ fn unknown_and_foreign_buttons_are_refused_clearly() {
 #[test]
 fn a_huge_message_with_control_characters_is_kept_whole_and_clean() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     up_to_details(&mut bot);
     let long = format!("{}\u{7}\u{1b}[31m end", "very long story ".repeat(625));
     let out = bot.say("cust-1", &long);
@@ -47,7 +47,7 @@ fn a_huge_message_with_control_characters_is_kept_whole_and_clean() {
 #[test]
 fn customer_text_never_pings() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     up_to_details(&mut bot);
     let out = bot.say("cust-1", "@everyone look <@123> @here");
     let ask = one_to(&out, "dm:cust-1").clone();
@@ -61,7 +61,7 @@ fn customer_text_never_pings() {
 }
 
 /// cust-1 proves ORD-1001 and names a reason by typing: the bot now waits for the story.
-fn up_to_details(bot: &mut Bot) {
+fn up_to_details(bot: &mut impl Chat) {
     bot.say("cust-1", "hello");
     bot.say("cust-1", "ORD-1001 alice@example.com");
     let out = bot.say("cust-1", "other");

@@ -7,7 +7,7 @@ const AGENTS: &str = "channel:agents";
 const MANAGERS: &str = "channel:managers";
 
 /// Approves the draft, marks the refund, and returns the case id.
-fn approve_and_refund(bot: &mut Bot, draft: &Value, customer: &str) -> i64 {
+fn approve_and_refund(bot: &mut impl Chat, draft: &Value, customer: &str) -> i64 {
     let out = bot.click("agent-1", &button(draft, "approve"));
     let reply = one_to(&out, &format!("dm:{customer}"));
     assert!(!reply["text"].as_str().unwrap().is_empty());
@@ -22,7 +22,7 @@ fn approve_and_refund(bot: &mut Bot, draft: &Value, customer: &str) -> i64 {
 }
 
 /// Runs a technical-issue request on the out-of-window ebook up to the managers' post.
-fn escalate(bot: &mut Bot) -> Value {
+fn escalate(bot: &mut impl Chat) -> Value {
     let post = request(bot, "cust-4", "ORD-1003", "carol@example.com", "technical_issue", "refund");
     assert_eq!(post["to"], MANAGERS);
     assert_eq!(post["mentions"], serde_json::json!(["role:managers"]));
@@ -42,7 +42,7 @@ fn bot_log_count(fixture: &Fixture, case: i64) -> usize {
 
 crate::on_both_backends! {
     fn full_refund_from_first_message_to_feedback(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-1",
@@ -97,7 +97,7 @@ crate::on_both_backends! {
     }
 
     fn partial_refund_for_a_course_half_watched(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-2",
@@ -115,7 +115,7 @@ crate::on_both_backends! {
     }
 
     fn denied_with_alternatives_then_store_credit(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-3",
@@ -143,7 +143,7 @@ crate::on_both_backends! {
     }
 
     fn escalation_approved_by_a_manager_reaction(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let post = escalate(&mut bot);
         let case = case_id(&post);
         assert_eq!(fixture.case(case)["state"], "awaiting_manager");
@@ -169,7 +169,7 @@ crate::on_both_backends! {
     }
 
     fn escalation_denied_by_a_manager_reaction(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let post = escalate(&mut bot);
         let out = bot.react("manager-1", &id(&post), "❌");
         let draft = one_to(&out, AGENTS).clone();
@@ -180,7 +180,7 @@ crate::on_both_backends! {
     }
 
     fn a_non_manager_reaction_is_refused_and_recorded(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let post = escalate(&mut bot);
         let out = bot.react("cust-4", &id(&post), "✅");
         assert!(sends_to(&out, AGENTS).is_empty());
@@ -200,7 +200,7 @@ crate::on_both_backends! {
     }
 
     fn big_amount_needs_a_manager_even_in_policy(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let post = request(
             &mut bot,
             "cust-5",
@@ -216,7 +216,7 @@ crate::on_both_backends! {
     }
 
     fn double_clicked_approval_sends_one_message_and_one_refund(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-1",
@@ -240,7 +240,7 @@ crate::on_both_backends! {
     }
 
     fn an_edited_draft_is_what_the_customer_gets(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-1",
@@ -272,7 +272,7 @@ crate::on_both_backends! {
     }
 
     fn a_rejected_draft_is_rewritten_by_the_agent(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-1",
@@ -306,7 +306,7 @@ crate::on_both_backends! {
     }
 
     fn an_agents_own_reply_can_say_no_to_a_refund_the_policy_allowed(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
         let out = bot.click("agent-1", &button(&draft, "reject"));
         let ask = one_to(&out, AGENTS).clone();
@@ -324,7 +324,7 @@ crate::on_both_backends! {
     }
 
     fn an_agents_own_reply_can_refund_what_the_policy_denied(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(&mut bot, "cust-3", "ORD-1003", "carol@example.com", "changed_mind", "refund");
         assert_eq!(fixture.case(case_id(&draft))["verdict"]["outcome"], "not_eligible");
         let out = bot.click("agent-1", &button(&draft, "reject"));
@@ -344,7 +344,7 @@ crate::on_both_backends! {
     }
 
     fn only_agents_act_on_drafts(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-1",
@@ -369,7 +369,7 @@ crate::on_both_backends! {
     }
 
     fn reminders_repeat_once_per_interval(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-1",
@@ -403,13 +403,13 @@ crate::on_both_backends! {
     }
 
     fn a_restart_mid_case_resumes_with_nothing_lost_or_repeated(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         bot.say("cust-1", "Hi, I'd like a refund please");
         let out = bot.say("cust-1", "ORD-1001 alice@example.com");
         let ask_reason = one_to(&out, "dm:cust-1").clone();
         bot.stop();
 
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let out = bot.click("cust-1", &button(&ask_reason, "reason:accidental_purchase"));
         assert_eq!(
             one_to(&out, "dm:cust-1")["expects"],
@@ -424,12 +424,12 @@ crate::on_both_backends! {
         let draft = one_to(&out, AGENTS).clone();
         bot.stop();
 
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let out = bot.click("agent-1", &button(&draft, "approve"));
         assert_eq!(sends_to(&out, "dm:cust-1").len(), 1);
         let mark = one_to(&out, AGENTS).clone();
         bot.stop();
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         bot.click("agent-1", &button(&mark, "mark_refunded"));
         bot.stop();
 
@@ -440,7 +440,7 @@ crate::on_both_backends! {
     }
 
     fn the_same_order_twice_points_to_the_open_case(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         let draft = request(
             &mut bot,
             "cust-1",

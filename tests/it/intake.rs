@@ -6,7 +6,7 @@ use serde_json::json;
 #[test]
 fn one_message_answers_both_questions() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     let out = bot.say("cust-1", "Hi, refund for ORD-1001 please, alice@example.com");
     let sends = sends_to(&out, "dm:cust-1");
     assert_eq!(sends.len(), 2, "greeting then the reason question: {out:#?}");
@@ -17,7 +17,7 @@ fn one_message_answers_both_questions() {
 #[test]
 fn order_id_then_email_in_two_messages() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     let out = bot.say("cust-1", "it's ORD-1001");
     assert_eq!(one_to(&out, "dm:cust-1")["expects"], "email");
@@ -28,7 +28,7 @@ fn order_id_then_email_in_two_messages() {
 #[test]
 fn a_wrong_pair_reads_like_an_unknown_order_and_three_hand_over() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     // Right order, wrong email; then an order that does not exist: the same answer.
     let wrong_email = bot.say("cust-1", "ORD-1001 mallory@example.com");
@@ -49,7 +49,7 @@ fn a_wrong_pair_reads_like_an_unknown_order_and_three_hand_over() {
 #[test]
 fn unclear_reason_is_asked_once_more_then_taken_as_the_explanation() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     bot.say("cust-1", "ORD-1001 alice@example.com");
     let out = bot.say("cust-1", "banana");
@@ -62,7 +62,7 @@ fn unclear_reason_is_asked_once_more_then_taken_as_the_explanation() {
 #[test]
 fn typed_reason_is_understood() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     bot.say("cust-1", "ORD-1001 alice@example.com");
     let out = bot.say("cust-1", "the videos don't play, it's broken");
@@ -82,7 +82,7 @@ fn typed_reason_is_understood() {
 #[test]
 fn cancel_and_start_over_work_at_every_step() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     let out = bot.say("cust-1", "ORD-1001 alice@example.com");
     let ask = one_to(&out, "dm:cust-1").clone();
@@ -98,7 +98,7 @@ fn cancel_and_start_over_work_at_every_step() {
     let cases = fixture.cases();
     assert_eq!(cases[0]["outcome"], "cancelled");
     // A new message afterwards opens a new case.
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hi again");
     bot.stop();
     assert_eq!(fixture.cases().len(), 2);
@@ -107,7 +107,7 @@ fn cancel_and_start_over_work_at_every_step() {
 #[test]
 fn abusive_language_gets_a_boundary_and_the_third_strike_closes() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     for strike in 1..=3 {
         let out = bot.say("cust-1", "you useless idiots");
@@ -125,7 +125,7 @@ fn abusive_language_gets_a_boundary_and_the_third_strike_closes() {
 #[test]
 fn chargeback_talk_is_flagged_and_shown_to_agents_first() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     bot.say("cust-1", "ORD-1001 alice@example.com");
     let out = bot.say("cust-1", "refund me or I'll file a chargeback with my bank");
@@ -137,7 +137,7 @@ fn chargeback_talk_is_flagged_and_shown_to_agents_first() {
 #[test]
 fn idle_intake_closes() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     assert!(sends_to(&bot.tick(23 * 3600), "dm:cust-1").is_empty());
     assert_eq!(sends_to(&bot.tick(3600), "dm:cust-1").len(), 1);
@@ -148,7 +148,7 @@ fn idle_intake_closes() {
 #[test]
 fn a_proven_email_offers_a_choice_of_its_orders() {
     let fixture = Fixture::new();
-    let mut bot = fixture.start();
+    let mut bot = fixture.local();
     bot.say("cust-1", "hello");
     let out = bot.say("cust-1", "ORD-1001 alice@example.com");
     let ask = one_to(&out, "dm:cust-1").clone();

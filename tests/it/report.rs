@@ -11,7 +11,7 @@ fn report(fixture: &Fixture, args: &[&str]) -> std::process::Output {
 
 crate::on_both_backends! {
     fn a_report_counts_what_the_cases_did(fixture: &Fixture) {
-        let mut bot = fixture.start();
+        let mut bot = fixture.local();
         // A full refund the customer rates 4, and a denial.
         let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
         let out = bot.click("agent-1", &button(&draft, "approve"));

@@ -1,5 +1,9 @@
-//! Test harness: a fresh folder per test (config, policy, orders, SQLite file) and the real
-//! `refund-bot jsonl` process driven line by line.
+//! Test harness: a fresh folder per test (config, policy, orders, SQLite file), the engine in
+//! this process (`local`), and the real `refund-bot jsonl` process driven line by line (`start`).
+
+mod local;
+
+pub use local::Local;
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -136,6 +140,12 @@ impl Fixture {
         serde_json::from_slice(&out.stdout).expect("case list json")
     }
 
+    /// The engine in this process at the test clock: what flow tests talk to.
+    pub fn local(&self) -> Local {
+        Local::start(self, CLOCK)
+    }
+
+    /// The real `refund-bot jsonl` process: for the tests of the binary itself.
     pub fn start(&self) -> Bot {
         self.start_at(CLOCK)
     }
@@ -175,6 +185,44 @@ pub struct Bot {
     pub log: Vec<Value>,
 }
 
+/// A chat with the engine, in this process (`Local`) or through `refund-bot jsonl` (`Bot`):
+/// each event comes back with the actions it caused.
+pub trait Chat {
+    /// Sends an event that must be handled; returns the actions it caused.
+    fn send(&mut self, event: Value) -> Vec<Value>;
+
+    fn say(&mut self, user: &str, text: &str) -> Vec<Value> {
+        self.send(json!({"kind": "message", "user": user, "text": text}))
+    }
+
+    fn click(&mut self, user: &str, button: &str) -> Vec<Value> {
+        self.send(json!({"kind": "click", "user": user, "button": button}))
+    }
+
+    fn submit(&mut self, user: &str, button: &str, text: &str) -> Vec<Value> {
+        self.send(json!({"kind": "submit", "user": user, "button": button, "text": text}))
+    }
+
+    fn react(&mut self, user: &str, message: &str, emoji: &str) -> Vec<Value> {
+        self.send(json!({"kind": "react", "user": user, "message": message, "emoji": emoji}))
+    }
+
+    fn tick(&mut self, secs: u64) -> Vec<Value> {
+        self.send(json!({"kind": "tick", "advance_secs": secs}))
+    }
+}
+
+impl Chat for Bot {
+    /// Sends an event that must be handled (`done`); returns the actions it caused.
+    fn send(&mut self, event: Value) -> Vec<Value> {
+        let mut out = self.raw(&event.to_string());
+        let last = out.pop().unwrap();
+        assert_eq!(last["kind"], "done", "event {event} was not handled: {last}");
+        self.log.extend(out.iter().cloned());
+        out
+    }
+}
+
 impl Bot {
     /// Writes one raw line and returns everything up to and including its `done` or `error`.
     pub fn raw(&mut self, line: &str) -> Vec<Value> {
@@ -195,35 +243,6 @@ impl Bot {
                 return out;
             }
         }
-    }
-
-    /// Sends an event that must be handled (`done`); returns the actions it caused.
-    pub fn send(&mut self, event: Value) -> Vec<Value> {
-        let mut out = self.raw(&event.to_string());
-        let last = out.pop().unwrap();
-        assert_eq!(last["kind"], "done", "event {event} was not handled: {last}");
-        self.log.extend(out.iter().cloned());
-        out
-    }
-
-    pub fn say(&mut self, user: &str, text: &str) -> Vec<Value> {
-        self.send(json!({"kind": "message", "user": user, "text": text}))
-    }
-
-    pub fn click(&mut self, user: &str, button: &str) -> Vec<Value> {
-        self.send(json!({"kind": "click", "user": user, "button": button}))
-    }
-
-    pub fn submit(&mut self, user: &str, button: &str, text: &str) -> Vec<Value> {
-        self.send(json!({"kind": "submit", "user": user, "button": button, "text": text}))
-    }
-
-    pub fn react(&mut self, user: &str, message: &str, emoji: &str) -> Vec<Value> {
-        self.send(json!({"kind": "react", "user": user, "message": message, "emoji": emoji}))
-    }
-
-    pub fn tick(&mut self, secs: u64) -> Vec<Value> {
-        self.send(json!({"kind": "tick", "advance_secs": secs}))
     }
 
     /// Writes one line without waiting for its answer.
@@ -316,7 +335,7 @@ pub fn case_id(message: &Value) -> i64 {
 }
 
 /// Runs the intake for `user` up to the summary and confirms; returns the agents' draft post.
-pub fn request(bot: &mut Bot, user: &str, order: &str, email: &str, reason: &str, resolution: &str) -> Value {
+pub fn request(bot: &mut impl Chat, user: &str, order: &str, email: &str, reason: &str, resolution: &str) -> Value {
     let dm = format!("dm:{user}");
     let out = bot.say(user, "Hi, I'd like a refund please");
     assert_eq!(one_to(&out, &dm)["expects"], "order_id");
