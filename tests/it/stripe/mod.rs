@@ -1,6 +1,7 @@
 //! Refunds, order look-ups and webhooks through Stripe, against stripe-stateful-mock (npm,
 //! installed by `.ci/run`) started on loopback for each test: charges are created on the mock,
-//! orders name them, and the bot's `stripe_refund` job runs on a `tick`.
+//! orders name them, and the bot's `stripe_refund` job runs as soon as it is due: before the
+//! approval's `done`, or at the `tick` that brings a retry's time.
 
 mod mock;
 mod orders;

@@ -263,3 +263,51 @@ fn stripe_without_a_key_does_not_start() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("STRIPE_SECRET_KEY"));
 }
+
+/// The console runs what is due after each line too: an agent who approves a Stripe refund sees
+/// it sent, and the customer sees the money on its way, without moving the clock.
+#[test]
+fn the_console_shows_a_stripe_refund_without_a_tick() {
+    let fixture = Fixture::new();
+    let mock = mock::StripeMock::start();
+    let charge = mock.charge(4900, "tok_visa");
+    // The console runs on the wall clock: an order bought yesterday stays in its window.
+    let bought = (chrono::Utc::now() - chrono::Duration::days(1)).to_rfc3339();
+    let order = serde_json::json!({"order_id": "ORD-2001", "email": "erin@example.com", "sku": "course-webdesign",
+        "product": "Web Design Course", "amount": "49.00", "currency": "USD", "purchased_at": bought,
+        "usage": {"progress_percent": 5}, "refunded": "0.00", "charge_id": charge});
+    std::fs::write(fixture.path().join("erin.jsonl"), format!("{order}\n")).unwrap();
+    assert!(fixture.cli(&["orders", "import", "erin.jsonl"]).status.success());
+    use_stripe(&fixture, &mock.base);
+    let script = [
+        "Hi, I'd like a refund for ORD-2001, erin@example.com",
+        "3", // I bought it by accident
+        "I clicked buy by mistake",
+        "1", // a refund
+        "1", // yes, send it
+        "/as agent",
+        "1", // approve & send: the refund is due at once
+        "/as customer",
+        "/quit",
+    ];
+    let mut child = Command::new(BIN)
+        .arg("--config")
+        .arg(fixture.config())
+        .arg("console")
+        .current_dir(fixture.path())
+        .env("STRIPE_SECRET_KEY", KEY.1)
+        .env_remove("DATABASE_URL")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write as _;
+    child.stdin.take().unwrap().write_all(format!("{}\n", script.join("\n")).as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let shown = String::from_utf8(out.stdout).unwrap();
+    assert!(shown.contains("Your refund of $49.00 is on its way"), "{shown}");
+    assert!(!shown.contains("/tick"), "no tick was needed: {shown}");
+    assert_eq!(mock.refunds(&charge).len(), 1);
+}
