@@ -12,7 +12,7 @@ use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::sync::Arc;
 
-/// An error that ends a command, with its exit status (CONTRACTS section 1).
+/// An error that ends a command, with its exit status (docs/cli.md#exit-status).
 #[derive(Debug, thiserror::Error)]
 #[error("{message}")]
 pub struct CliError {

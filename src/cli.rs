@@ -1,4 +1,4 @@
-//! The command line (CONTRACTS section 1).
+//! The command line (docs/cli.md).
 
 use crate::app::{self, CliError};
 use crate::domain::{OrderId, Platform, Reason};

@@ -1,4 +1,4 @@
-//! `refund-bot.toml` (CONTRACTS section 2): every key has a default, unknown keys are errors with
+//! `refund-bot.toml` (docs/configuration.md): every key has a default, unknown keys are errors with
 //! line and column, relative paths are relative to the config file, secrets come from the environment.
 
 pub use crate::payments::Processor;

@@ -1,4 +1,4 @@
-//! Order files for `orders import`: JSON lines or CSV (CONTRACTS section 3). A file is read
+//! Order files for `orders import`: JSON lines or CSV (docs/configuration.md#order-files). A file is read
 //! whole before anything is stored, so one bad row imports nothing.
 
 use crate::domain::{Currency, Email, Money, Order, OrderId};

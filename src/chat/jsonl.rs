@@ -1,4 +1,4 @@
-//! The JSON-lines adapter (CONTRACTS section 4): inbound events on stdin, outbound actions on
+//! The JSON-lines adapter (docs/jsonl.md): inbound events on stdin, outbound actions on
 //! stdout, `done` after each line is committed and the work due at the adapter's time has run,
 //! `error` for a line that cannot be read. An inbound line may carry an `"id"`: a line with an id
 //! seen before is not handled again, so a script can resend its unacknowledged lines after a crash.

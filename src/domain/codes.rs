@@ -1,4 +1,4 @@
-//! Reason and resolution codes (CONTRACTS section 3) with the words customers see.
+//! Reason and resolution codes (docs/configuration.md#policy) with the words customers see.
 
 use super::code::codes;
 

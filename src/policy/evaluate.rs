@@ -1,4 +1,4 @@
-//! The verdict for a refund request: the six rules of CONTRACTS section 3 in order, each
+//! The verdict for a refund request: the six rules of docs/configuration.md#verdict-rules in order, each
 //! checked rule leaving a line in the trace that an agent can paste to a customer.
 
 use super::{AutoApprove, Policy, Rules};

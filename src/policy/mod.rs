@@ -1,4 +1,4 @@
-//! The seller's refund policy (CONTRACTS section 3): parsed strictly from `policy.toml`, with
+//! The seller's refund policy (docs/configuration.md#policy): parsed strictly from `policy.toml`, with
 //! every error at a line and column, and evaluated purely into a verdict with a rule trace.
 
 mod evaluate;

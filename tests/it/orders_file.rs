@@ -1,4 +1,4 @@
-//! Order files (CONTRACTS section 3, `orders import`): JSON lines and CSV, refused whole with
+//! Order files (docs/configuration.md#order-files, `orders import`): JSON lines and CSV, refused whole with
 //! the line of the first bad row.
 
 use chrono::{DateTime, Utc};

@@ -1,4 +1,4 @@
-//! The refund policy (CONTRACTS section 3): the six verdict rules one by one and at their
+//! The refund policy (docs/configuration.md#policy): the six verdict rules one by one and at their
 //! boundaries, the amounts in minor units, and `policy.toml` errors at their line and column.
 
 use chrono::{DateTime, Duration, Utc};
