@@ -72,6 +72,12 @@ pub fn load_policy(loaded: &Loaded, notes: &mut Vec<String>) -> Result<Policy, C
     Ok(Policy::example())
 }
 
+/// The reply templates: the configured folder over the built-in ones, every one checked.
+pub fn load_replies(loaded: &Loaded) -> Result<Replies, CliError> {
+    let dir = loaded.resolve(&loaded.config.replies);
+    Replies::load(dir.is_dir().then_some(dir.as_path()), &loaded.config.locale).map_err(CliError::input)
+}
+
 pub async fn open_store(loaded: &Loaded) -> Result<Store, CliError> {
     Store::connect(&loaded.database_url()).await.map_err(CliError::runtime)
 }
@@ -107,9 +113,7 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         notes.push("No refund-bot.toml here: using the defaults (agents: agent-1, managers: manager-1).".into());
     }
     let policy = load_policy(&loaded, &mut notes)?;
-    let replies_dir = loaded.resolve(&loaded.config.replies);
-    let replies = Replies::load(replies_dir.is_dir().then_some(replies_dir.as_path()), &loaded.config.locale)
-        .map_err(CliError::input)?;
+    let replies = load_replies(&loaded)?;
     let store = open_store(&loaded).await?.with_staff_platform(staff);
     if seed_demo && !loaded.from_file {
         let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;

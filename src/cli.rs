@@ -136,7 +136,9 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
                 .discord
                 .clone()
                 .ok_or_else(|| CliError::input("refund-bot.toml has no [discord] section"))?;
-            crate::chat::discord::post_panel(&discord, &channel_id).await
+            let text =
+                app::load_replies(&loaded)?.render(&crate::replies::Reply::RefundPanel {}).map_err(CliError::input)?;
+            crate::chat::discord::post_panel(&discord, &channel_id, &text).await
         }
         Command::Console => {
             let app = app::open(config, Platform::Local, true).await?;

@@ -68,6 +68,12 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
             Ok(Some(event)) => {
                 match event {
                     Inbound::Tick { advance_secs } => console.clock.advance(advance_secs),
+                    // A button with a form behind it (an agent's Edit) takes the text with it.
+                    Inbound::Click { button, .. } if app.engine.form_behind(&button).await?.is_some() => {
+                        let n = console.choices.iter().position(|b| b.id == button).map_or(0, |i| i + 1);
+                        println!("type `/edit {n} your text` to write it");
+                        continue;
+                    }
                     event => {
                         if let Err(error) = app.engine.handle(&event, console.clock.now()).await {
                             println!("(something went wrong: {error})");
@@ -115,9 +121,6 @@ impl Console {
         let user = self.user.clone();
         if let Ok(n) = line.parse::<usize>() {
             let button = self.choices.get(n.wrapping_sub(1)).ok_or(format!("there is no button {n}"))?;
-            if button.action == "edit" {
-                return Err(format!("type `/edit {n} your text` to write it"));
-            }
             return Ok(Some(Inbound::Click { roles: Vec::new(), user, button: button.id.clone() }));
         }
         let (head, rest) = line.split_once(' ').unwrap_or((line, ""));

@@ -76,6 +76,10 @@ replies! {
     CaseInReview => "case_in_review" { case_id: i64, status: String }
     ButtonExpired => "button_expired" {}
     ButtonNotYours => "button_not_yours" {}
+    /// The answer in the channel where `/refund` or the panel's button was used.
+    DmStarted => "dm_started" {}
+    /// The persistent post with the "Request a refund" button.
+    RefundPanel => "refund_panel" {}
     FeedbackRequest => "feedback_request" { product: String, case_id: i64 }
     FeedbackCommentAsk => "feedback_comment_ask" { score: u8 }
     FeedbackThanks => "feedback_thanks" { score: u8 }

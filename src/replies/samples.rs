@@ -64,6 +64,8 @@ impl Reply {
             Reply::CaseInReview { case_id: 12, status: s("with our team for review") },
             Reply::ButtonExpired {},
             Reply::ButtonNotYours {},
+            Reply::DmStarted {},
+            Reply::RefundPanel {},
             Reply::FeedbackRequest { product: s("Web Design Course"), case_id: 12 },
             Reply::FeedbackCommentAsk { score: 4 },
             Reply::FeedbackCommentAsk { score: 2 },

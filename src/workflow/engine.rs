@@ -67,6 +67,12 @@ impl Engine {
         &self.store
     }
 
+    /// A reply rendered through the seller's templates, for what an adapter says by itself
+    /// (the answer to `/refund` in a channel, a panel's text).
+    pub fn render(&self, reply: &Reply) -> Result<String, EngineError> {
+        Ok(self.replies.render(reply)?)
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }

@@ -5,6 +5,7 @@
 use super::Discord;
 use crate::domain::Platform;
 use crate::events::Inbound;
+use crate::replies::Reply;
 use crate::runner::Wake;
 use serde_json::{json, Value};
 use serenity::all::{
@@ -30,9 +31,16 @@ async fn respond(ctx: &Context, id: serenity::all::InteractionId, token: &str, b
     }
 }
 
-const STARTED: &str = "I've sent you a direct message so we can sort this out privately.";
-
 impl Handler {
+    /// The answer in the channel where a conversation was started: "look in your DMs".
+    fn started(&self) -> Value {
+        let text = self.discord.app.engine.render(&Reply::DmStarted {}).unwrap_or_else(|error| {
+            tracing::error!(%error, "rendering dm_started failed");
+            String::new()
+        });
+        json!({"type": 4, "data": {"content": text, "flags": 64}})
+    }
+
     async fn handle(&self, key: String, event: Inbound) {
         let now = chrono::Utc::now();
         match self.discord.app.engine.handle_once(Platform::Discord, &key, &event, now).await {
@@ -52,8 +60,7 @@ impl Handler {
         let key = format!("discord:interaction:{}", component.id);
         let user = component.user.id.to_string();
         if component.data.custom_id == "panel:refund" {
-            respond(ctx, component.id, &component.token, json!({"type": 4, "data": {"content": STARTED, "flags": 64}}))
-                .await;
+            respond(ctx, component.id, &component.token, self.started()).await;
             return self.start(key, user).await;
         }
         let form = self.discord.app.engine.form_behind(&component.data.custom_id).await;
@@ -118,13 +125,7 @@ impl EventHandler for Handler {
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
             Interaction::Command(command) if command.data.name == "refund" => {
-                respond(
-                    &ctx,
-                    command.id,
-                    &command.token,
-                    json!({"type": 4, "data": {"content": STARTED, "flags": 64}}),
-                )
-                .await;
+                respond(&ctx, command.id, &command.token, self.started()).await;
                 let key = format!("discord:interaction:{}", command.id);
                 self.start(key, command.user.id.to_string()).await;
             }

@@ -124,13 +124,14 @@ impl ChatPlatform for Discord {
     }
 }
 
-/// Posts the persistent "Request a refund" button message to a channel.
-pub async fn post_panel(config: &DiscordConfig, channel: &str) -> Result<(), CliError> {
+/// Posts the persistent "Request a refund" button message to a channel; `text` is the seller's
+/// `refund_panel` template.
+pub async fn post_panel(config: &DiscordConfig, channel: &str, text: &str) -> Result<(), CliError> {
     let token = token()?;
     let channel: serenity::all::ChannelId = parse_id(channel, "channel id")?;
     let http = build_http(&token, &config.api_base);
     let body = json!({
-        "content": "Need a refund or having trouble with a purchase? Press the button and I'll help you in a private message.",
+        "content": text,
         "allowed_mentions": {"parse": []},
         "components": [{"type": 1, "components": [{"type": 2, "style": 1, "label": "Request a refund", "custom_id": "panel:refund"}]}]
     });
