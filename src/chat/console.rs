@@ -67,7 +67,11 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         match console.command(&line) {
             Ok(Some(event)) => {
                 match event {
-                    Inbound::Tick { advance_secs } => console.clock.advance(advance_secs),
+                    Inbound::Tick { advance_secs } => {
+                        if let Err(error) = console.clock.advance(advance_secs) {
+                            println!("{error}");
+                        }
+                    }
                     // A button with a form behind it (an agent's Edit) takes the text with it.
                     Inbound::Click { button, .. } if app.engine.form_behind(&button).await?.is_some() => {
                         let n = console.choices.iter().position(|b| b.id == button).map_or(0, |i| i + 1);
@@ -294,7 +298,7 @@ fn parse_duration(raw: &str) -> Result<u64, String> {
         "d" => 86400,
         _ => return Err(format!("`{raw}` is not a duration like 30m, 2h or 3d")),
     };
-    Ok(n * scale)
+    n.checked_mul(scale).ok_or_else(|| format!("`{raw}` is too long a time"))
 }
 
 #[cfg(test)]

@@ -49,7 +49,10 @@ where
         };
         let handled = match (&event_id, &event) {
             (_, Inbound::Tick { advance_secs }) => {
-                clock.advance(*advance_secs);
+                if let Err(error) = clock.advance(*advance_secs) {
+                    write_line(&mut output, &json!({"kind": "error", "seq": seq, "error": error}))?;
+                    continue;
+                }
                 Ok(())
             }
             (Some(id), _) => {
@@ -99,12 +102,30 @@ fn parse_line(line: &str) -> Result<(Option<String>, Inbound), String> {
     };
     let event = serde_json::from_value::<Inbound>(value).map_err(|e| format!("not a valid inbound event: {e}"))?;
     if let Some(user) = event.user() {
-        // `discord:` and `slack:` qualify other platforms' users; a local id cannot wear them.
-        if ChatUserId::parse(user).platform() != Platform::Local {
-            return Err(format!("`user` \"{user}\" starts with a platform's prefix; local user ids cannot"));
-        }
+        check_user(user)?;
     }
     Ok((id, event))
+}
+
+/// The longest user id a line may carry (platform ids are far shorter).
+const MAX_USER_CHARS: usize = 128;
+
+/// A user id is a name for one person: not empty, not huge, no control characters, and not
+/// another platform's (`discord:` and `slack:` qualify those users inside the bot).
+fn check_user(user: &str) -> Result<(), String> {
+    if user.trim().is_empty() {
+        return Err("`user` is empty: say who acts".into());
+    }
+    if user.chars().count() > MAX_USER_CHARS {
+        return Err(format!("`user` is longer than {MAX_USER_CHARS} characters"));
+    }
+    if user.chars().any(char::is_control) {
+        return Err("`user` holds a control character".into());
+    }
+    if ChatUserId::parse(user).platform() != Platform::Local {
+        return Err(format!("`user` \"{user}\" starts with a platform's prefix; local user ids cannot"));
+    }
+    Ok(())
 }
 
 fn write_line<W: Write>(output: &mut W, value: &Value) -> anyhow::Result<()> {

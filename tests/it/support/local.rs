@@ -47,7 +47,7 @@ impl Chat for Local {
     fn send(&mut self, event: Value) -> Vec<Value> {
         let inbound: Inbound = serde_json::from_value(event.clone()).unwrap_or_else(|e| panic!("{event}: {e}"));
         match inbound {
-            Inbound::Tick { advance_secs } => self.clock.advance(advance_secs),
+            Inbound::Tick { advance_secs } => self.clock.advance(advance_secs).expect("a tick the clock can take"),
             inbound => {
                 let handled = self.app.engine.handle(&inbound, self.clock.now());
                 self.runtime.block_on(handled).unwrap_or_else(|e| panic!("event {event} was not handled: {e}"));
