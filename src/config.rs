@@ -58,10 +58,24 @@ impl Default for Roles {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Sla {
+    #[serde(deserialize_with = "within::<_, 1, 525_600>")]
     pub agent_reminder_minutes: u32,
+    #[serde(deserialize_with = "within::<_, 1, 8_784>")]
     pub manager_reminder_hours: u32,
+    #[serde(deserialize_with = "within::<_, 1, 366>")]
     pub followup_days: u32,
+    #[serde(deserialize_with = "within::<_, 1, 8_784>")]
     pub idle_timeout_hours: u32,
+}
+
+/// A number of minutes, hours or days from 1 up to a year: 0 would make a reminder fall due
+/// again the moment it ran, and a huge value would push a date past what a date can hold.
+fn within<'de, D: serde::Deserializer<'de>, const MIN: u32, const MAX: u32>(d: D) -> Result<u32, D::Error> {
+    let value = i64::deserialize(d)?;
+    match u32::try_from(value) {
+        Ok(value) if (MIN..=MAX).contains(&value) => Ok(value),
+        _ => Err(serde::de::Error::custom(format!("{value} is out of range: use {MIN} to {MAX}"))),
+    }
 }
 
 impl Default for Sla {
@@ -264,5 +278,22 @@ mod tests {
         let err = Config::parse("locale = \"en\"\n[sla]\nagent_reminder_minute = 5\n", "bot.toml").unwrap_err();
         assert_eq!(err.location, ":3:1");
         assert!(err.message.contains("agent_reminder_minute"), "{}", err.message);
+    }
+
+    #[test]
+    fn out_of_range_timings_name_line_and_column() {
+        for (value, ok) in
+            [("0", false), ("1", true), ("366", true), ("367", false), ("-3", false), ("4000000000", false)]
+        {
+            let text = format!("[sla]\nagent_reminder_minutes = 30\nfollowup_days = {value}\n");
+            match Config::parse(&text, "bot.toml") {
+                Ok(config) => assert!(ok, "{value} accepted: {:?}", config.sla),
+                Err(err) => {
+                    assert!(!ok, "{value} refused: {}", err.message);
+                    assert_eq!(err.location, ":3:17", "{value}");
+                    assert!(err.message.contains("use 1 to 366"), "{}", err.message);
+                }
+            }
+        }
     }
 }

@@ -29,7 +29,9 @@ impl AdapterClock {
         }
         let advanced = self.advanced + Duration::seconds(secs as i64);
         let start = self.start.unwrap_or_else(Utc::now);
-        start.checked_add_signed(advanced).ok_or_else(|| format!("`advance_secs` {secs} moves the clock past the year 262143"))?;
+        start
+            .checked_add_signed(advanced)
+            .ok_or_else(|| format!("`advance_secs` {secs} moves the clock past the year 262143"))?;
         self.advanced = advanced;
         Ok(())
     }
