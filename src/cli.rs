@@ -61,7 +61,7 @@ pub enum Command {
         /// End of the period, excluded (RFC 3339); defaults to now.
         #[arg(long, value_parser = parse_time)]
         until: Option<DateTime<Utc>>,
-        #[arg(long, default_value_t = 30)]
+        #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36_600))]
         days: u32,
         #[arg(long)]
         json: bool,

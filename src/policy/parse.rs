@@ -100,12 +100,18 @@ fn merge(product: &RawRules, default: &RawRules) -> RawRules {
     }
 }
 
+/// The most days a policy period may span: 100 years (a longer one would push dates past what
+/// a date can hold).
+const MAX_DAYS: u32 = 36_600;
+
 fn days(value: &Option<Spanned<i64>>, default: u32, key: &str, errors: &Errors) -> Result<u32, PolicyError> {
     match value {
         None => Ok(default),
-        Some(v) => {
-            u32::try_from(*v.get_ref()).map_err(|_| errors.at(v.span(), format!("`{key}` must be zero or more")))
-        }
+        Some(v) => match u32::try_from(*v.get_ref()) {
+            Ok(days) if days <= MAX_DAYS => Ok(days),
+            Ok(_) => Err(errors.at(v.span(), format!("`{key}` must be at most {MAX_DAYS} days (100 years)"))),
+            Err(_) => Err(errors.at(v.span(), format!("`{key}` must be zero or more"))),
+        },
     }
 }
 

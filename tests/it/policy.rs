@@ -643,6 +643,14 @@ fn an_unknown_key_in_a_product_is_refused_at_its_line_and_column() {
 }
 
 #[test]
+fn a_period_longer_than_a_century_is_refused_at_the_value() {
+    let err = parse_err("currency = \"USD\"\n[default]\nlookback_days = 4000000000\n");
+    assert_eq!((err.line, err.column), (3, 17), "{err}");
+    assert!(err.message.contains("at most 36600 days"), "{err}");
+    assert!(Policy::parse("currency = \"USD\"\n[default]\nlookback_days = 36600\n", "ok.toml").is_ok());
+}
+
+#[test]
 fn an_amount_with_too_many_decimals_is_refused_at_the_value() {
     let err = parse_err("currency = \"USD\"\n[default]\nauto_approve_max = \"1.234\"\n");
     assert_eq!((err.line, err.column), (3, 20), "{err}");
