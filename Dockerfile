@@ -18,6 +18,8 @@ WORKDIR /data
 USER refund
 ENV REFUND_BOT_CONFIG=/data/refund-bot.toml
 EXPOSE 8080
-HEALTHCHECK --interval=30s --timeout=3s CMD ["/bin/sh", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && grep -q ' 200 ' <&3"]
+# Exec form, no shell: `refund-bot health` GETs /healthz on [http] listen (read from
+# REFUND_BOT_CONFIG) and exits 0 on 200, 1 otherwise; it gives up after 4 s.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=15s CMD ["/usr/local/bin/refund-bot", "health"]
 ENTRYPOINT ["/usr/local/bin/refund-bot"]
 CMD ["run"]

@@ -68,6 +68,15 @@ pub enum Command {
     },
     /// Apply the database migrations.
     Migrate,
+    /// Check a running bot: GET /healthz on `[http] listen`; exit 0 on 200, 1 otherwise.
+    Health {
+        /// The URL to check instead of `[http] listen`'s /healthz.
+        #[arg(long)]
+        url: Option<String>,
+        /// Give up after this many seconds.
+        #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u64).range(1..=300))]
+        timeout: u64,
+    },
     /// Discord helpers.
     Discord {
         #[command(subcommand)]
@@ -187,6 +196,7 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Report { since, until, days, json } => {
             crate::report::report_command(config, since, until, days, json).await
         }
+        Command::Health { url, timeout } => health(config, url, timeout).await,
         Command::Migrate => {
             let loaded = app::load_config(config)?;
             app::open_store(&loaded).await?;
@@ -220,6 +230,21 @@ async fn run(config: Option<&std::path::Path>) -> Result<(), CliError> {
     let platforms = crate::chat::configured(&app, &health).await?;
     let shutdown = crate::runner::Shutdown::on_signal();
     crate::runner::serve(app.engine.clone(), platforms, shutdown).await.map_err(CliError::runtime)
+}
+
+/// `health`: exits 0 or 1 only (a Docker health check must not exit 2), the reason on stderr.
+async fn health(config: Option<&std::path::Path>, url: Option<String>, timeout: u64) -> Result<(), CliError> {
+    let unhealthy = |message: String| CliError { code: 1, message };
+    let url = match url {
+        Some(url) => url,
+        None => {
+            let loaded = app::load_config(config).map_err(|e| unhealthy(e.message))?;
+            crate::ops::probe::healthz_url(&loaded.config.http.clone().unwrap_or_default().listen)
+        }
+    };
+    let status = crate::ops::probe::check(&url, std::time::Duration::from_secs(timeout)).await.map_err(unhealthy)?;
+    println!("{status}");
+    Ok(())
 }
 
 async fn explain(

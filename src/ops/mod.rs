@@ -1,6 +1,7 @@
 //! Running it for months: health and metrics over HTTP, policy reload.
 
 pub mod metrics;
+pub mod probe;
 mod reload;
 
 pub use metrics::Metrics;

@@ -7,6 +7,7 @@ mod bad_input;
 mod cli;
 mod console;
 mod crash;
+mod deploy;
 mod discord;
 mod flows;
 mod intake;
