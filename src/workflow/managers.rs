@@ -6,6 +6,7 @@ use super::propose::{labels, DraftOrigin};
 use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
 use crate::domain::case::Decision;
+use crate::domain::timeline::EventKind;
 use crate::domain::{CaseId, MessageId};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;
@@ -76,8 +77,13 @@ impl Turn<'_> {
             self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
         self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;
         self.tx.react(Some(case.id), message, emoji, self.now).await?;
-        self.event(case.id, user, if approve { "exception_approved" } else { "exception_denied" }, "manager decision")
-            .await?;
+        self.event(
+            case.id,
+            user,
+            if approve { EventKind::ExceptionApproved } else { EventKind::ExceptionDenied },
+            "manager decision",
+        )
+        .await?;
         let order = self.load_order(&case).await?;
         let verdict = case
             .verdict
