@@ -4,7 +4,7 @@
 use super::engine::EngineError;
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
+use crate::domain::case::{Case, CaseState, Flag, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{ChatUserId, Resolution};
@@ -77,12 +77,12 @@ impl Turn<'_> {
     /// answered with a boundary (it is not read as an answer).
     async fn screen(&mut self, case: &mut Case, text: &str) -> Result<bool, EngineError> {
         let user = case.customer.to_string();
-        if moderation::mentions_chargeback(text) && case.flag(FLAG_CHARGEBACK) {
-            self.event(case.id, "bot", EventKind::Flagged, FLAG_CHARGEBACK).await?;
+        if moderation::mentions_chargeback(text) && case.flag(Flag::ChargebackRisk) {
+            self.event(case.id, "bot", EventKind::Flagged, Flag::ChargebackRisk.code()).await?;
             let alert = Reply::AgentAlert {
                 case_id: case.id.0,
                 customer: user.clone(),
-                kind: FLAG_CHARGEBACK.into(),
+                kind: Flag::ChargebackRisk.code().into(),
                 excerpt: excerpt(text),
             };
             self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
@@ -97,10 +97,14 @@ impl Turn<'_> {
             self.tell(case, reply, None, vec![]).await?;
             return Ok(true);
         }
-        case.flag(FLAG_ABUSIVE);
+        case.flag(Flag::Abusive);
         self.tell(case, Reply::ClosedAbusive {}, None, vec![]).await?;
-        let alert =
-            Reply::AgentAlert { case_id: case.id.0, customer: user, kind: FLAG_ABUSIVE.into(), excerpt: excerpt(text) };
+        let alert = Reply::AgentAlert {
+            case_id: case.id.0,
+            customer: user,
+            kind: Flag::Abusive.code().into(),
+            excerpt: excerpt(text),
+        };
         self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
         if case.state == CaseState::Intake {
             case.close(Outcome::Cancelled);

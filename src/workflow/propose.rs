@@ -3,7 +3,7 @@
 
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, CaseState, Decision, FLAG_REPEAT};
+use crate::domain::case::{Case, CaseState, Decision, Flag};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{Money, Order, Resolution};
@@ -53,7 +53,7 @@ impl Turn<'_> {
         )
         .await?;
         if verdict.repeat_refunder {
-            case.flag(FLAG_REPEAT);
+            case.flag(Flag::RepeatRefunder);
         }
         case.verdict = Some(verdict.clone());
         case.policy_hash = Some(verdict.policy_hash.clone());
@@ -171,7 +171,7 @@ impl Turn<'_> {
                 _ => "nothing".to_string(),
             },
             rules: verdict.map(|v| v.rules.clone()).unwrap_or_default(),
-            flags: case.flags.clone(),
+            flags: case.flags.iter().map(|f| f.code().to_string()).collect(),
             draft: draft.to_string(),
         }
     }
@@ -190,7 +190,7 @@ impl Turn<'_> {
             reason_label: case.reason.map_or("—", |r| r.label()).to_string(),
             details: case.details.clone().unwrap_or_default(),
             rules: verdict.rules.clone(),
-            flags: case.flags.clone(),
+            flags: case.flags.iter().map(|f| f.code().to_string()).collect(),
         };
         let mut post = Post::to(Address::Managers, "escalation");
         post.ref_id = Some(escalation);

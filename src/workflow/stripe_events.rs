@@ -4,7 +4,7 @@
 
 use super::engine::{Engine, EngineError};
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, CaseState, Outcome, FLAG_CHARGEBACK};
+use crate::domain::case::{Case, CaseState, Flag, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{CaseId, ChatUserId, Currency, Money, Order};
@@ -101,8 +101,8 @@ impl Turn<'_> {
                 }
             },
         };
-        if case.flag(FLAG_CHARGEBACK) {
-            self.event(case.id, "stripe", EventKind::Flagged, FLAG_CHARGEBACK).await?;
+        if case.flag(Flag::ChargebackRisk) {
+            self.event(case.id, "stripe", EventKind::Flagged, Flag::ChargebackRisk.code()).await?;
         }
         let detail = format!("dispute {} opened at Stripe: {reason}", dispute.id);
         self.event(case.id, "stripe", EventKind::Dispute, &detail).await?;

@@ -5,7 +5,7 @@
 use super::engine::{Engine, EngineError};
 use super::refusal::Refusal;
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, Decision, FLAG_CHARGEBACK};
+use crate::domain::case::{Case, Decision, Flag};
 use crate::domain::timeline::EventKind;
 use crate::domain::{Address, Currency, Money, Order};
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
@@ -236,7 +236,7 @@ impl Turn<'_> {
             Err(refused) => {
                 let why = refused.to_string();
                 if self.tx.settle_processor_refund(id, "failed", None, Some(&why)).await? {
-                    if refused.code() == Some("charge_disputed") && case.flag(FLAG_CHARGEBACK) {
+                    if refused.code() == Some("charge_disputed") && case.flag(Flag::ChargebackRisk) {
                         self.event(case.id, "bot", EventKind::Flagged, "charge disputed at Stripe").await?;
                     }
                     self.stripe_failed(&mut case, attempt, &why).await?;
@@ -275,7 +275,7 @@ impl Turn<'_> {
             .approval_key
             .strip_prefix("draft:")
             .and_then(|d| d.parse::<i64>().ok())
-            .filter(|_| !case.has_flag(FLAG_CHARGEBACK));
+            .filter(|_| !case.has_flag(Flag::ChargebackRisk));
         let reply = Reply::AgentRefundFailed {
             case_id: case.id.0,
             amount: amount.to_string(),
