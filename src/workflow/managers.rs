@@ -10,7 +10,7 @@ use crate::domain::timeline::EventKind;
 use crate::domain::{CaseId, MessageId};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;
-use crate::store::EditButtons;
+use crate::store::{EditButtons, EscalationStatus};
 
 impl Turn<'_> {
     /// A reaction on a sent message: managers decide escalations with ✅ / ❌.
@@ -50,7 +50,7 @@ impl Turn<'_> {
             self.tx.unreact(Some(case_id), message, user, emoji, self.now).await?;
             return Ok(Err(Refusal::NotAManager { emoji: emoji.into() }));
         }
-        let status = if approve { "approved" } else { "denied" };
+        let status = if approve { EscalationStatus::Approved } else { EscalationStatus::Denied };
         if !self.tx.decide_escalation(escalation_id, status, user, self.now).await? {
             let by = self.tx.find_escalation(escalation_id).await?.and_then(|e| e.decided_by).unwrap_or_default();
             return Ok(Err(Refusal::EscalationAlreadyDecided { case_id, decided_by: by, emoji: emoji.into() }));

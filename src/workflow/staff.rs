@@ -11,7 +11,7 @@ use crate::domain::Address;
 use crate::domain::{ButtonId, Money};
 use crate::payments::Processor;
 use crate::replies::Reply;
-use crate::store::{ButtonRecord, DraftRecord, EditButtons};
+use crate::store::{ButtonRecord, DraftRecord, DraftStatus, EditButtons};
 use chrono::Duration;
 
 impl Turn<'_> {
@@ -81,7 +81,7 @@ impl Turn<'_> {
             None => None,
         };
         match draft {
-            Some(draft) if draft.status == "pending" => Ok(Ok(draft)),
+            Some(draft) if draft.status == DraftStatus::Pending => Ok(Ok(draft)),
             _ => Ok(Err(Refusal::DraftAlreadyHandled)),
         }
     }
@@ -93,7 +93,7 @@ impl Turn<'_> {
         user: &str,
         case: &Case,
         button: &ButtonRecord,
-        status: &str,
+        status: DraftStatus,
     ) -> Result<Result<DraftRecord, Refusal>, EngineError> {
         let draft = match self.live_draft(button).await? {
             Ok(draft) => draft,
@@ -104,7 +104,7 @@ impl Turn<'_> {
         }
         let decided = Reply::DraftDecided {
             case_id: case.id.0,
-            action: status.into(),
+            action: status.code().into(),
             actor: user.into(),
             text: draft.text.clone(),
         };
@@ -123,7 +123,7 @@ impl Turn<'_> {
             // Refused before anything is decided or told; the draft stays to edit or reject.
             return Ok(Err(refusal));
         }
-        let draft = match self.settle_draft(user, case, button, "approved").await? {
+        let draft = match self.settle_draft(user, case, button, DraftStatus::Approved).await? {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
@@ -245,7 +245,7 @@ impl Turn<'_> {
     }
 
     async fn reject(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<Handled, EngineError> {
-        let draft = match self.settle_draft(user, case, button, "rejected").await? {
+        let draft = match self.settle_draft(user, case, button, DraftStatus::Rejected).await? {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
