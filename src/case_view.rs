@@ -96,7 +96,7 @@ async fn show(store: &Store, id: CaseId, as_json: bool) -> Result<(), CliError> 
         println!("reason:   {}", reason.label());
     }
     if !case.flags.is_empty() {
-        println!("flags:    {}", case.flags.join(", "));
+        println!("flags:    {}", case.flags.iter().map(|f| f.code()).collect::<Vec<_>>().join(", "));
     }
     if let Some(verdict) = &case.verdict {
         println!("verdict:  {:?}, {} (rule {})", verdict.outcome, verdict.amount(), verdict.rule);

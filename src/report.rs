@@ -26,7 +26,7 @@ pub struct Report {
     pub products: Vec<ProductLine>,
     /// One line per currency and processor.
     pub refunded: Vec<MoneyLine>,
-    pub flags: BTreeMap<String, usize>,
+    pub flags: BTreeMap<&'static str, usize>,
     pub feedback: Feedback,
     /// Weeks starting on Monday, oldest first, each week of the period listed.
     pub weeks: Vec<Week>,
@@ -113,7 +113,7 @@ impl Report {
         let mut outcomes: BTreeMap<&'static str, usize> = Outcome::ALL.iter().map(|o| (o.code(), 0)).collect();
         let mut reasons: BTreeMap<String, ReasonLine> = BTreeMap::new();
         let mut by_product: BTreeMap<String, ProductLine> = BTreeMap::new();
-        let mut flags: BTreeMap<String, usize> = BTreeMap::new();
+        let mut flags: BTreeMap<&'static str, usize> = BTreeMap::new();
         for case in cases {
             *outcomes.entry(case.outcome.code()).or_default() += 1;
             let (code, label) = match case.reason {
@@ -145,7 +145,7 @@ impl Report {
                 line.refunded += usize::from(matches!(case.outcome, Outcome::Refunded | Outcome::PartiallyRefunded));
             }
             for flag in &case.flags {
-                *flags.entry(flag.clone()).or_default() += 1;
+                *flags.entry(flag.code()).or_default() += 1;
             }
         }
         let mut reasons: Vec<ReasonLine> = reasons.into_values().collect();

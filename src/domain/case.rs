@@ -68,10 +68,17 @@ impl Decision {
     }
 }
 
-/// Case flags (CONTRACTS section 5).
-pub const FLAG_ABUSIVE: &str = "abusive";
-pub const FLAG_CHARGEBACK: &str = "chargeback_risk";
-pub const FLAG_REPEAT: &str = "repeat_refunder";
+codes! {
+    /// Case flags (CONTRACTS section 5), kept in `flags_json` as their codes.
+    pub enum Flag ("flag") {
+        /// The customer's third message insulting the staff.
+        Abusive => "abusive",
+        /// The customer wrote of a chargeback, or Stripe reported a dispute on the charge.
+        ChargebackRisk => "chargeback_risk",
+        /// The verdict's rule 5 applied.
+        RepeatRefunder => "repeat_refunder",
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -88,7 +95,7 @@ pub struct Case {
     pub verdict: Option<Verdict>,
     pub policy_hash: Option<String>,
     pub decision: Option<Decision>,
-    pub flags: Vec<String>,
+    pub flags: Vec<Flag>,
     pub strikes: u32,
     pub requested_at: DateTime<Utc>,
     pub opened_at: DateTime<Utc>,
@@ -98,16 +105,16 @@ pub struct Case {
 
 impl Case {
     /// Adds a flag once; returns whether it is new.
-    pub fn flag(&mut self, flag: &str) -> bool {
-        if self.flags.iter().any(|f| f == flag) {
+    pub fn flag(&mut self, flag: Flag) -> bool {
+        if self.has_flag(flag) {
             return false;
         }
-        self.flags.push(flag.to_string());
+        self.flags.push(flag);
         true
     }
 
-    pub fn has_flag(&self, flag: &str) -> bool {
-        self.flags.iter().any(|f| f == flag)
+    pub fn has_flag(&self, flag: Flag) -> bool {
+        self.flags.contains(&flag)
     }
 
     /// Closes the case with an outcome; the intake conversation ends with it.

@@ -8,6 +8,7 @@ pub mod conversation;
 pub mod ids;
 pub mod money;
 pub mod order;
+pub mod timeline;
 pub mod verdict;
 
 pub use address::{Address, ChatUserId, Platform};

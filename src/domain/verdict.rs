@@ -15,6 +15,28 @@ codes! {
     }
 }
 
+codes! {
+    /// The policy rule that decided a verdict (docs/configuration.md, verdict rules).
+    pub enum RuleId ("policy rule") {
+        /// Rule 1: nothing is left to refund.
+        AlreadyRefunded => "already_refunded",
+        /// Rule 2: a confirmed duplicate purchase.
+        DuplicatePurchase => "duplicate_purchase",
+        /// Rule 3: outside the refund window.
+        Window => "window",
+        /// Rule 4: used more than any tier covers.
+        Usage => "usage",
+        /// Rule 4: used little enough for a full refund.
+        FullRefund => "full_refund",
+        /// Rule 4: a partial tier.
+        PartialRefund => "partial_refund",
+        /// Rule 5: too many earlier refunds.
+        RepeatRefunder => "repeat_refunder",
+        /// Rule 6: above what can be approved without a manager.
+        AutoApproveMax => "auto_approve_max",
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Verdict {
     pub outcome: VerdictOutcome,
@@ -24,7 +46,7 @@ pub struct Verdict {
     /// The partial tier's percent when the amount is a partial.
     pub percent: Option<u32>,
     /// The rule that decided.
-    pub rule: String,
+    pub rule: RuleId,
     /// One plain line per rule checked.
     pub rules: Vec<String>,
     pub alternatives: Vec<Resolution>,

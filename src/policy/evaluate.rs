@@ -2,6 +2,7 @@
 //! checked rule leaving a line in the trace that an agent can paste to a customer.
 
 use super::{AutoApprove, Policy, Rules};
+use crate::domain::verdict::RuleId;
 use crate::domain::{Money, Order, Reason, Verdict, VerdictOutcome};
 use chrono::{DateTime, Duration, Utc};
 
@@ -29,8 +30,8 @@ struct Trace<'a> {
 }
 
 impl Trace<'_> {
-    fn finish(self, outcome: VerdictOutcome, amount: Money, percent: Option<u32>, rule: &str) -> Verdict {
-        let alternatives = if outcome == VerdictOutcome::NotEligible && rule != "already_refunded" {
+    fn finish(self, outcome: VerdictOutcome, amount: Money, percent: Option<u32>, rule: RuleId) -> Verdict {
+        let alternatives = if outcome == VerdictOutcome::NotEligible && rule != RuleId::AlreadyRefunded {
             self.rules.alternatives.clone()
         } else {
             Vec::new()
@@ -40,7 +41,7 @@ impl Trace<'_> {
             amount_minor: amount.minor(),
             currency: amount.currency(),
             percent,
-            rule: rule.to_string(),
+            rule,
             rules: self.lines,
             alternatives,
             repeat_refunder: self.repeat_refunder,
@@ -62,7 +63,7 @@ pub fn evaluate(policy: &Policy, order: &Order, request: &RefundRequest, history
     // Rule 1: nothing left to refund.
     if unrefunded.is_zero() {
         trace.say(format!("Order {} was already refunded in full ({}).", order.order_id, order.amount));
-        return trace.finish(VerdictOutcome::NotEligible, zero, None, "already_refunded");
+        return trace.finish(VerdictOutcome::NotEligible, zero, None, RuleId::AlreadyRefunded);
     }
     if !order.refunded.is_zero() {
         trace.say(format!(
@@ -73,7 +74,7 @@ pub fn evaluate(policy: &Policy, order: &Order, request: &RefundRequest, history
 
     // Rule 2: a confirmed duplicate is refunded in full; else rules 3 and 4 decide.
     let decided = match duplicate_of(rules, order, request, history, &mut trace) {
-        true => (unrefunded, None, "duplicate_purchase"),
+        true => (unrefunded, None, RuleId::DuplicatePurchase),
         false => match window_and_usage(rules, order, request, &mut trace) {
             Ok(decided) => decided,
             Err(rule) => return outside_policy(trace, rules, request.reason, unrefunded, zero, rule),
@@ -92,7 +93,7 @@ pub fn evaluate(policy: &Policy, order: &Order, request: &RefundRequest, history
                 "This email already had {count} refund(s) in the last {} days (limit {max}), so a manager reviews it.",
                 rules.lookback_days
             ));
-            return trace.finish(VerdictOutcome::ManagerReview, amount, percent, "repeat_refunder");
+            return trace.finish(VerdictOutcome::ManagerReview, amount, percent, RuleId::RepeatRefunder);
         }
         trace.say(format!(
             "{count} earlier refund(s) for this email in the last {} days (limit {max}).",
@@ -110,11 +111,11 @@ pub fn evaluate(policy: &Policy, order: &Order, request: &RefundRequest, history
                 trace.say(format!(
                     "{amount} is above the {limit} that can be approved without a manager, so a manager reviews it."
                 ));
-                return trace.finish(VerdictOutcome::ManagerReview, amount, percent, "auto_approve_max");
+                return trace.finish(VerdictOutcome::ManagerReview, amount, percent, RuleId::AutoApproveMax);
             }
             None => {
                 trace.say(format!("Refunds in {} always need a manager's approval.", amount.currency()));
-                return trace.finish(VerdictOutcome::ManagerReview, amount, percent, "auto_approve_max");
+                return trace.finish(VerdictOutcome::ManagerReview, amount, percent, RuleId::AutoApproveMax);
             }
         }
     }
@@ -160,19 +161,19 @@ fn window_and_usage(
     order: &Order,
     request: &RefundRequest,
     trace: &mut Trace,
-) -> Result<(Money, Option<u32>, &'static str), &'static str> {
+) -> Result<(Money, Option<u32>, RuleId), RuleId> {
     let elapsed = request.requested_at - order.purchased_at;
     let window = Duration::days(i64::from(rules.window_days));
     let days = elapsed.num_days().max(0);
     if elapsed >= window {
         trace
             .say(format!("Requested {days} days after purchase, outside the {}-day refund window.", rules.window_days));
-        return Err("window");
+        return Err(RuleId::Window);
     }
     trace.say(format!("Requested {days} days after purchase, within the {}-day refund window.", rules.window_days));
     let unrefunded = order.unrefunded();
     let Some(metric) = &rules.usage_metric else {
-        return Ok((unrefunded, None, "full_refund"));
+        return Ok((unrefunded, None, RuleId::FullRefund));
     };
     let usage = order.usage_of(metric);
     let used = usage_words(metric, usage);
@@ -181,7 +182,7 @@ fn window_and_usage(
             "{used}, within the {} that still allows a full refund.",
             limit_words(metric, rules.usage_full_refund_max)
         ));
-        return Ok((unrefunded, None, "full_refund"));
+        return Ok((unrefunded, None, RuleId::FullRefund));
     }
     match rules.partial.iter().find(|tier| usage <= tier.usage_max) {
         Some(tier) => {
@@ -192,12 +193,12 @@ fn window_and_usage(
                 limit_words(metric, tier.usage_max),
                 tier.percent
             ));
-            Ok((amount, Some(tier.percent), "partial_refund"))
+            Ok((amount, Some(tier.percent), RuleId::PartialRefund))
         }
         None => {
             let top = rules.partial.last().map_or(rules.usage_full_refund_max, |t| t.usage_max);
             trace.say(format!("{used}, more than the {} the refund policy covers.", limit_words(metric, top)));
-            Err("usage")
+            Err(RuleId::Usage)
         }
     }
 }
@@ -209,7 +210,7 @@ fn outside_policy(
     reason: Reason,
     unrefunded: Money,
     zero: Money,
-    rule: &str,
+    rule: RuleId,
 ) -> Verdict {
     if rules.escalate_reasons.contains(&reason) {
         trace.say(format!("“{}” is a reason we review case by case, so a manager decides.", reason.label()));

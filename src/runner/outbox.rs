@@ -1,6 +1,7 @@
 //! The outbox drain: every committed outbound action handed to its platform at least once,
 //! with a stable id, retried with backoff, and kept as a dead letter when it cannot go.
 
+use crate::domain::timeline::EventKind;
 use crate::domain::Platform;
 use crate::events::Outbound;
 use crate::store::{Backend, OutboxRecord, Store, Tx};
@@ -136,7 +137,8 @@ async fn settle(
     tracing::error!(outbox_id = record.id, case_id = ?record.case_id.map(|c| c.0), attempts, %error, "giving up on an outbound action: dead letter");
     tx.mark_failed(record.id, &error, None, now).await?;
     if let Some(case) = record.case_id {
-        tx.add_event(case, now, "bot", "dead_letter", &format!("delivery failed {attempts} times: {error}")).await?;
+        tx.add_event(case, now, "bot", EventKind::DeadLetter, &format!("delivery failed {attempts} times: {error}"))
+            .await?;
     }
     drained.dead += 1;
     Ok(())

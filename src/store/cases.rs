@@ -2,6 +2,7 @@
 
 use super::{conflict_or, from_ts, ts, StoreError, StoreResult, Tx};
 use crate::domain::case::{Case, CaseState, Outcome};
+use crate::domain::timeline::EventKind;
 use crate::domain::{CaseId, ChatUserId, Email, OrderId, Reason, Resolution};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
@@ -62,7 +63,7 @@ pub(super) fn case_from_row(row: &AnyRow) -> StoreResult<Case> {
 pub struct TimelineEvent {
     pub at: String,
     pub actor: String,
-    pub kind: String,
+    pub kind: EventKind,
     pub detail: String,
 }
 
@@ -176,14 +177,14 @@ impl Tx<'_> {
         case: CaseId,
         at: DateTime<Utc>,
         actor: &str,
-        kind: &str,
+        kind: EventKind,
         detail: &str,
     ) -> StoreResult<()> {
         sqlx::query("INSERT INTO events (case_id, at, actor, kind, detail) VALUES ($1, $2, $3, $4, $5)")
             .bind(case.0)
             .bind(ts(at))
             .bind(actor)
-            .bind(kind)
+            .bind(kind.code())
             .bind(detail)
             .execute(self.conn())
             .await?;
@@ -200,7 +201,7 @@ impl Tx<'_> {
                 Ok(TimelineEvent {
                     at: r.try_get("at")?,
                     actor: r.try_get("actor")?,
-                    kind: r.try_get("kind")?,
+                    kind: EventKind::read(&r.try_get::<String, _>("kind")?)?,
                     detail: r.try_get("detail")?,
                 })
             })

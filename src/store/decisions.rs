@@ -1,7 +1,7 @@
 //! Decisions waiting for people: drafts for agents and escalations for managers. Settling one
 //! is a conditional update, so of two people acting at once the first wins.
 
-use super::records::{DraftRecord, EscalationRecord};
+use super::records::{DraftRecord, DraftStatus, EscalationRecord, EscalationStatus};
 use super::{from_ts, ts, StoreResult, Tx};
 use crate::domain::{CaseId, MessageId};
 use chrono::{DateTime, Utc};
@@ -18,7 +18,7 @@ fn draft_from_row(row: &AnyRow) -> StoreResult<DraftRecord> {
         kind: row.try_get("kind")?,
         text: row.try_get("text")?,
         decision_json: row.try_get("decision_json")?,
-        status: row.try_get("status")?,
+        status: DraftStatus::read(&row.try_get::<String, _>("status")?)?,
         message_id: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
         created_at: from_ts(&row.try_get::<String, _>("created_at")?)?,
     })
@@ -29,7 +29,7 @@ fn escalation_from_row(row: &AnyRow) -> StoreResult<EscalationRecord> {
         id: row.try_get("id")?,
         case_id: CaseId(row.try_get("case_id")?),
         message_id: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
-        status: row.try_get("status")?,
+        status: EscalationStatus::read(&row.try_get::<String, _>("status")?)?,
         created_at: from_ts(&row.try_get::<String, _>("created_at")?)?,
         decided_by: row.try_get("decided_by")?,
     })
@@ -87,8 +87,14 @@ impl Tx<'_> {
     }
 
     /// Settles a pending draft; false when someone else already did (the race is lost).
-    pub async fn decide_draft(&mut self, id: i64, status: &str, actor: &str, now: DateTime<Utc>) -> StoreResult<bool> {
-        self.settle("drafts", id, status, actor, now).await
+    pub async fn decide_draft(
+        &mut self,
+        id: i64,
+        status: DraftStatus,
+        actor: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        self.settle("drafts", id, status.code(), actor, now).await
     }
 
     pub async fn insert_escalation(&mut self, case: CaseId, now: DateTime<Utc>) -> StoreResult<i64> {
@@ -122,11 +128,11 @@ impl Tx<'_> {
     pub async fn decide_escalation(
         &mut self,
         id: i64,
-        status: &str,
+        status: EscalationStatus,
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.settle("escalations", id, status, actor, now).await
+        self.settle("escalations", id, status.code(), actor, now).await
     }
 
     /// Settles a pending row of `table` (drafts, escalations) with a conditional update, so that

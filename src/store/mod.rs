@@ -13,7 +13,9 @@ mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
 pub use messages::{DeadLetter, EditButtons, NewMessage};
-pub use records::{ButtonRecord, DraftRecord, EscalationRecord, MessageRecord, OutboxRecord};
+pub use records::{
+    ButtonRecord, DraftRecord, DraftStatus, EscalationRecord, EscalationStatus, MessageRecord, OutboxRecord,
+};
 pub use refunds::{NewProcessorRefund, PendingRefund};
 pub use stats::RefundFact;
 pub use time::{from_ts, ts};

@@ -1,7 +1,28 @@
 //! Rows the engine reads back: sent messages, their buttons, drafts, escalations, outbox entries.
 
+use crate::domain::code::codes;
 use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform};
 use chrono::{DateTime, Utc};
+
+codes! {
+    /// Where a draft reply stands: pending until an agent settles it or a newer one replaces it.
+    pub enum DraftStatus ("draft status") {
+        Pending => "pending",
+        Approved => "approved",
+        Rejected => "rejected",
+        /// A newer draft for the case replaced it.
+        Superseded => "superseded",
+    }
+}
+
+codes! {
+    /// Where an escalation stands: pending until a manager reacts.
+    pub enum EscalationStatus ("escalation status") {
+        Pending => "pending",
+        Approved => "approved",
+        Denied => "denied",
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct MessageRecord {
@@ -31,7 +52,7 @@ pub struct DraftRecord {
     pub kind: String,
     pub text: String,
     pub decision_json: String,
-    pub status: String,
+    pub status: DraftStatus,
     pub message_id: Option<MessageId>,
     pub created_at: DateTime<Utc>,
 }
@@ -41,7 +62,7 @@ pub struct EscalationRecord {
     pub id: i64,
     pub case_id: CaseId,
     pub message_id: Option<MessageId>,
-    pub status: String,
+    pub status: EscalationStatus,
     pub created_at: DateTime<Utc>,
     pub decided_by: Option<String>,
 }

@@ -4,7 +4,8 @@
 use super::engine::EngineError;
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
+use crate::domain::case::{Case, CaseState, Flag, Outcome};
+use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
@@ -24,7 +25,7 @@ impl Turn<'_> {
             Some(case) => (case, false),
             None => (self.open_case(&customer).await?, true),
         };
-        self.event(case.id, user, "message", &text).await?;
+        self.event(case.id, user, EventKind::Message, &text).await?;
         if case.state == CaseState::Intake {
             case.last_customer_at = self.now;
         }
@@ -63,7 +64,7 @@ impl Turn<'_> {
         let id = self.tx.create_case(customer, self.now).await?;
         let mut case =
             self.tx.load_case(id).await?.ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
-        self.event(id, &customer.to_string(), "opened", "customer started a request").await?;
+        self.event(id, &customer.to_string(), EventKind::Opened, "customer started a request").await?;
         let (state, effects) = intake::start();
         case.intake = Some(state);
         self.apply_effects(&mut case, effects).await?;
@@ -76,12 +77,12 @@ impl Turn<'_> {
     /// answered with a boundary (it is not read as an answer).
     async fn screen(&mut self, case: &mut Case, text: &str) -> Result<bool, EngineError> {
         let user = case.customer.to_string();
-        if moderation::mentions_chargeback(text) && case.flag(FLAG_CHARGEBACK) {
-            self.event(case.id, "bot", "flagged", FLAG_CHARGEBACK).await?;
+        if moderation::mentions_chargeback(text) && case.flag(Flag::ChargebackRisk) {
+            self.event(case.id, "bot", EventKind::Flagged, Flag::ChargebackRisk.code()).await?;
             let alert = Reply::AgentAlert {
                 case_id: case.id.0,
                 customer: user.clone(),
-                kind: FLAG_CHARGEBACK.into(),
+                kind: Flag::ChargebackRisk.code().into(),
                 excerpt: excerpt(text),
             };
             self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
@@ -90,21 +91,25 @@ impl Turn<'_> {
             return Ok(false);
         }
         case.strikes += 1;
-        self.event(case.id, "bot", "strike", &format!("abusive language, strike {}", case.strikes)).await?;
+        self.event(case.id, "bot", EventKind::Strike, &format!("abusive language, strike {}", case.strikes)).await?;
         if case.strikes < STRIKES_TO_CLOSE {
             let reply = Reply::Boundary { strikes_left: STRIKES_TO_CLOSE - case.strikes - 1 };
             self.tell(case, reply, None, vec![]).await?;
             return Ok(true);
         }
-        case.flag(FLAG_ABUSIVE);
+        case.flag(Flag::Abusive);
         self.tell(case, Reply::ClosedAbusive {}, None, vec![]).await?;
-        let alert =
-            Reply::AgentAlert { case_id: case.id.0, customer: user, kind: FLAG_ABUSIVE.into(), excerpt: excerpt(text) };
+        let alert = Reply::AgentAlert {
+            case_id: case.id.0,
+            customer: user,
+            kind: Flag::Abusive.code().into(),
+            excerpt: excerpt(text),
+        };
         self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
         if case.state == CaseState::Intake {
             case.close(Outcome::Cancelled);
         }
-        self.event(case.id, "bot", "closed", "conversation closed after the third strike").await?;
+        self.event(case.id, "bot", EventKind::Closed, "conversation closed after the third strike").await?;
         Ok(true)
     }
 
@@ -137,7 +142,7 @@ impl Turn<'_> {
                     self.event(
                         case.id,
                         &case.customer.to_string(),
-                        "confirmed",
+                        EventKind::Confirmed,
                         &format!("{reason}, wants {resolution}"),
                     )
                     .await?;
@@ -150,14 +155,20 @@ impl Turn<'_> {
                     case.resolution = Some(Resolution::Support);
                     case.close(Outcome::Alternative);
                     self.tx.cancel_job("idle_timeout", case.id).await?;
-                    self.event(case.id, &case.customer.to_string(), "alternative", "chose help from support").await?;
+                    self.event(case.id, &case.customer.to_string(), EventKind::Alternative, "chose help from support")
+                        .await?;
                     self.post_support_request(case, details).await?;
                 }
                 Effect::Cancel => {
                     case.close(Outcome::Cancelled);
                     self.tx.cancel_job("idle_timeout", case.id).await?;
-                    self.event(case.id, &case.customer.to_string(), "cancelled", "the customer ended the conversation")
-                        .await?;
+                    self.event(
+                        case.id,
+                        &case.customer.to_string(),
+                        EventKind::Cancelled,
+                        "the customer ended the conversation",
+                    )
+                    .await?;
                 }
             }
         }
@@ -190,24 +201,29 @@ impl Turn<'_> {
             return Ok(OrderCheck::NoMatch);
         }
         if order.is_none() && self.looked_up.unanswered.contains(order_id) {
-            self.event(case.id, "bot", "order_check_failed", &format!("Stripe did not answer about {order_id}"))
+            self.event(case.id, "bot", EventKind::OrderCheckFailed, &format!("Stripe did not answer about {order_id}"))
                 .await?;
             return Ok(OrderCheck::Unavailable);
         }
         let Some(order) = order.filter(|o| &o.email == email) else {
-            self.event(case.id, "bot", "order_not_matched", &format!("order id {order_id} with the email given"))
-                .await?;
+            self.event(
+                case.id,
+                "bot",
+                EventKind::OrderNotMatched,
+                &format!("order id {order_id} with the email given"),
+            )
+            .await?;
             return Ok(OrderCheck::NoMatch);
         };
         if let Some(open) = self.tx.open_case_for_order(&order.order_id, case.id).await? {
             let detail = format!("order {} already has case {open}", order.order_id);
-            self.event(case.id, "bot", "duplicate_request", &detail).await?;
+            self.event(case.id, "bot", EventKind::DuplicateRequest, &detail).await?;
             return Ok(OrderCheck::AlreadyOpen(open));
         }
         case.order_id = Some(order.order_id.clone());
         case.email = Some(order.email.clone());
         self.tx.remember_email(&case.customer, &order.email).await?;
-        self.event(case.id, "bot", "order_proven", &format!("{} ({})", order.order_id, order.product)).await?;
+        self.event(case.id, "bot", EventKind::OrderProven, &format!("{} ({})", order.order_id, order.product)).await?;
         Ok(OrderCheck::Proven(brief(&order)))
     }
 
@@ -229,7 +245,7 @@ impl Turn<'_> {
             HandOffWhy::Unclear => (0, "to agents: the answers could not be understood".into()),
             HandOffWhy::RecordsDown => (0, "to agents: the order records did not answer".into()),
         };
-        self.event(case.id, "bot", "handed_off", &detail).await?;
+        self.event(case.id, "bot", EventKind::HandedOff, &detail).await?;
         let reply = Reply::AgentHandoff {
             case_id: case.id.0,
             customer: case.customer.to_string(),
@@ -267,7 +283,7 @@ impl Turn<'_> {
     async fn accept_alternative(&mut self, case: &mut Case, resolution: Resolution) -> Result<(), EngineError> {
         case.resolution = Some(resolution);
         case.close(Outcome::Alternative);
-        self.event(case.id, &case.customer.to_string(), "alternative", resolution.code()).await?;
+        self.event(case.id, &case.customer.to_string(), EventKind::Alternative, resolution.code()).await?;
         let reply = Reply::AlternativeChosen { resolution_label: resolution.label().to_string() };
         self.tell(case, reply, None, vec![]).await?;
         let details = format!("The customer accepted: {}.", resolution.label());
@@ -278,7 +294,8 @@ impl Turn<'_> {
         let comment = (!understand::is_skip(text)).then_some(text);
         let score = self.tx.feedback_of(case.id).await?.map_or(0, |f| f.score as u8);
         self.tx.save_feedback(case.id, score, comment, self.now).await?;
-        self.event(case.id, &case.customer.to_string(), "feedback_comment", comment.unwrap_or("(skipped)")).await?;
+        self.event(case.id, &case.customer.to_string(), EventKind::FeedbackComment, comment.unwrap_or("(skipped)"))
+            .await?;
         case.state = CaseState::Closed;
         self.tell(case, Reply::FeedbackThanks { score }, None, vec![]).await?;
         Ok(())
@@ -299,7 +316,7 @@ impl Turn<'_> {
             .load_case(case_id)
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
-        self.event(case.id, user, "clicked", &button.label).await?;
+        self.event(case.id, user, EventKind::Clicked, &button.label).await?;
         if let Some(score) = button.action.strip_prefix("feedback:").and_then(|s| s.parse::<u8>().ok()) {
             return self.take_feedback_score(&mut case, score).await;
         }
@@ -329,7 +346,7 @@ impl Turn<'_> {
             return Ok(Err(Refusal::ButtonExpired));
         }
         self.tx.save_feedback(case.id, score, None, self.now).await?;
-        self.event(case.id, &case.customer.to_string(), "feedback", &format!("score {score}")).await?;
+        self.event(case.id, &case.customer.to_string(), EventKind::Feedback, &format!("score {score}")).await?;
         case.state = CaseState::FeedbackComment;
         let skip = vec![("feedback_skip".to_string(), "Nothing to add".to_string())];
         self.tell(case, Reply::FeedbackCommentAsk { score }, Some("feedback_comment"), skip).await?;

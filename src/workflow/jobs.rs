@@ -3,6 +3,7 @@
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
 use crate::domain::case::{CaseState, Outcome};
+use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::replies::Reply;
 use crate::store::Job;
@@ -23,7 +24,7 @@ impl Turn<'_> {
                 let mut post = Post::to(Address::Agents, "reminder");
                 post.mentions = vec!["role:agents".into()];
                 self.post(case.id, reply, post).await?;
-                self.event(case.id, "bot", "reminder", "agents reminded").await?;
+                self.event(case.id, "bot", EventKind::Reminder, "agents reminded").await?;
                 let next = self.now + Duration::minutes(i64::from(sla.agent_reminder_minutes));
                 self.tx.schedule("agent_reminder", case.id, next).await?;
             }
@@ -33,7 +34,7 @@ impl Turn<'_> {
                 let mut post = Post::to(Address::Managers, "reminder");
                 post.mentions = vec!["role:managers".into()];
                 self.post(case.id, reply, post).await?;
-                self.event(case.id, "bot", "reminder", "managers reminded").await?;
+                self.event(case.id, "bot", EventKind::Reminder, "managers reminded").await?;
                 let next = self.now + Duration::hours(i64::from(sla.manager_reminder_hours));
                 self.tx.schedule("manager_reminder", case.id, next).await?;
             }
@@ -42,7 +43,7 @@ impl Turn<'_> {
                 let buttons = (1..=5).map(|n| (format!("feedback:{n}"), "★".repeat(n))).collect();
                 let reply = Reply::FeedbackRequest { product: order.product, case_id: case.id.0 };
                 self.tell(&case, reply, None, buttons).await?;
-                self.event(case.id, "bot", "followup", "asked for feedback").await?;
+                self.event(case.id, "bot", EventKind::Followup, "asked for feedback").await?;
             }
             ("idle_timeout", CaseState::Intake) => {
                 let deadline = case.last_customer_at + Duration::hours(i64::from(sla.idle_timeout_hours));
@@ -52,7 +53,8 @@ impl Turn<'_> {
                 }
                 self.tell(&case, Reply::IdleClosed {}, None, vec![]).await?;
                 case.close(Outcome::Cancelled);
-                self.event(case.id, "bot", "closed", "no answer from the customer; conversation closed").await?;
+                self.event(case.id, "bot", EventKind::Closed, "no answer from the customer; conversation closed")
+                    .await?;
                 self.save(&case).await?;
             }
             // The case moved on since the job was scheduled: nothing to do.

@@ -6,10 +6,11 @@ use super::propose::{labels, DraftOrigin};
 use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
 use crate::domain::case::Decision;
+use crate::domain::timeline::EventKind;
 use crate::domain::{CaseId, MessageId};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;
-use crate::store::EditButtons;
+use crate::store::{EditButtons, EscalationStatus};
 
 impl Turn<'_> {
     /// A reaction on a sent message: managers decide escalations with ✅ / ❌.
@@ -49,7 +50,7 @@ impl Turn<'_> {
             self.tx.unreact(Some(case_id), message, user, emoji, self.now).await?;
             return Ok(Err(Refusal::NotAManager { emoji: emoji.into() }));
         }
-        let status = if approve { "approved" } else { "denied" };
+        let status = if approve { EscalationStatus::Approved } else { EscalationStatus::Denied };
         if !self.tx.decide_escalation(escalation_id, status, user, self.now).await? {
             let by = self.tx.find_escalation(escalation_id).await?.and_then(|e| e.decided_by).unwrap_or_default();
             return Ok(Err(Refusal::EscalationAlreadyDecided { case_id, decided_by: by, emoji: emoji.into() }));
@@ -76,8 +77,13 @@ impl Turn<'_> {
             self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
         self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;
         self.tx.react(Some(case.id), message, emoji, self.now).await?;
-        self.event(case.id, user, if approve { "exception_approved" } else { "exception_denied" }, "manager decision")
-            .await?;
+        self.event(
+            case.id,
+            user,
+            if approve { EventKind::ExceptionApproved } else { EventKind::ExceptionDenied },
+            "manager decision",
+        )
+        .await?;
         let order = self.load_order(&case).await?;
         let verdict = case
             .verdict

@@ -3,7 +3,8 @@
 
 use super::engine::EngineError;
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, CaseState, Decision, FLAG_REPEAT};
+use crate::domain::case::{Case, CaseState, Decision, Flag};
+use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{Money, Order, Resolution};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
@@ -47,12 +48,12 @@ impl Turn<'_> {
         self.event(
             case.id,
             "bot",
-            "verdict",
+            EventKind::Verdict,
             &format!("{} ({}): {}", outcome_code(&verdict), verdict.rule, verdict.rules.join(" ")),
         )
         .await?;
         if verdict.repeat_refunder {
-            case.flag(FLAG_REPEAT);
+            case.flag(Flag::RepeatRefunder);
         }
         case.verdict = Some(verdict.clone());
         case.policy_hash = Some(verdict.policy_hash.clone());
@@ -144,7 +145,8 @@ impl Turn<'_> {
         post.buttons = buttons;
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_draft_message(draft_id, message).await?;
-        self.event(case.id, "bot", "draft", &format!("{}: draft {draft_id} posted to agents", origin.heading)).await?;
+        self.event(case.id, "bot", EventKind::Draft, &format!("{}: draft {draft_id} posted to agents", origin.heading))
+            .await?;
         self.schedule_agent_reminder(case).await
     }
 
@@ -169,7 +171,7 @@ impl Turn<'_> {
                 _ => "nothing".to_string(),
             },
             rules: verdict.map(|v| v.rules.clone()).unwrap_or_default(),
-            flags: case.flags.clone(),
+            flags: case.flags.iter().map(|f| f.code().to_string()).collect(),
             draft: draft.to_string(),
         }
     }
@@ -188,7 +190,7 @@ impl Turn<'_> {
             reason_label: case.reason.map_or("—", |r| r.label()).to_string(),
             details: case.details.clone().unwrap_or_default(),
             rules: verdict.rules.clone(),
-            flags: case.flags.clone(),
+            flags: case.flags.iter().map(|f| f.code().to_string()).collect(),
         };
         let mut post = Post::to(Address::Managers, "escalation");
         post.ref_id = Some(escalation);
@@ -196,7 +198,7 @@ impl Turn<'_> {
         post.reactions = vec![APPROVE_EMOJI.into(), DENY_EMOJI.into()];
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_escalation_message(escalation, message).await?;
-        self.event(case.id, "bot", "escalated", "outside the policy: asked managers to decide").await?;
+        self.event(case.id, "bot", EventKind::Escalated, "outside the policy: asked managers to decide").await?;
         let hours = Duration::hours(i64::from(self.engine.settings.sla.manager_reminder_hours));
         self.tx.schedule("manager_reminder", case.id, self.now + hours).await?;
         Ok(())

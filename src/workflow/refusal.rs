@@ -2,6 +2,7 @@
 
 use super::engine::EngineError;
 use super::turn::Turn;
+use crate::domain::timeline::EventKind;
 use crate::domain::{ButtonId, CaseId, Money, OrderId};
 use crate::replies::Reply;
 
@@ -103,7 +104,7 @@ impl Turn<'_> {
         refusal: Refusal,
     ) -> Result<(), EngineError> {
         if let (Some(case), Some(detail)) = (case, refusal.timeline_detail()) {
-            self.event(case, user, "refused", &detail).await?;
+            self.event(case, user, EventKind::Refused, &detail).await?;
         }
         let filed = case.filter(|_| refusal.filed_under_case());
         self.notify(user, filed, refusal.reply()).await

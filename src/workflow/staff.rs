@@ -6,11 +6,12 @@ use super::propose::{DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUN
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, Outcome};
+use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{ButtonId, Money};
 use crate::payments::Processor;
 use crate::replies::Reply;
-use crate::store::{ButtonRecord, DraftRecord, EditButtons};
+use crate::store::{ButtonRecord, DraftRecord, DraftStatus, EditButtons};
 use chrono::Duration;
 
 impl Turn<'_> {
@@ -80,7 +81,7 @@ impl Turn<'_> {
             None => None,
         };
         match draft {
-            Some(draft) if draft.status == "pending" => Ok(Ok(draft)),
+            Some(draft) if draft.status == DraftStatus::Pending => Ok(Ok(draft)),
             _ => Ok(Err(Refusal::DraftAlreadyHandled)),
         }
     }
@@ -92,7 +93,7 @@ impl Turn<'_> {
         user: &str,
         case: &Case,
         button: &ButtonRecord,
-        status: &str,
+        status: DraftStatus,
     ) -> Result<Result<DraftRecord, Refusal>, EngineError> {
         let draft = match self.live_draft(button).await? {
             Ok(draft) => draft,
@@ -103,7 +104,7 @@ impl Turn<'_> {
         }
         let decided = Reply::DraftDecided {
             case_id: case.id.0,
-            action: status.into(),
+            action: status.code().into(),
             actor: user.into(),
             text: draft.text.clone(),
         };
@@ -122,13 +123,13 @@ impl Turn<'_> {
             // Refused before anything is decided or told; the draft stays to edit or reject.
             return Ok(Err(refusal));
         }
-        let draft = match self.settle_draft(user, case, button, "approved").await? {
+        let draft = match self.settle_draft(user, case, button, DraftStatus::Approved).await? {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
         self.tx.cancel_job("agent_reminder", case.id).await?;
         let detail = format!("draft {} sent to the customer{choice}", draft.id);
-        self.event(case.id, user, "approved", &detail).await?;
+        self.event(case.id, user, EventKind::Approved, &detail).await?;
         let buttons = match &decision {
             Some(Decision::Deny { alternatives }) => {
                 alternatives.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect()
@@ -239,17 +240,22 @@ impl Turn<'_> {
         let reply = self.agent_draft_reply(case, Some(&order), &format!("Edited by {user}"), text);
         let rendered = self.render(&reply)?;
         self.tx.edit_message(button.message.id, &rendered, EditButtons::Keep, self.now).await?;
-        self.event(case.id, user, "edited", &format!("draft {}: {text}", draft.id)).await?;
+        self.event(case.id, user, EventKind::Edited, &format!("draft {}: {text}", draft.id)).await?;
         Ok(Ok(()))
     }
 
     async fn reject(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<Handled, EngineError> {
-        let draft = match self.settle_draft(user, case, button, "rejected").await? {
+        let draft = match self.settle_draft(user, case, button, DraftStatus::Rejected).await? {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        self.event(case.id, user, "rejected", &format!("draft {} discarded; the agent writes the reply", draft.id))
-            .await?;
+        self.event(
+            case.id,
+            user,
+            EventKind::Rejected,
+            &format!("draft {} discarded; the agent writes the reply", draft.id),
+        )
+        .await?;
         let mut post = Post::to(Address::Agents, "rejected");
         post.ref_id = Some(draft.id);
         post.buttons = vec![("edit".into(), "Write the reply".into())];
@@ -299,7 +305,7 @@ impl Turn<'_> {
         let done = Reply::RefundRecorded { case_id: case.id.0, amount: amount.to_string(), actor: user.into() };
         let done = self.render(&done)?;
         self.tx.edit_message(button.message.id, &done, EditButtons::Remove, self.now).await?;
-        self.event(case.id, user, "refunded", &format!("{amount} issued by staff (manual)")).await?;
+        self.event(case.id, user, EventKind::Refunded, &format!("{amount} issued by staff (manual)")).await?;
         self.refund_issued(case, amount, partial).await?;
         Ok(Ok(()))
     }

@@ -4,7 +4,8 @@
 
 use super::engine::{Engine, EngineError};
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, CaseState, Outcome, FLAG_CHARGEBACK};
+use crate::domain::case::{Case, CaseState, Flag, Outcome};
+use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{CaseId, ChatUserId, Currency, Money, Order};
 use crate::payments::stripe::{Dispute, Refund};
@@ -100,11 +101,11 @@ impl Turn<'_> {
                 }
             },
         };
-        if case.flag(FLAG_CHARGEBACK) {
-            self.event(case.id, "stripe", "flagged", FLAG_CHARGEBACK).await?;
+        if case.flag(Flag::ChargebackRisk) {
+            self.event(case.id, "stripe", EventKind::Flagged, Flag::ChargebackRisk.code()).await?;
         }
         let detail = format!("dispute {} opened at Stripe: {reason}", dispute.id);
-        self.event(case.id, "stripe", "dispute", &detail).await?;
+        self.event(case.id, "stripe", EventKind::Dispute, &detail).await?;
         let evidence = self.dispute_evidence(&case, dispute).await?;
         let mut post = Post::to(Address::Managers, "alert");
         post.mentions = vec!["role:managers".into()];
@@ -126,7 +127,7 @@ impl Turn<'_> {
         let reason = dispute.reason_or_none();
         case.details = Some(format!("Stripe dispute {}: {reason}", dispute.id));
         let detail = format!("dispute {} on {} with no refund request before it", dispute.id, order.order_id);
-        self.event(id, "stripe", "opened", &detail).await?;
+        self.event(id, "stripe", EventKind::Opened, &detail).await?;
         Ok(case)
     }
 
@@ -140,7 +141,7 @@ impl Turn<'_> {
             .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
         let timeline = self.tx.timeline(case.id).await?;
-        let said = timeline.iter().filter(|e| e.kind == "message" && e.actor == case.customer.to_string());
+        let said = timeline.iter().filter(|e| e.kind == EventKind::Message && e.actor == case.customer.to_string());
         let mut transcript: Vec<String> = said.map(|e| shortened(&e.detail)).collect();
         transcript.drain(..transcript.len().saturating_sub(TRANSCRIPT_MESSAGES));
         Ok(Reply::ManagerDispute {
@@ -170,7 +171,7 @@ impl Turn<'_> {
         };
         let status = dispute.status.clone().unwrap_or_else(|| "closed".into());
         let lost = status == "lost";
-        self.event(case.id, "stripe", "dispute_closed", &format!("dispute {} {status}", dispute.id)).await?;
+        self.event(case.id, "stripe", EventKind::DisputeClosed, &format!("dispute {} {status}", dispute.id)).await?;
         let order = self.load_order(&case).await?;
         let currency = Currency::parse(&dispute.currency).unwrap_or(order.amount.currency());
         let amount = Money::from_minor(dispute.amount, currency);

@@ -5,6 +5,7 @@
 use super::engine::{Engine, EngineError};
 use super::turn::Turn;
 use crate::domain::case::Case;
+use crate::domain::timeline::EventKind;
 use crate::domain::{Email, Order, OrderId};
 use chrono::{DateTime, Utc};
 
@@ -44,7 +45,8 @@ impl Turn<'_> {
     /// The customer's own spelling of an order id, from their messages in this case.
     async fn typed_spelling(&mut self, case: &Case, order_id: &OrderId) -> Result<Option<String>, EngineError> {
         let timeline = self.tx.timeline(case.id).await?;
-        let said = timeline.iter().rev().filter(|e| e.kind == "message" && e.actor == case.customer.to_string());
+        let said =
+            timeline.iter().rev().filter(|e| e.kind == EventKind::Message && e.actor == case.customer.to_string());
         let typed = said.flat_map(|e| tokens(&e.detail)).find(|t| t.eq_ignore_ascii_case(order_id.as_str()));
         Ok(typed.map(str::to_string))
     }

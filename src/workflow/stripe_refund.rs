@@ -5,7 +5,8 @@
 use super::engine::{Engine, EngineError};
 use super::refusal::Refusal;
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, Decision, FLAG_CHARGEBACK};
+use crate::domain::case::{Case, Decision, Flag};
+use crate::domain::timeline::EventKind;
 use crate::domain::{Address, Currency, Money, Order};
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
 use crate::replies::Reply;
@@ -146,7 +147,8 @@ impl Turn<'_> {
         }
         self.tx.schedule(STRIPE_JOB, case.id, self.now).await?;
         let amount = Money::from_minor(amount_minor, currency);
-        self.event(case.id, user, "refund_started", &format!("{amount} sent to Stripe ({})", target.id())).await?;
+        self.event(case.id, user, EventKind::RefundStarted, &format!("{amount} sent to Stripe ({})", target.id()))
+            .await?;
         let reply = Reply::AgentRefundSent {
             case_id: case.id.0,
             amount: amount.to_string(),
@@ -211,7 +213,7 @@ impl Turn<'_> {
                     self.tx.settle_processor_refund(id, "pending", Some(&refund.id), None).await?;
                     self.tx.schedule(STRIPE_JOB, case.id, self.now + recheck_after()).await?;
                     let detail = format!("Stripe refund {} is {}", refund.id, refund.status.as_str());
-                    self.event(case.id, "bot", "refund_pending", &detail).await?;
+                    self.event(case.id, "bot", EventKind::RefundPending, &detail).await?;
                 }
                 RefundStatus::Failed | RefundStatus::Canceled => {
                     let why = format!(
@@ -229,13 +231,13 @@ impl Turn<'_> {
                 // Still pending: the job moved in the first half retries with the same key.
                 self.tx.settle_processor_refund(id, "pending", None, Some(&why)).await?;
                 tracing::warn!(case = %case.id, "Stripe refund attempt without an answer: {why}");
-                self.event(case.id, "bot", "refund_retry", &why).await?;
+                self.event(case.id, "bot", EventKind::RefundRetry, &why).await?;
             }
             Err(refused) => {
                 let why = refused.to_string();
                 if self.tx.settle_processor_refund(id, "failed", None, Some(&why)).await? {
-                    if refused.code() == Some("charge_disputed") && case.flag(FLAG_CHARGEBACK) {
-                        self.event(case.id, "bot", "flagged", "charge disputed at Stripe").await?;
+                    if refused.code() == Some("charge_disputed") && case.flag(Flag::ChargebackRisk) {
+                        self.event(case.id, "bot", EventKind::Flagged, "charge disputed at Stripe").await?;
                     }
                     self.stripe_failed(&mut case, attempt, &why).await?;
                 }
@@ -254,7 +256,8 @@ impl Turn<'_> {
         // The order now counts this refund as succeeded.
         let order = self.load_order(case).await?;
         let amount = Money::from_minor(attempt.refund.amount_minor, order.amount.currency());
-        self.event(case.id, "bot", "refunded", &format!("{amount} refunded through Stripe ({stripe_id})")).await?;
+        self.event(case.id, "bot", EventKind::Refunded, &format!("{amount} refunded through Stripe ({stripe_id})"))
+            .await?;
         let partial = matches!(case.decision, Some(Decision::Refund { partial: true, .. }));
         self.refund_issued(case, amount, partial).await
     }
@@ -263,7 +266,7 @@ impl Turn<'_> {
     /// was issued, and the case stays awaiting its refund for staff to settle.
     async fn stripe_failed(&mut self, case: &mut Case, attempt: &Attempt, why: &str) -> Result<(), EngineError> {
         self.tx.cancel_job(STRIPE_JOB, case.id).await?;
-        self.event(case.id, "bot", "refund_failed", why).await?;
+        self.event(case.id, "bot", EventKind::RefundFailed, why).await?;
         let order = self.load_order(case).await?;
         let amount = Money::from_minor(attempt.refund.amount_minor, order.amount.currency());
         // Refunding a disputed charge would pay the customer twice: no way round Stripe then.
@@ -272,7 +275,7 @@ impl Turn<'_> {
             .approval_key
             .strip_prefix("draft:")
             .and_then(|d| d.parse::<i64>().ok())
-            .filter(|_| !case.has_flag(FLAG_CHARGEBACK));
+            .filter(|_| !case.has_flag(Flag::ChargebackRisk));
         let reply = Reply::AgentRefundFailed {
             case_id: case.id.0,
             amount: amount.to_string(),

@@ -2,6 +2,7 @@
 
 use super::engine::{Engine, EngineError};
 use crate::domain::case::Case;
+use crate::domain::timeline::EventKind;
 use crate::domain::{Address, CaseId, ChatUserId, MessageId, Platform};
 use crate::replies::Reply;
 use crate::store::{NewMessage, Tx};
@@ -120,7 +121,7 @@ impl<'e> Turn<'e> {
         Ok(self.tx.send(message, self.now).await?)
     }
 
-    pub async fn event(&mut self, case: CaseId, actor: &str, kind: &str, detail: &str) -> Result<(), EngineError> {
+    pub async fn event(&mut self, case: CaseId, actor: &str, kind: EventKind, detail: &str) -> Result<(), EngineError> {
         Ok(self.tx.add_event(case, self.now, actor, kind, detail).await?)
     }
 

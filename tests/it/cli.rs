@@ -69,3 +69,36 @@ fn case_list_is_empty_json_on_a_new_database() {
     let fixture = Fixture::new();
     assert!(fixture.cases().is_empty());
 }
+
+/// A code this version does not know (a row written by a newer one) is a corrupt row named
+/// with its value, not a silent default.
+#[tokio::test]
+async fn an_unknown_code_in_a_row_is_reported_with_its_value() {
+    use refund_bot::app::open;
+    use refund_bot::domain::Platform;
+    use refund_bot::events::Inbound;
+
+    let fixture = Fixture::new();
+    let app = open(Some(&fixture.config()), Platform::Local, false).await.unwrap();
+    let hello = Inbound::Message { user: "cust-1".into(), text: "hello".into() };
+    app.engine.handle(&hello, CLOCK.parse().unwrap()).await.unwrap();
+    let corrupt = |sql: &'static str| {
+        let store = app.engine.store().clone();
+        async move {
+            let mut tx = store.begin().await.unwrap();
+            sqlx::query(sql).execute(tx.connection()).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+    };
+    let shown = |needle: &str| {
+        let out = fixture.cli(&["case", "show", "1", "--json"]);
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{err}");
+    };
+    corrupt("UPDATE events SET kind = 'teleported' WHERE kind = 'opened'").await;
+    shown("unknown event kind `teleported`");
+    corrupt("UPDATE events SET kind = 'opened' WHERE kind = 'teleported'").await;
+    corrupt("UPDATE cases SET flags_json = '[\"vip\"]'").await;
+    shown("unknown flag `vip`");
+}

@@ -142,7 +142,7 @@ fn assert_full(v: &Verdict, minor: i64, rule: &str) {
     assert_eq!(v.outcome, VerdictOutcome::FullRefund, "{v:?}");
     assert_eq!(v.amount_minor, minor, "{v:?}");
     assert_eq!(v.percent, None, "{v:?}");
-    assert_eq!(v.rule, rule, "{v:?}");
+    assert_eq!(v.rule.code(), rule, "{v:?}");
     assert!(v.alternatives.is_empty(), "{v:?}");
 }
 
@@ -150,20 +150,20 @@ fn assert_partial(v: &Verdict, minor: i64, percent: u32) {
     assert_eq!(v.outcome, VerdictOutcome::PartialRefund, "{v:?}");
     assert_eq!(v.amount_minor, minor, "{v:?}");
     assert_eq!(v.percent, Some(percent), "{v:?}");
-    assert_eq!(v.rule, "partial_refund", "{v:?}");
+    assert_eq!(v.rule.code(), "partial_refund", "{v:?}");
 }
 
 fn assert_no_with_alternatives(v: &Verdict, rule: &str) {
     assert_eq!(v.outcome, VerdictOutcome::NotEligible, "{v:?}");
     assert_eq!(v.amount_minor, 0, "{v:?}");
-    assert_eq!(v.rule, rule, "{v:?}");
+    assert_eq!(v.rule.code(), rule, "{v:?}");
     assert_eq!(v.alternatives, vec![Resolution::StoreCredit, Resolution::Support], "{v:?}");
 }
 
 fn assert_manager(v: &Verdict, minor: i64, rule: &str) {
     assert_eq!(v.outcome, VerdictOutcome::ManagerReview, "{v:?}");
     assert_eq!(v.amount_minor, minor, "{v:?}");
-    assert_eq!(v.rule, rule, "{v:?}");
+    assert_eq!(v.rule.code(), rule, "{v:?}");
     assert!(v.alternatives.is_empty(), "{v:?}");
 }
 
@@ -305,7 +305,7 @@ fn an_order_refunded_in_full_is_not_eligible_and_never_escalated() {
     ] {
         let v = verdict(&base(), &o, reason, after);
         assert_eq!(v.outcome, VerdictOutcome::NotEligible, "{v:?}");
-        assert_eq!(v.rule, "already_refunded");
+        assert_eq!(v.rule.code(), "already_refunded");
         assert_eq!(v.amount_minor, 0);
         assert!(v.alternatives.is_empty(), "no alternatives: {v:?}");
         assert!(!v.repeat_refunder);
@@ -318,7 +318,7 @@ fn already_refunded_wins_over_a_confirmed_duplicate() {
     let twin = order("ORD-2").bought(t0() + days(1)).build();
     let v = verdict_full(&base(), &o, Reason::DuplicatePurchase, t0() + days(2), &other_orders(&[twin]));
     assert_eq!(v.outcome, VerdictOutcome::NotEligible);
-    assert_eq!(v.rule, "already_refunded");
+    assert_eq!(v.rule.code(), "already_refunded");
     assert!(v.alternatives.is_empty());
 }
 
