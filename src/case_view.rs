@@ -1,4 +1,4 @@
-//! `case list` and `case show`: a readable timeline, or JSON (CONTRACTS section 5).
+//! `case list` and `case show`: a readable timeline, or JSON (docs/case-json.md).
 
 use crate::app::{self, CliError};
 use crate::domain::case::Case;

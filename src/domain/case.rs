@@ -69,7 +69,7 @@ impl Decision {
 }
 
 codes! {
-    /// Case flags (CONTRACTS section 5), kept in `flags_json` as their codes.
+    /// Case flags (docs/case-json.md), kept in `flags_json` as their codes.
     pub enum Flag ("flag") {
         /// The customer's third message insulting the staff.
         Abusive => "abusive",
