@@ -106,8 +106,21 @@ pub enum PolicyCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum OrdersCommand {
-    /// Upsert orders from a .jsonl or .csv file.
-    Import { file: PathBuf },
+    /// Upsert orders from a .jsonl or .csv file, or a sales platform's CSV export.
+    Import {
+        file: PathBuf,
+        /// Read a platform's CSV export as it comes.
+        #[arg(long, value_enum)]
+        preset: Option<crate::orders_file::Preset>,
+        /// Which column holds which field, as order_id="Order ID",email="Buyer Email"; over
+        /// the preset and [import.columns]. Can be given more than once.
+        #[arg(long, value_name = "FIELD=COLUMN,...")]
+        columns: Vec<String>,
+        /// Check the file and print what would be imported, the rows skipped and the first
+        /// problems; store nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,15 +190,8 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Policy { command: PolicyCommand::Explain { order_id, at, reason } } => {
             explain(config, &order_id, at, &reason).await
         }
-        Command::Orders { command: OrdersCommand::Import { file } } => {
-            let orders = crate::orders_file::parse_orders(&file).map_err(CliError::input)?;
-            let loaded = app::load_config(config)?;
-            let store = app::open_store(&loaded).await?;
-            let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
-            tx.upsert_orders(&orders, Utc::now()).await.map_err(|e| CliError::runtime(e.into()))?;
-            tx.commit().await.map_err(|e| CliError::runtime(e.into()))?;
-            println!("imported {} orders from {}", orders.len(), file.display());
-            Ok(())
+        Command::Orders { command: OrdersCommand::Import { file, preset, columns, dry_run } } => {
+            import_orders(config, &file, preset, &columns, dry_run).await
         }
         Command::Case { command: CaseCommand::List { state, json } } => {
             crate::case_view::list_command(config, state.as_deref(), json).await
@@ -244,6 +250,62 @@ async fn health(config: Option<&std::path::Path>, url: Option<String>, timeout: 
     };
     let status = crate::ops::probe::check(&url, std::time::Duration::from_secs(timeout)).await.map_err(unhealthy)?;
     println!("{status}");
+    Ok(())
+}
+
+/// `orders import`: the whole file is read and checked first; only a file without a problem is
+/// stored, in one transaction. `--dry-run` stops after the check and prints what it found.
+async fn import_orders(
+    config: Option<&std::path::Path>,
+    file: &std::path::Path,
+    preset: Option<crate::orders_file::Preset>,
+    columns: &[String],
+    dry_run: bool,
+) -> Result<(), CliError> {
+    use crate::orders_file::{check_field, parse_column_spec, read_orders, ImportOptions};
+    let loaded = app::load_config(config)?;
+    let mut mapping = std::collections::BTreeMap::new();
+    for (field, column) in &loaded.config.import.columns {
+        check_field(field).map_err(|e| {
+            let file = config.map_or_else(|| "refund-bot.toml".into(), |p| p.display().to_string());
+            CliError::input(format!("{file}: [import.columns]: {e}"))
+        })?;
+        mapping.insert(field.clone(), column.clone());
+    }
+    for spec in columns {
+        let pairs = parse_column_spec(spec).map_err(|e| CliError::input(format!("--columns: {e}")))?;
+        mapping.extend(pairs);
+    }
+    let options = ImportOptions { timezone: loaded.config.timezone.0, now: Utc::now(), columns: mapping, preset };
+    let read = read_orders(file, &options).map_err(CliError::input)?;
+    if dry_run {
+        print!("{}", read.report(&file.display().to_string(), 5));
+        println!("dry run: nothing was stored");
+        return match read.problem_count {
+            0 => Ok(()),
+            n => Err(CliError::input(format!("{}: {n} problem(s), see above", file.display()))),
+        };
+    }
+    let (count, skipped) = (read.problem_count, read.skipped.clone());
+    let orders = read.into_result().map_err(|first| match count {
+        1 => CliError::input(first),
+        n => CliError::input(format!("{first} (and {} more problems: `--dry-run` lists them)", n - 1)),
+    })?;
+    let store = app::open_store(&loaded).await?;
+    let mut tx = store.begin().await.map_err(|e| CliError::runtime(e.into()))?;
+    tx.upsert_orders(&orders, Utc::now()).await.map_err(|e| CliError::runtime(e.into()))?;
+    tx.commit().await.map_err(|e| CliError::runtime(e.into()))?;
+    println!("imported {} orders from {}", orders.len(), file.display());
+    if !skipped.is_empty() {
+        let lines: Vec<String> = skipped.iter().take(5).map(|(line, why)| format!("line {line} ({why})")).collect();
+        let more = if skipped.len() > 5 { format!(", and {} more", skipped.len() - 5) } else { String::new() };
+        let rows = if skipped.len() == 1 {
+            "1 row that is no order".into()
+        } else {
+            format!("{} rows that are no orders", skipped.len())
+        };
+        println!("skipped {rows}: {}{more}", lines.join(", "));
+    }
     Ok(())
 }
 

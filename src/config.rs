@@ -21,6 +21,10 @@ pub struct Config {
     pub staff: Staff,
     /// `[http]`: `run` always serves it (default 127.0.0.1:8080); `jsonl` only when it is set.
     pub http: Option<Http>,
+    /// The seller's IANA time zone: order times written without an offset are in it.
+    pub timezone: TimeZone,
+    /// `[import]`: how `orders import` reads the seller's exports.
+    pub import: Import,
 }
 
 impl Default for Config {
@@ -37,6 +41,8 @@ impl Default for Config {
             discord: None,
             staff: Staff::default(),
             http: None,
+            timezone: TimeZone::default(),
+            import: Import::default(),
         }
     }
 }
@@ -179,6 +185,45 @@ impl Default for Http {
     }
 }
 
+/// An IANA time zone name (`Europe/Berlin`, `UTC`), checked against the tz database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimeZone(pub chrono_tz::Tz);
+
+impl Default for TimeZone {
+    fn default() -> Self {
+        TimeZone(chrono_tz::Tz::UTC)
+    }
+}
+
+impl TimeZone {
+    /// The zone of this name, in any case (`europe/berlin` is `Europe/Berlin`).
+    pub fn parse(raw: &str) -> Result<TimeZone, String> {
+        let name = raw.trim();
+        name.parse::<chrono_tz::Tz>()
+            .ok()
+            .or_else(|| chrono_tz::TZ_VARIANTS.iter().copied().find(|tz| tz.name().eq_ignore_ascii_case(name)))
+            .map(TimeZone)
+            .ok_or_else(|| {
+                format!("`{raw}` is not an IANA time zone name (such as Europe/Berlin, America/New_York or UTC)")
+            })
+    }
+}
+
+impl<'de> Deserialize<'de> for TimeZone {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let raw = String::deserialize(d)?;
+        TimeZone::parse(&raw).map_err(serde::de::Error::custom)
+    }
+}
+
+/// `[import]`: `[import.columns]` names the column of each order field in the seller's exports
+/// (`email = "Buyer Email"`); `orders import --columns` overrides it field by field.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Import {
+    pub columns: std::collections::BTreeMap<String, String>,
+}
+
 /// A config error that says where: file, line and column.
 #[derive(Debug, thiserror::Error)]
 #[error("{file}{location}: {message}")]
@@ -271,6 +316,26 @@ mod tests {
     fn empty_file_is_valid() {
         let config = Config::parse("", "refund-bot.toml").unwrap();
         assert_eq!(config.sla.agent_reminder_minutes, 60);
+    }
+
+    #[test]
+    fn timezone_is_an_iana_name() {
+        assert_eq!(Config::parse("", "bot.toml").unwrap().timezone.0, chrono_tz::Tz::UTC);
+        let config = Config::parse("timezone = \"europe/berlin\"\n", "bot.toml").unwrap();
+        assert_eq!(config.timezone.0, chrono_tz::Tz::Europe__Berlin);
+        let err = Config::parse("locale = \"en\"\ntimezone = \"Europe/Berln\"\n", "bot.toml").unwrap_err();
+        assert_eq!(err.location, ":2:12");
+        assert!(err.message.contains("Europe/Berln") && err.message.contains("IANA"), "{}", err.message);
+    }
+
+    #[test]
+    fn import_columns_is_a_table_of_names() {
+        let config =
+            Config::parse("[import.columns]\nemail = \"Buyer Email\"\n\"usage.progress\" = \"Progress\"\n", "b")
+                .unwrap();
+        assert_eq!(config.import.columns["email"], "Buyer Email");
+        assert_eq!(config.import.columns["usage.progress"], "Progress");
+        assert!(Config::parse("[import]\npreset = \"stripe\"\n", "b").is_err());
     }
 
     #[test]
