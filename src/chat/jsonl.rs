@@ -49,7 +49,10 @@ where
         };
         let handled = match (&event_id, &event) {
             (_, Inbound::Tick { advance_secs }) => {
-                clock.advance(*advance_secs);
+                if let Err(error) = clock.try_advance(*advance_secs) {
+                    write_line(&mut output, &json!({"kind": "error", "seq": seq, "error": error}))?;
+                    continue;
+                }
                 Ok(())
             }
             (Some(id), _) => {
