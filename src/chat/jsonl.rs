@@ -31,16 +31,21 @@ where
     if let Err(error) = run_due(engine, clock.now(), &mut output).await {
         tracing::error!(error = %format!("{error:#}"), "running the work due at start-up failed");
     }
-    let mut lines = input.lines();
+    // Lines as bytes: a line that is not UTF-8 is an unreadable line, not the end of the input.
+    let mut lines = input.split(b'\n');
     let mut seq: u64 = 0;
     loop {
         let line = tokio::select! {
-            line = lines.next_line() => line?,
-            _ = &mut shutdown => None::<String>,
+            line = lines.next_segment() => line?,
+            _ = &mut shutdown => None::<Vec<u8>>,
         };
-        let Some(line) = line else { break };
+        let Some(mut line) = line else { break };
         seq += 1;
-        let (event_id, event) = match parse_line(&line) {
+        if line.last() == Some(&b'\r') {
+            line.pop();
+        }
+        let parsed = String::from_utf8(line).map_err(|e| format!("not UTF-8: {e}")).and_then(|l| parse_line(&l));
+        let (event_id, event) = match parsed {
             Ok(parsed) => parsed,
             Err(error) => {
                 write_line(&mut output, &json!({"kind": "error", "seq": seq, "error": error}))?;

@@ -162,6 +162,8 @@ fn on_identify(
     match input {
         Input::Text(text) => {
             let found = understand::identity(text);
+            // Text with neither an order id nor an email is unclear, whatever was given before.
+            let understood = found != understand::Identity::default();
             let order_id = found.order_id.or(order_id);
             let email = found.email.or(email);
             match (order_id, email) {
@@ -174,7 +176,9 @@ fn on_identify(
                     };
                     (Some(state), vec![Effect::CheckOrder { order_id, email }])
                 }
+                _ if !understood && unclear + 1 >= MAX_FAILURES => hand_off(HandOffWhy::Unclear),
                 (Some(order_id), None) => {
+                    let unclear = if understood { unclear } else { unclear + 1 };
                     let reply = Reply::AskEmail { order_id: order_id.to_string() };
                     (
                         Some(Intake::Identify { order_id: Some(order_id), email: None, failures, unclear }),
@@ -182,10 +186,10 @@ fn on_identify(
                     )
                 }
                 (None, Some(email)) => {
+                    let unclear = if understood { unclear } else { unclear + 1 };
                     let state = Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear };
                     (Some(state), vec![Effect::ListOrders { email }])
                 }
-                (None, None) if unclear + 1 >= MAX_FAILURES => hand_off(HandOffWhy::Unclear),
                 (None, None) => {
                     let state = Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1 };
                     let hint = "Please send your order id (it's in your receipt email) and the email you bought with.";

@@ -51,7 +51,7 @@ pub fn verify(header: &str, body: &[u8], secrets: &[&str], now_unix: i64) -> Res
     if signatures.is_empty() {
         return Err(SignatureError::Malformed);
     }
-    if (now_unix - timestamp).abs() > TOLERANCE_SECS {
+    if now_unix.abs_diff(timestamp) > TOLERANCE_SECS.unsigned_abs() {
         return Err(SignatureError::Stale);
     }
     for secret in secrets {

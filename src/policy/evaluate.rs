@@ -85,7 +85,11 @@ pub fn evaluate(policy: &Policy, order: &Order, request: &RefundRequest, history
 
     // Rule 5: repeat refunders go to a manager.
     if let Some(max) = rules.max_refunds_per_customer {
-        let since = request.requested_at - Duration::days(i64::from(rules.lookback_days));
+        // A lookback longer than the calendar reaches back counts every refund.
+        let since = request
+            .requested_at
+            .checked_sub_signed(Duration::days(i64::from(rules.lookback_days)))
+            .unwrap_or(DateTime::<Utc>::MIN_UTC);
         let count = history.refunds_at.iter().filter(|at| **at >= since && **at <= request.requested_at).count();
         if count >= max as usize {
             trace.repeat_refunder = true;

@@ -12,6 +12,11 @@ pub struct AdapterClock {
     advanced: Duration,
 }
 
+/// 9999-12-31T23:59:59Z.
+fn latest() -> DateTime<Utc> {
+    DateTime::from_timestamp(253_402_300_799, 0).expect("the end of the year 9999 is a time")
+}
+
 impl AdapterClock {
     pub fn new(start: Option<DateTime<Utc>>) -> AdapterClock {
         AdapterClock { start, advanced: Duration::zero() }
@@ -21,18 +26,21 @@ impl AdapterClock {
         self.start.unwrap_or_else(Utc::now) + self.advanced
     }
 
-    /// Moves the clock on by `secs`; refused (the clock unchanged) past `MAX_ADVANCE` in one
-    /// step or past what a date can hold, so no input can make time overflow.
+    /// Moves the clock on by `secs`; refused (the clock unchanged) past `MAX_ADVANCE_SECS` in
+    /// one step or past the end of the year 9999 (the last time a stored RFC 3339 timestamp can
+    /// hold), so no input can make time overflow.
     pub fn advance(&mut self, secs: u64) -> Result<(), String> {
         if secs > MAX_ADVANCE_SECS {
             return Err(format!("`advance_secs` {secs} is more than {MAX_ADVANCE_SECS} (about 100 years) at once"));
         }
+        let base = self.start.unwrap_or_else(Utc::now);
         let advanced = self.advanced + Duration::seconds(secs as i64);
-        let start = self.start.unwrap_or_else(Utc::now);
-        start
-            .checked_add_signed(advanced)
-            .ok_or_else(|| format!("`advance_secs` {secs} moves the clock past the year 262143"))?;
-        self.advanced = advanced;
-        Ok(())
+        match base.checked_add_signed(advanced) {
+            Some(then) if then <= latest() => {
+                self.advanced = advanced;
+                Ok(())
+            }
+            _ => Err(format!("`advance_secs` {secs} would move the clock past the end of the year 9999")),
+        }
     }
 }

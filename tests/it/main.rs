@@ -16,6 +16,7 @@ mod orders_file;
 mod outbox;
 mod platforms;
 mod policy;
+mod props;
 mod replicas;
 mod replies;
 mod report;
