@@ -18,4 +18,5 @@ mod policy;
 mod replicas;
 mod replies;
 mod report;
+mod slack;
 mod stripe;

@@ -100,9 +100,15 @@ impl Slack {
         }
         let client = Arc::new(build_client(&config.api_base).map_err(CliError::runtime)?);
         let bot_token = SlackApiToken::new(tokens.bot.into());
-        let me = client.open_session(&bot_token).auth_test().await.map_err(|e| CliError {
-            code: 1,
-            message: format!("Slack rejected the token in SLACK_BOT_TOKEN ({e}); check it under OAuth & Permissions"),
+        let me = client.open_session(&bot_token).auth_test().await.map_err(|e| match e {
+            slack_morphism::errors::SlackClientError::ApiError(e) => CliError {
+                code: 1,
+                message: format!(
+                    "Slack rejected the token in SLACK_BOT_TOKEN ({}); check it under OAuth & Permissions",
+                    e.code
+                ),
+            },
+            e => CliError::runtime(anyhow::anyhow!("could not reach Slack at {}: {e}", config.api_base)),
         })?;
         tracing::info!(team = %me.team, "connected to Slack");
         health.set(PLATFORM, false);
