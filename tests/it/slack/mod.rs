@@ -381,3 +381,60 @@ mod events_api {
         dm_count(&fake, ALICE, 3).await;
     }
 }
+
+/// The fake Discord of `tests/it/discord`, compiled here too for the mixed setup (that module
+/// keeps it private, and this branch leaves the Discord tests as they are).
+#[allow(dead_code, clippy::duplicate_mod)]
+#[path = "../discord/fake.rs"]
+mod discord_fake;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discord_customer_is_handled_by_staff_on_slack() {
+    use discord_fake::FakeDiscord;
+    const CAROL: &str = "800000000000000003";
+    let slack = FakeSlack::start().await;
+    slack.state.lock().unwrap().groups.insert(AGENTS_GROUP.into(), vec![AGENT.into()]);
+    let discord = FakeDiscord::start().await;
+    let fixture = Fixture::with_config(&format!(
+        "{}[discord]\nguild_id = \"{}\"\nagents_channel_id = \"{}\"\nmanagers_channel_id = \"{}\"\napi_base = \"{}\"\n\
+         [staff]\nplatform = \"slack\"\n[http]\nlisten = \"127.0.0.1:{}\"\n",
+        slack_section(&slack, "socket"),
+        discord_fake::GUILD_ID,
+        discord_fake::AGENTS_CHANNEL,
+        discord_fake::MANAGERS_CHANNEL,
+        discord.api_base(),
+        free_port()
+    ));
+    let _bot = Running { child: bot_command(&fixture).env("DISCORD_TOKEN", "test-token").spawn().unwrap() };
+    slack.until("the Slack connection", |f| (f.state.lock().unwrap().hellos > 0).then_some(())).await;
+    discord.until("the Discord session", |f| (f.state.lock().unwrap().identifies > 0).then_some(())).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let dms = |n: usize| {
+        let discord = discord.clone();
+        async move {
+            discord
+                .until(&format!("{n} Discord DMs"), |f| {
+                    let dms = f.dm_of(CAROL);
+                    (dms.len() >= n).then_some(dms)
+                })
+                .await
+        }
+    };
+    discord.customer_says(CAROL, "ORD-1001 alice@example.com");
+    let ask = dms(2).await.last().unwrap().clone();
+    discord.press(CAROL, None, &ask, &ask.button("by accident"));
+    dms(3).await;
+    discord.customer_says(CAROL, "Bought the wrong one");
+    let ask = dms(4).await.last().unwrap().clone();
+    discord.press(CAROL, None, &ask, &ask.button("A refund"));
+    let summary = dms(5).await.last().unwrap().clone();
+    discord.press(CAROL, None, &summary, &summary.button("Yes, send it"));
+
+    let draft = post_with_button(&slack, AGENTS_CHANNEL, "Approve").await;
+    assert!(draft.text().contains("ORD-1001"), "{}", draft.text());
+    assert!(discord.posted_in(discord_fake::AGENTS_CHANNEL).is_empty(), "staff posts go to Slack only");
+    slack.press(AGENT, &draft, &draft.button("Approve"));
+    let dms = dms(7).await;
+    assert!(dms[6].content().contains("$49.00"), "the reply reaches the customer on Discord: {}", dms[6].content());
+}
