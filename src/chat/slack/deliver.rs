@@ -21,9 +21,24 @@ pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
-/// The engine's Markdown as Slack mrkdwn: escaped, `**bold**` as `*bold*`.
+/// The engine's Markdown as Slack mrkdwn: escaped, `**bold**` as `*bold*`, `~~struck~~` as
+/// `~struck~`. mrkdwn has no backslash escapes: a Markdown-escaped character (`\*` in text a
+/// customer wrote) becomes the character after a zero-width space, which keeps it literal.
 pub fn mrkdwn(text: &str) -> String {
-    escape(text).replace("**", "*")
+    let escaped = escape(text);
+    let mut out = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && "[]*_~`|\\".contains(next) => {
+                out.push('\u{200B}');
+                out.push(next);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out.replace("**", "*").replace("~~", "~")
 }
 
 /// Splits text at line ends (or hard at the limit) into pieces of at most `limit` characters.
@@ -251,6 +266,13 @@ mod tests {
         let blocks = blocks("<!subteam^S9> ", text, &[]);
         assert_eq!(blocks[0]["text"]["verbatim"], true);
         assert!(blocks[0]["text"]["text"].as_str().unwrap().starts_with("<!subteam^S9> Hi &lt;!channel&gt;"));
+    }
+
+    #[test]
+    fn markdown_becomes_mrkdwn_and_escaped_characters_stay_literal() {
+        assert_eq!(mrkdwn("**Case #1** ~~old~~"), "*Case #1* ~old~");
+        assert_eq!(mrkdwn("a \\*b\\* \\_c\\_ x\\y"), "a \u{200B}*b\u{200B}* \u{200B}_c\u{200B}_ x\\y");
+        assert_eq!(mrkdwn("> quoted <3"), "&gt; quoted &lt;3");
     }
 
     #[test]
