@@ -14,6 +14,9 @@ use serde_json::{json, Value};
 use slack_morphism::prelude::*;
 use std::sync::Arc;
 
+/// The Home tab's button: it opens a conversation in the customer's DM, like `/refund`.
+const PANEL_BUTTON: &str = "panel:refund";
+
 /// A message's text as the customer typed it: Slack turns typed links and emails into
 /// `<https://x|x>` / `<mailto:a@b|a@b>` and escapes `&`, `<`, `>`; both are undone (mentions
 /// stay as they are: the engine defuses them).
@@ -120,7 +123,30 @@ impl Slack {
                     Inbound::React { user: user.into(), message: message.to_string(), emoji: emoji.into(), roles };
                 self.handle(key, event).await;
             }
+            Some("app_home_opened") if event["tab"].as_str() == Some("home") => {
+                let Some(user) = str_at(event, "/user") else { return };
+                self.publish_home(user).await;
+            }
             _ => {}
+        }
+    }
+
+    /// The Home tab: the seller's `refund_panel` text and a "Request a refund" button.
+    async fn publish_home(&self, user: &str) {
+        let text = match self.app.engine.render(&Reply::RefundPanel {}) {
+            Ok(text) => text,
+            Err(error) => return tracing::error!(%error, "rendering refund_panel failed"),
+        };
+        let mut blocks = super::deliver::blocks("", &text, &[]);
+        if let Some(blocks) = blocks.as_array_mut() {
+            blocks.push(json!({"type": "actions", "elements": [{
+                "type": "button", "style": "primary", "action_id": PANEL_BUTTON, "value": PANEL_BUTTON,
+                "text": {"type": "plain_text", "text": "Request a refund"}
+            }]}));
+        }
+        let view = json!({"type": "home", "blocks": blocks});
+        if let Err(error) = self.call("views.publish", &json!({"user_id": user, "view": view})).await {
+            tracing::warn!(error = %format!("{error:#}"), "publishing the Home tab failed");
         }
     }
 
@@ -131,6 +157,10 @@ impl Slack {
             Some("block_actions") => {
                 let Some(button) = str_at(&payload, "/actions/0/action_id").map(str::to_string) else { return };
                 let trigger = str_at(&payload, "/trigger_id").unwrap_or_default().to_string();
+                if button == PANEL_BUTTON {
+                    self.on_command(user, trigger).await;
+                    return;
+                }
                 self.remember_dm(&user, str_at(&payload, "/channel/id")).await;
                 let form = self.app.engine.form_behind(&button).await.unwrap_or_else(|error| {
                     tracing::error!(%error, "reading the form behind a button failed");

@@ -84,6 +84,8 @@ pub struct State {
     pub reactions: Vec<(String, String, String)>,
     /// The views the bot opened: (trigger_id, view).
     pub views: Vec<(String, Value)>,
+    /// The `views.publish` calls (Home tabs).
+    pub published: Vec<Value>,
     /// User group id -> members.
     pub groups: HashMap<String, Vec<String>>,
     pub group_lookups: usize,
@@ -274,6 +276,13 @@ impl FakeSlack {
                 let mut view = body["view"].clone();
                 view["id"] = json!(id);
                 ok(json!({"view": view}))
+            }
+            "views.publish" => {
+                if let Err(error) = serde_json::from_value::<SlackView>(body["view"].clone()) {
+                    panic!("slack-morphism cannot read this view ({error}): {body:#}");
+                }
+                state.published.push(body.clone());
+                ok(json!({"view": body["view"]}))
             }
             "usergroups.users.list" => {
                 state.group_lookups += 1;

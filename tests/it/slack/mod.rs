@@ -438,3 +438,18 @@ async fn a_discord_customer_is_handled_by_staff_on_slack() {
     let dms = dms(7).await;
     assert!(dms[6].content().contains("$49.00"), "the reply reaches the customer on Discord: {}", dms[6].content());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_home_tab_button_opens_a_conversation() {
+    let fake = FakeSlack::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.push_event(serde_json::json!({"type": "app_home_opened", "user": ALICE, "channel": "DALICE01", "tab": "home",
+                                       "event_ts": "1764590000.000001"}));
+    let home = fake.until("the Home tab published", |f| f.state.lock().unwrap().published.last().cloned()).await;
+    assert_eq!(home["user_id"], ALICE);
+    let panel = Posted { ts: "0".into(), channel: "home".into(), body: home["view"].clone(), edits: vec![] };
+    fake.press(ALICE, &panel, &panel.button("Request a refund"));
+    let dms = dm_count(&fake, ALICE, 1).await;
+    assert!(!dms[0].text().is_empty());
+}
