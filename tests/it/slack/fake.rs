@@ -92,6 +92,8 @@ pub struct State {
     dm_channels: HashMap<String, String>,
     /// Envelope ids the bot acknowledged.
     pub acks: Vec<String>,
+    /// The acknowledgements that carried a payload (a slash command's answer), by envelope id.
+    pub ack_payloads: HashMap<String, Value>,
     pub hellos: usize,
     socket: Option<mpsc::UnboundedSender<Value>>,
     /// Answer the next N `chat.postMessage` with 429 and `Retry-After: 1`.
@@ -336,7 +338,11 @@ impl FakeSlack {
                         Some(Ok(WsMessage::Text(text))) => {
                             let ack: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
                             if let Some(id) = ack["envelope_id"].as_str() {
-                                self.state.lock().unwrap().acks.push(id.to_string());
+                                let mut state = self.state.lock().unwrap();
+                                state.acks.push(id.to_string());
+                                if !ack["payload"].is_null() {
+                                    state.ack_payloads.insert(id.to_string(), ack["payload"].clone());
+                                }
                             }
                         }
                         Some(Ok(_)) => {}
@@ -393,6 +399,22 @@ impl FakeSlack {
         }
         let envelope = format!("env-{}", self.state.lock().unwrap().next());
         self.send(json!({"envelope_id": envelope, "type": "interactive", "accepts_response_payload": true, "payload": payload}));
+        envelope
+    }
+
+    /// `/refund` typed in a channel; returns the envelope id.
+    pub fn slash_refund(&self, who: &str, channel: &str) -> String {
+        let n = self.state.lock().unwrap().next();
+        let payload = json!({"token": "verification", "team_id": TEAM, "team_domain": "fake", "channel_id": channel,
+                             "channel_name": "general", "user_id": who, "user_name": "someone", "command": "/refund",
+                             "text": "", "api_app_id": APP_ID, "is_enterprise_install": "false",
+                             "response_url": format!("https://hooks.slack.example/commands/{n}"),
+                             "trigger_id": format!("trigger-{n}")});
+        if let Err(error) = serde_json::from_value::<SlackCommandEvent>(payload.clone()) {
+            panic!("slack-morphism cannot read this command ({error}): {payload:#}");
+        }
+        let envelope = format!("env-{n}");
+        self.send(json!({"envelope_id": envelope, "type": "slash_commands", "accepts_response_payload": true, "payload": payload}));
         envelope
     }
 

@@ -440,7 +440,7 @@ async fn a_discord_customer_is_handled_by_staff_on_slack() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_home_tab_button_opens_a_conversation() {
+async fn the_home_tab_button_and_the_slash_command_open_a_conversation() {
     let fake = FakeSlack::start().await;
     let fixture = fixture_for(&fake);
     let _bot = start_bot(&fake, &fixture).await;
@@ -452,4 +452,12 @@ async fn the_home_tab_button_opens_a_conversation() {
     fake.press(ALICE, &panel, &panel.button("Request a refund"));
     let dms = dm_count(&fake, ALICE, 1).await;
     assert!(!dms[0].text().is_empty());
+
+    // `/refund` in a channel is answered there (the command's ack) and goes on in the DM.
+    let command = fake.slash_refund(DAVE, "C0GENERAL");
+    dm_count(&fake, DAVE, 1).await;
+    let answer =
+        fake.until("the command's answer", |f| f.state.lock().unwrap().ack_payloads.get(&command).cloned()).await;
+    assert!(!answer["text"].as_str().unwrap_or_default().is_empty(), "{answer}");
+    assert!(fake.posted_in("C0GENERAL").is_empty(), "nothing posted where the command was typed");
 }
