@@ -402,6 +402,11 @@ impl FakeSlack {
         envelope
     }
 
+    /// Slack asks the bot to reconnect (as it does every few hours).
+    pub fn disconnect(&self, reason: &str) {
+        self.send(json!({"type": "disconnect", "reason": reason, "debug_info": {"host": "fake-slack"}}));
+    }
+
     /// `/refund` typed in a channel; returns the envelope id.
     pub fn slash_refund(&self, who: &str, channel: &str) -> String {
         let n = self.state.lock().unwrap().next();

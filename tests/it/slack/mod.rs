@@ -277,6 +277,13 @@ async fn rate_limits_and_ambiguous_failures_do_not_lose_or_double_posts_and_bad_
     dm_count(&fake, ALICE, 3).await;
     assert_eq!(fake.dm_of(ALICE).len(), 3, "not posted twice");
 
+    // Slack's periodic `disconnect` (refresh_requested): the bot reconnects and carries on.
+    fake.disconnect("refresh_requested");
+    fake.until("a new Socket Mode connection", |f| (f.state.lock().unwrap().hellos > 1).then_some(())).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    fake.customer_says(ALICE, "It was an accident");
+    dm_count(&fake, ALICE, 4).await;
+
     let out = bot_command(&fixture).env_remove("SLACK_APP_TOKEN").stderr(Stdio::piped()).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("SLACK_APP_TOKEN"));
