@@ -13,6 +13,8 @@ use serde_json::{json, Value};
 pub const MAX_SECTION: usize = 3000;
 /// What the notification fallback `text` is cut to (Slack truncates past 40,000).
 const MAX_FALLBACK: usize = 3000;
+/// How long after the start every post is first looked for on Slack (see `Slack::started`).
+const RECOVERY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 /// The `metadata.event_type` of every post: our outbox id rides in its payload.
 pub const OUTBOX_EVENT: &str = "refund_bot_outbox";
 
@@ -187,9 +189,11 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
             let channel = slack.channel_for(&to).await?;
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
             let store = slack.app.engine.store();
-            // A retry after an ambiguous failure: the first attempt may have posted.
+            // A retry after an ambiguous failure, or the backlog after a restart: an earlier
+            // attempt may have posted.
             let retried = !slack.attempted.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone());
-            let earlier = if retried && channel.starts_with(['C', 'D', 'G']) {
+            let suspect = retried || slack.started.elapsed() < RECOVERY_WINDOW;
+            let earlier = if suspect && channel.starts_with(['C', 'D', 'G']) {
                 slack.already_posted(&channel, &id).await.unwrap_or_else(|error| {
                     tracing::warn!(error = %format!("{error:#}"), "checking for an earlier post failed");
                     None

@@ -81,6 +81,9 @@ pub struct Slack {
     /// Outbox ids whose post was tried this run and did not finish: a retry looks for them
     /// on Slack first (an ambiguous failure may have posted).
     attempted: Mutex<HashSet<String>>,
+    /// When this run started: posts in its first minute (the backlog a crash left, which may
+    /// have reached Slack before the crash) are looked for on Slack first too.
+    started: Instant,
     /// User group id -> (members, when asked).
     groups: Mutex<HashMap<String, (Vec<String>, Instant)>>,
     /// Set by `run`: what a handled event wakes.
@@ -123,6 +126,7 @@ impl Slack {
             bot_user_id: me.user_id.to_string(),
             dm_channels: Default::default(),
             attempted: Default::default(),
+            started: Instant::now(),
             groups: Default::default(),
             wake: Default::default(),
         }))

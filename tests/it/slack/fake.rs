@@ -402,6 +402,17 @@ impl FakeSlack {
         envelope
     }
 
+    /// A post of the bot's that Slack holds though the bot never heard back (a crash right after
+    /// `chat.postMessage`): in the customer's DM, tagged with our outbox id.
+    pub fn seed_post(&self, user: &str, outbox_id: &str, text: &str) {
+        let mut state = self.state.lock().unwrap();
+        let channel = state.dm_channel(user);
+        let ts = state.ts();
+        let body = json!({"channel": channel, "text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+                          "metadata": {"event_type": "refund_bot_outbox", "event_payload": {"id": outbox_id}}});
+        state.posted.push(Posted { ts, channel, body, edits: vec![] });
+    }
+
     /// Slack asks the bot to reconnect (as it does every few hours).
     pub fn disconnect(&self, reason: &str) {
         self.send(json!({"type": "disconnect", "reason": reason, "debug_info": {"host": "fake-slack"}}));

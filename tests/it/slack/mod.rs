@@ -468,3 +468,18 @@ async fn the_home_tab_button_and_the_slash_command_open_a_conversation() {
     assert!(!answer["text"].as_str().unwrap_or_default().is_empty(), "{answer}");
     assert!(fake.posted_in("C0GENERAL").is_empty(), "nothing posted where the command was typed");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_slack_already_holds_is_not_posted_again_after_a_restart() {
+    let fake = FakeSlack::start().await;
+    let fixture = fixture_for(&fake);
+    // As if an earlier run posted the greeting (outbox id m-1) and crashed before recording it.
+    fake.seed_post(ALICE, "m-1", "Hi! (posted before the crash)");
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.customer_says(ALICE, "Hi, I'd like a refund please");
+    fake.until("the check of the history", |f| (f.state.lock().unwrap().history_checks > 0).then_some(())).await;
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    let dms = dm_count(&fake, ALICE, 2).await;
+    assert_eq!(dms[0].first_text(), "Hi! (posted before the crash)", "found by its metadata, not posted again");
+    assert_eq!(dms[1].body["metadata"]["event_payload"]["id"], "m-2", "{:#}", dms[1].body);
+}
