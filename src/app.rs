@@ -85,7 +85,8 @@ pub async fn open_store(loaded: &Loaded) -> Result<Store, CliError> {
 /// Where the staff channels live for `run`: `[staff] platform`, or the only platform
 /// configured. A platform named there but not configured is a configuration error.
 pub fn staff_platform(config: &Config) -> Result<Platform, CliError> {
-    let configured: Vec<Platform> = config.discord.iter().map(|_| Platform::Discord).collect();
+    let configured: Vec<Platform> =
+        config.discord.iter().map(|_| Platform::Discord).chain(config.slack.iter().map(|_| Platform::Slack)).collect();
     let named = config.staff.platform.map(|p| match p {
         StaffPlatform::Discord => Platform::Discord,
         StaffPlatform::Slack => Platform::Slack,
@@ -128,6 +129,10 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
     if let Some(discord) = &config.discord {
         roles.agents.extend(discord.agent_role_id.clone());
         roles.managers.extend(discord.manager_role_id.clone());
+    }
+    if let Some(slack) = &config.slack {
+        roles.agents.extend(slack.agents_usergroup_id.clone());
+        roles.managers.extend(slack.managers_usergroup_id.clone());
     }
     let settings = Settings {
         roles,

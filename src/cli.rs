@@ -216,14 +216,19 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
 /// of them, `/healthz` and `/metrics`, and policy reload.
 async fn run(config: Option<&std::path::Path>) -> Result<(), CliError> {
     let loaded = app::load_config(config)?;
-    if loaded.config.discord.is_none() {
+    if loaded.config.discord.is_none() && loaded.config.slack.is_none() {
         return Err(CliError::input(
-            "no chat platform is configured: add a [discord] section to refund-bot.toml (see README, \"Run it on Discord\"), \
-             or try `refund-bot console` to play with the bot locally",
+            "no chat platform is configured: add a [discord] or [slack] section to refund-bot.toml (see README, \
+             \"Run it on Discord\" and \"Run it on Slack\"), or try `refund-bot console` to play with the bot locally",
         ));
     }
     let staff = app::staff_platform(&loaded.config)?;
-    crate::chat::discord::token()?;
+    if loaded.config.discord.is_some() {
+        crate::chat::discord::token()?;
+    }
+    if let Some(slack) = &loaded.config.slack {
+        crate::chat::slack::Tokens::from_env(slack.mode)?;
+    }
     let app = std::sync::Arc::new(app::open(config, staff, false).await?);
     let health = std::sync::Arc::new(crate::runner::Health::default());
     let listen = loaded.config.http.clone().unwrap_or_default().listen;

@@ -18,6 +18,7 @@ pub struct Config {
     pub payments: Payments,
     pub moderation: Moderation,
     pub discord: Option<DiscordConfig>,
+    pub slack: Option<SlackConfig>,
     pub staff: Staff,
     /// `[http]`: `run` always serves it (default 127.0.0.1:8080); `jsonl` only when it is set.
     pub http: Option<Http>,
@@ -39,6 +40,7 @@ impl Default for Config {
             payments: Payments::default(),
             moderation: Moderation::default(),
             discord: None,
+            slack: None,
             staff: Staff::default(),
             http: None,
             timezone: TimeZone::default(),
@@ -171,6 +173,41 @@ pub struct DiscordConfig {
 
 fn default_discord_api() -> String {
     "https://discord.com".into()
+}
+
+/// `[slack]`: where the bot works in the seller's workspace. Tokens come from the environment
+/// only: `SLACK_BOT_TOKEN`, and `SLACK_APP_TOKEN` (socket mode) or `SLACK_SIGNING_SECRET` (events).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlackConfig {
+    #[serde(default)]
+    pub mode: SlackMode,
+    pub agents_channel_id: String,
+    pub managers_channel_id: String,
+    /// Pinged for new cases; its members are agents (added to `[roles] agents`).
+    #[serde(default)]
+    pub agents_usergroup_id: Option<String>,
+    /// Pinged for escalations; its members are managers (added to `[roles] managers`).
+    #[serde(default)]
+    pub managers_usergroup_id: Option<String>,
+    /// Tests point this at a fake Slack on 127.0.0.1.
+    #[serde(default = "default_slack_api")]
+    pub api_base: String,
+}
+
+/// How Slack's events reach the bot.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SlackMode {
+    /// Socket Mode: the bot opens a WebSocket to Slack, no public URL needed.
+    #[default]
+    Socket,
+    /// Events API and interactivity as HTTP requests to `/slack/events` on `[http] listen`.
+    Events,
+}
+
+fn default_slack_api() -> String {
+    "https://slack.com/api".into()
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -6,6 +6,7 @@
 pub mod console;
 pub mod discord;
 pub mod jsonl;
+pub mod slack;
 
 use crate::app::{App, CliError};
 use crate::runner::{ChatPlatform, Health};
@@ -17,6 +18,9 @@ pub async fn configured(app: &Arc<App>, health: &Arc<Health>) -> Result<Vec<Arc<
     let mut platforms: Vec<Arc<dyn ChatPlatform>> = Vec::new();
     if let Some(config) = &app.loaded.config.discord {
         platforms.push(discord::Discord::connect(app.clone(), config.clone(), health.clone()).await?);
+    }
+    if let Some(config) = &app.loaded.config.slack {
+        platforms.push(slack::Slack::connect(app.clone(), config.clone(), health.clone()).await?);
     }
     Ok(platforms)
 }

@@ -67,6 +67,7 @@ pub async fn serve(
             None => tracing::warn!("STRIPE_WEBHOOK_SECRET is not set: no Stripe webhook endpoint"),
         }
     }
+    router = router.merge(crate::chat::slack::events_api::routes());
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .map_err(|e| anyhow::anyhow!("[http] listen = \"{listen}\": {e}"))?;

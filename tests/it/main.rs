@@ -20,4 +20,5 @@ mod props;
 mod replicas;
 mod replies;
 mod report;
+mod slack;
 mod stripe;

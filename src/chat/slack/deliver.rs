@@ -1,0 +1,298 @@
+//! The engine's outbound actions as Slack Web API calls: `chat.postMessage` with Block Kit
+//! buttons and our message id in `metadata`, `chat.update`, `reactions.add`. Every text is
+//! escaped (`&`, `<`, `>`) and shown as verbatim mrkdwn, so nothing a customer wrote pings or
+//! links; the only pings are the user groups the engine's `mentions` ask for.
+
+use super::{Slack, PLATFORM};
+use crate::domain::{Address, MessageId as OurMessageId, Platform};
+use crate::events::{ButtonOut, ButtonStyle, Outbound};
+use anyhow::anyhow;
+use serde_json::{json, Value};
+
+/// Slack's limit for a section's text.
+pub const MAX_SECTION: usize = 3000;
+/// What the notification fallback `text` is cut to (Slack truncates past 40,000).
+const MAX_FALLBACK: usize = 3000;
+/// How long after the start every post is first looked for on Slack (see `Slack::started`).
+const RECOVERY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
+/// The `metadata.event_type` of every post: our outbox id rides in its payload.
+pub const OUTBOX_EVENT: &str = "refund_bot_outbox";
+
+/// Escapes the three characters Slack reads as markup (`<!channel>`, `<@U1>`, links).
+pub fn escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The engine's Markdown as Slack mrkdwn: escaped, `**bold**` as `*bold*`, `~~struck~~` as
+/// `~struck~`. mrkdwn has no backslash escapes: a Markdown-escaped character (`\*` in text a
+/// customer wrote) becomes the character after a zero-width space, which keeps it literal.
+pub fn mrkdwn(text: &str) -> String {
+    let escaped = escape(text);
+    let mut out = String::with_capacity(escaped.len());
+    let mut chars = escaped.chars().peekable();
+    while let Some(c) = chars.next() {
+        match chars.peek() {
+            Some(&next) if c == '\\' && "[]*_~`|\\".contains(next) => {
+                out.push('\u{200B}');
+                out.push(next);
+                chars.next();
+            }
+            _ => out.push(c),
+        }
+    }
+    out.replace("**", "*").replace("~~", "~")
+}
+
+/// Splits text at line ends (or hard at the limit) into pieces of at most `limit` characters.
+fn split(text: &str, limit: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        let mut line = line;
+        while current.chars().count() + line.chars().count() > limit {
+            if !current.is_empty() {
+                pieces.push(std::mem::take(&mut current));
+                continue;
+            }
+            let cut = line.char_indices().nth(limit).map_or(line.len(), |(i, _)| i);
+            pieces.push(line[..cut].to_string());
+            line = &line[cut..];
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() || pieces.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}
+
+/// A Slack emoji name for the engine's reaction emoji.
+pub fn emoji_name(emoji: &str) -> Option<&'static str> {
+    match emoji {
+        "✅" => Some("white_check_mark"),
+        "❌" => Some("x"),
+        "✔️" | "✔" => Some("heavy_check_mark"),
+        "☑️" | "☑" => Some("ballot_box_with_check"),
+        "✖️" | "✖" => Some("heavy_multiplication_x"),
+        _ => None,
+    }
+}
+
+/// The blocks of a post: the text as verbatim mrkdwn sections (an escaped ping line first),
+/// then the buttons in rows of five. `action_id` and `value` are both our button id.
+pub fn blocks(ping: &str, text: &str, buttons: &[ButtonOut]) -> Value {
+    let mut blocks = Vec::new();
+    let body = format!("{ping}{}", mrkdwn(text));
+    // Escaping can lengthen a piece; split the escaped text so no section passes the limit.
+    for piece in split(&body, MAX_SECTION) {
+        if piece.trim().is_empty() {
+            continue;
+        }
+        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": piece, "verbatim": true}}));
+    }
+    for row in buttons.chunks(5).take(45) {
+        let elements: Vec<Value> = row
+            .iter()
+            .map(|b| {
+                let label: String = b.label.chars().take(75).collect();
+                let mut button = json!({"type": "button", "text": {"type": "plain_text", "text": label, "emoji": true},
+                                        "action_id": b.id, "value": b.id});
+                match b.style {
+                    ButtonStyle::Success => button["style"] = json!("primary"),
+                    ButtonStyle::Danger => button["style"] = json!("danger"),
+                    ButtonStyle::Primary | ButtonStyle::Secondary => {}
+                }
+                button
+            })
+            .collect();
+        blocks.push(json!({"type": "actions", "elements": elements}));
+    }
+    Value::Array(blocks)
+}
+
+/// The notification fallback: the same escaped text, shortened.
+fn fallback(ping: &str, text: &str) -> String {
+    let text = format!("{ping}{}", mrkdwn(text));
+    text.chars().take(MAX_FALLBACK).collect()
+}
+
+impl Slack {
+    /// The channel a post goes to: a staff channel, or the customer's DM (its `D...` id when
+    /// known, else their `U...` id, which Slack opens the DM for).
+    async fn channel_for(&self, to: &str) -> anyhow::Result<String> {
+        match Address::parse(to) {
+            Some(Address::Agents) => Ok(self.config.agents_channel_id.clone()),
+            Some(Address::Managers) => Ok(self.config.managers_channel_id.clone()),
+            Some(Address::Dm(user)) if user.platform() == Platform::Slack => {
+                let user = user.platform_id();
+                if let Some(channel) = self.dm_channels.lock().unwrap_or_else(|p| p.into_inner()).get(user) {
+                    return Ok(channel.clone());
+                }
+                Ok(self.app.engine.store().dm_channel(PLATFORM, user).await?.unwrap_or_else(|| user.to_string()))
+            }
+            _ => anyhow::bail!("{to} is not a destination on Slack"),
+        }
+    }
+
+    /// The user-group pings a post asks for (`<!subteam^S...>`), where the group is configured.
+    fn pings(&self, mentions: &[String]) -> String {
+        mentions
+            .iter()
+            .filter_map(|m| match m.as_str() {
+                "role:agents" => self.config.agents_usergroup_id.as_ref(),
+                "role:managers" => self.config.managers_usergroup_id.as_ref(),
+                _ => None,
+            })
+            .map(|group| format!("<!subteam^{group}> "))
+            .collect()
+    }
+
+    /// Where one of our messages is on Slack: (channel, ts).
+    async fn located(&self, message: &str) -> anyhow::Result<Option<(String, String)>> {
+        let ours = OurMessageId::parse(message).ok_or_else(|| anyhow!("bad message id {message}"))?;
+        let Some((channel, id)) = self.app.engine.store().platform_message(ours, PLATFORM).await? else {
+            return Ok(None);
+        };
+        let ts = id.split_once(':').map_or(id.as_str(), |(_, ts)| ts).to_string();
+        Ok(Some((channel, ts)))
+    }
+
+    /// A post of ours Slack may already hold (an earlier attempt that failed ambiguously):
+    /// found by the outbox id in its metadata among the channel's latest messages.
+    async fn already_posted(&self, channel: &str, id: &str) -> anyhow::Result<Option<(String, String)>> {
+        let history = self
+            .get("conversations.history", &[("channel", channel), ("limit", "50"), ("include_all_metadata", "true")])
+            .await?;
+        let found = history["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["metadata"]["event_type"] == OUTBOX_EVENT && m["metadata"]["event_payload"]["id"] == id);
+        Ok(found.and_then(|m| m["ts"].as_str()).map(|ts| (channel.to_string(), ts.to_string())))
+    }
+
+    async fn react(&self, channel: &str, ts: &str, emoji: &str) -> anyhow::Result<()> {
+        let Some(name) = emoji_name(emoji) else {
+            tracing::warn!(%emoji, "no Slack name for this reaction; skipped");
+            return Ok(());
+        };
+        match self.call("reactions.add", &json!({"channel": channel, "timestamp": ts, "name": name})).await {
+            Err(error) if error.to_string().contains("already_reacted") => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
+    match action {
+        Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
+            let channel = slack.channel_for(&to).await?;
+            let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
+            let store = slack.app.engine.store();
+            // A retry after an ambiguous failure, or the backlog after a restart: an earlier
+            // attempt may have posted.
+            let retried = !slack.attempted.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone());
+            let suspect = retried || slack.started.elapsed() < RECOVERY_WINDOW;
+            let earlier = if suspect && channel.starts_with(['C', 'D', 'G']) {
+                slack.already_posted(&channel, &id).await.unwrap_or_else(|error| {
+                    tracing::warn!(error = %format!("{error:#}"), "checking for an earlier post failed");
+                    None
+                })
+            } else {
+                None
+            };
+            let (channel, ts) = match earlier {
+                Some(found) => {
+                    tracing::info!(message = %id, "already on Slack from an earlier attempt; not posted again");
+                    found
+                }
+                None => {
+                    let ping = slack.pings(&mentions);
+                    let body = json!({
+                        "channel": channel,
+                        "text": fallback(&ping, &text),
+                        "blocks": blocks(&ping, &text, &buttons),
+                        "unfurl_links": false,
+                        "unfurl_media": false,
+                        "metadata": {"event_type": OUTBOX_EVENT, "event_payload": {"id": id}},
+                    });
+                    let posted = slack.call("chat.postMessage", &body).await?;
+                    let posted_channel = posted["channel"].as_str().unwrap_or(&channel).to_string();
+                    let ts =
+                        posted["ts"].as_str().ok_or_else(|| anyhow!("chat.postMessage answered no ts"))?.to_string();
+                    (posted_channel, ts)
+                }
+            };
+            store.record_platform_message(ours, PLATFORM, &channel, &format!("{channel}:{ts}")).await?;
+            if let Some(Address::Dm(user)) = Address::parse(&to) {
+                slack.remember_dm(user.platform_id(), Some(&channel)).await;
+            }
+            slack.attempted.lock().unwrap_or_else(|p| p.into_inner()).remove(&id);
+            for emoji in reactions {
+                slack.react(&channel, &ts, &emoji).await?;
+            }
+            Ok(())
+        }
+        Outbound::Edit { id, text, buttons } => {
+            let Some((channel, ts)) = slack.located(&id).await? else {
+                tracing::warn!(message = %id, "edit of a message Slack never got; skipped");
+                return Ok(());
+            };
+            let body = json!({"channel": channel, "ts": ts, "text": fallback("", &text), "blocks": blocks("", &text, &buttons)});
+            slack.call("chat.update", &body).await?;
+            Ok(())
+        }
+        Outbound::React { message, emoji } => {
+            let Some((channel, ts)) = slack.located(&message).await? else {
+                return Ok(());
+            };
+            slack.react(&channel, &ts, &emoji).await
+        }
+        Outbound::Unreact { message, user, emoji } => {
+            // A bot token cannot take away someone else's reaction; the engine has already
+            // told them by DM that they may not decide.
+            tracing::info!(%message, %user, %emoji, "Slack cannot remove another user's reaction; left in place");
+            Ok(())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn customer_text_cannot_ping_or_link() {
+        let text = "Hi <!channel> <!subteam^S1> <@U1> & <https://x.example|click>";
+        let escaped = mrkdwn(text);
+        assert!(!escaped.contains('<') && !escaped.contains('>'), "{escaped}");
+        assert!(escaped.contains("&amp;"));
+        let blocks = blocks("<!subteam^S9> ", text, &[]);
+        assert_eq!(blocks[0]["text"]["verbatim"], true);
+        assert!(blocks[0]["text"]["text"].as_str().unwrap().starts_with("<!subteam^S9> Hi &lt;!channel&gt;"));
+    }
+
+    #[test]
+    fn markdown_becomes_mrkdwn_and_escaped_characters_stay_literal() {
+        assert_eq!(mrkdwn("**Case #1** ~~old~~"), "*Case #1* ~old~");
+        assert_eq!(mrkdwn("a \\*b\\* \\_c\\_ x\\y"), "a \u{200B}*b\u{200B}* \u{200B}_c\u{200B}_ x\\y");
+        assert_eq!(mrkdwn("> quoted <3"), "&gt; quoted &lt;3");
+    }
+
+    #[test]
+    fn long_texts_fit_sections_and_buttons_carry_our_ids() {
+        let buttons = vec![ButtonOut {
+            id: "b-1".into(),
+            action: "approve".into(),
+            label: "Approve".into(),
+            style: ButtonStyle::Success,
+        }];
+        let blocks = blocks("", &"<x> ".repeat(2000), &buttons);
+        let blocks = blocks.as_array().unwrap();
+        assert!(blocks.len() >= 4);
+        assert!(blocks.iter().filter_map(|b| b["text"]["text"].as_str()).all(|t| t.chars().count() <= MAX_SECTION));
+        let button = &blocks.last().unwrap()["elements"][0];
+        assert_eq!((button["action_id"].as_str(), button["value"].as_str()), (Some("b-1"), Some("b-1")));
+        assert_eq!(button["style"], "primary");
+    }
+}

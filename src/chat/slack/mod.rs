@@ -1,0 +1,222 @@
+//! Slack through slack-morphism: Socket Mode (or Events API requests, see [`events_api`]) events
+//! become engine events keyed by Slack's `event_id` or a payload id (a redelivery is handled
+//! once), and the runner hands it the engine's outbox as Web API calls (`deliver`).
+
+mod deliver;
+pub mod events_api;
+mod handler;
+
+use crate::app::{App, CliError};
+use crate::config::{SlackConfig, SlackMode};
+use crate::domain::Platform;
+use crate::events::Outbound;
+use crate::runner::{ChatPlatform, Health, Shutdown, Wake};
+use async_trait::async_trait;
+use serde_json::Value;
+use slack_morphism::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+pub const PLATFORM: &str = "slack";
+
+pub type Client = SlackClient<SlackClientHyperHttpsConnector>;
+
+/// The secrets, only ever from the environment, never logged.
+pub struct Tokens {
+    pub bot: String,
+    /// `SLACK_APP_TOKEN` (xapp-), socket mode only.
+    pub app: Option<String>,
+    /// `SLACK_SIGNING_SECRET`, events mode only.
+    pub signing_secret: Option<String>,
+}
+
+fn env(name: &str, why: &str) -> Result<String, CliError> {
+    std::env::var(name)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .ok_or_else(|| CliError::input(format!("{name} is not set: {why} (see README, \"Run it on Slack\")")))
+}
+
+impl Tokens {
+    /// The tokens `mode` needs; a missing one is an input error (exit 2).
+    pub fn from_env(mode: SlackMode) -> Result<Tokens, CliError> {
+        let bot = env("SLACK_BOT_TOKEN", "export the app's Bot User OAuth Token (xoxb-...)")?;
+        let (app, signing_secret) = match mode {
+            SlackMode::Socket => (
+                Some(env("SLACK_APP_TOKEN", "socket mode needs an app-level token (xapp-...) with connections:write")?),
+                None,
+            ),
+            SlackMode::Events => {
+                (None, Some(env("SLACK_SIGNING_SECRET", "events mode needs the app's signing secret")?))
+            }
+        };
+        Ok(Tokens { bot, app, signing_secret })
+    }
+}
+
+/// slack-morphism's client on `api_base`; plain http is allowed so tests can use a local fake.
+pub fn build_client(api_base: &str) -> anyhow::Result<Client> {
+    let https = hyper_rustls::HttpsConnectorBuilder::new().with_native_roots()?.https_or_http().enable_http1().build();
+    let connector = SlackClientHyperConnector::with_connector(https).with_slack_api_url(api_base.trim_end_matches('/'));
+    Ok(SlackClient::new(connector))
+}
+
+/// How long a user group's member list is trusted before it is asked again.
+const GROUPS_TTL: Duration = Duration::from_secs(60);
+
+/// The Slack platform: what the event handling and the deliveries share.
+pub struct Slack {
+    pub app: Arc<App>,
+    pub config: SlackConfig,
+    health: Arc<Health>,
+    client: Arc<Client>,
+    bot_token: SlackApiToken,
+    app_token: Option<SlackApiToken>,
+    pub signing_secret: Option<String>,
+    /// The bot's own user id (`U...`): its own reactions come back as events.
+    bot_user_id: String,
+    /// Customers' DM channels (`D...`) seen on their messages this run.
+    dm_channels: Mutex<HashMap<String, String>>,
+    /// Outbox ids whose post was tried this run and did not finish: a retry looks for them
+    /// on Slack first (an ambiguous failure may have posted).
+    attempted: Mutex<HashSet<String>>,
+    /// When this run started: posts in its first minute (the backlog a crash left, which may
+    /// have reached Slack before the crash) are looked for on Slack first too.
+    started: Instant,
+    /// User group id -> (members, when asked).
+    groups: Mutex<HashMap<String, (Vec<String>, Instant)>>,
+    /// Set by `run`: what a handled event wakes.
+    wake: Mutex<Option<Wake>>,
+}
+
+impl Slack {
+    /// Checks the tokens (`auth.test`); events start in `run`.
+    pub async fn connect(app: Arc<App>, config: SlackConfig, health: Arc<Health>) -> Result<Arc<Slack>, CliError> {
+        let tokens = Tokens::from_env(config.mode)?;
+        for (key, value) in
+            [("agents_channel_id", &config.agents_channel_id), ("managers_channel_id", &config.managers_channel_id)]
+        {
+            if value.trim().is_empty() {
+                return Err(CliError::input(format!("[slack] {key} is empty: give the channel's id (C...)")));
+            }
+        }
+        let client = Arc::new(build_client(&config.api_base).map_err(CliError::runtime)?);
+        let bot_token = SlackApiToken::new(tokens.bot.into());
+        let me = client.open_session(&bot_token).auth_test().await.map_err(|e| match e {
+            slack_morphism::errors::SlackClientError::ApiError(e) => CliError {
+                code: 1,
+                message: format!(
+                    "Slack rejected the token in SLACK_BOT_TOKEN ({}); check it under OAuth & Permissions",
+                    e.code
+                ),
+            },
+            e => CliError::runtime(anyhow::anyhow!("could not reach Slack at {}: {e}", config.api_base)),
+        })?;
+        tracing::info!(team = %me.team, "connected to Slack");
+        health.set(PLATFORM, false);
+        Ok(Arc::new(Slack {
+            app,
+            config,
+            health,
+            client,
+            bot_token,
+            app_token: tokens.app.map(|t| SlackApiToken::new(t.into())),
+            signing_secret: tokens.signing_secret,
+            bot_user_id: me.user_id.to_string(),
+            dm_channels: Default::default(),
+            attempted: Default::default(),
+            started: Instant::now(),
+            groups: Default::default(),
+            wake: Default::default(),
+        }))
+    }
+
+    /// One Web API call with a JSON body; an `ok: false` answer or a 429 is an error.
+    pub(crate) async fn call(&self, method: &str, body: &Value) -> anyhow::Result<Value> {
+        let session = self.client.open_session(&self.bot_token);
+        session.http_session_api.http_post(method, body, None).await.map_err(|e| anyhow::anyhow!("Slack {method}: {e}"))
+    }
+
+    /// One Web API call sent as GET with a query string.
+    pub(crate) async fn get(&self, method: &str, params: &[(&str, &str)]) -> anyhow::Result<Value> {
+        let session = self.client.open_session(&self.bot_token);
+        let params: Vec<(&str, Option<&str>)> = params.iter().map(|(k, v)| (*k, Some(*v))).collect();
+        session
+            .http_session_api
+            .http_get(method, &params, None)
+            .await
+            .map_err(|e| anyhow::anyhow!("Slack {method}: {e}"))
+    }
+
+    /// The user groups (of those `[roles]` and `[slack]` name) that `user` is in, asked of
+    /// Slack with `usergroups.users.list` and kept for a minute.
+    pub(crate) async fn roles_of(&self, user: &str) -> Vec<String> {
+        let settings = &self.app.loaded.config;
+        let mut named: Vec<String> =
+            settings.roles.agents.iter().chain(settings.roles.managers.iter()).cloned().collect();
+        named.extend(self.config.agents_usergroup_id.clone());
+        named.extend(self.config.managers_usergroup_id.clone());
+        named.retain(|id| id.starts_with('S'));
+        named.sort();
+        named.dedup();
+        let mut roles = Vec::new();
+        for group in named {
+            let cached = self.groups.lock().unwrap_or_else(|p| p.into_inner()).get(&group).cloned();
+            let members = match cached {
+                Some((members, at)) if at.elapsed() < GROUPS_TTL => members,
+                _ => match self.get("usergroups.users.list", &[("usergroup", &group)]).await {
+                    Ok(answer) => {
+                        let members: Vec<String> = answer["users"]
+                            .as_array()
+                            .map(|users| users.iter().filter_map(|u| u.as_str().map(str::to_string)).collect())
+                            .unwrap_or_default();
+                        let mut groups = self.groups.lock().unwrap_or_else(|p| p.into_inner());
+                        groups.insert(group.clone(), (members.clone(), Instant::now()));
+                        members
+                    }
+                    Err(error) => {
+                        tracing::warn!(%group, error = %format!("{error:#}"), "reading a user group failed");
+                        Vec::new()
+                    }
+                },
+            };
+            if members.iter().any(|m| m == user) {
+                roles.push(group);
+            }
+        }
+        roles
+    }
+
+    pub(crate) fn wake(&self) {
+        if let Some(wake) = self.wake.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            wake.wake();
+        }
+    }
+}
+
+#[async_trait]
+impl ChatPlatform for Slack {
+    fn platform(&self) -> Platform {
+        Platform::Slack
+    }
+
+    async fn run(self: Arc<Self>, wake: Wake, shutdown: Shutdown) -> anyhow::Result<()> {
+        *self.wake.lock().unwrap_or_else(|p| p.into_inner()) = Some(wake);
+        match self.config.mode {
+            // Events arrive on the HTTP listener (`events_api::route`); nothing to hold open.
+            SlackMode::Events => {
+                self.health.set(PLATFORM, true);
+                events_api::serving(self.clone());
+                shutdown.wait().await;
+            }
+            SlackMode::Socket => handler::socket_mode(self.clone(), shutdown).await?,
+        }
+        self.health.set(PLATFORM, false);
+        Ok(())
+    }
+
+    async fn deliver(&self, action: Outbound) -> anyhow::Result<()> {
+        deliver::deliver(self, action).await
+    }
+}
