@@ -2,7 +2,7 @@
 
 use super::records::*;
 use super::{ts, StoreError, StoreResult, Tx};
-use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform};
+use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform, Purpose, PurposeKind};
 use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
@@ -13,8 +13,7 @@ use sqlx::Row;
 pub struct NewMessage {
     pub case_id: Option<CaseId>,
     pub to: Address,
-    pub purpose: String,
-    pub ref_id: Option<i64>,
+    pub purpose: Purpose,
     pub text: String,
     pub expects: Option<String>,
     /// (action, label) pairs.
@@ -25,12 +24,11 @@ pub struct NewMessage {
 
 impl NewMessage {
     /// A message with no buttons, expectations, mentions or reactions yet.
-    pub fn new(to: Address, purpose: &str, text: String) -> NewMessage {
+    pub fn new(to: Address, purpose: Purpose, text: String) -> NewMessage {
         NewMessage {
             case_id: None,
             to,
-            purpose: purpose.to_string(),
-            ref_id: None,
+            purpose,
             text,
             expects: None,
             buttons: Vec::new(),
@@ -50,14 +48,17 @@ pub enum EditButtons {
 fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
     let recipient: String = row.try_get("recipient")?;
     let platform: String = row.try_get("platform")?;
+    let purpose: String = row.try_get("purpose")?;
+    let reference: Option<i64> = row.try_get("ref_id")?;
+    let purpose = Purpose::from_parts(PurposeKind::read(&purpose)?, reference)
+        .ok_or_else(|| StoreError::Corrupt(format!("message purpose `{purpose}` without its reference")))?;
     Ok(MessageRecord {
         id: MessageId(row.try_get("id")?),
         case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
         recipient: Address::parse(&recipient)
             .ok_or_else(|| StoreError::Corrupt(format!("message recipient `{recipient}` is no address")))?,
         platform: Platform::read(&platform)?,
-        purpose: row.try_get("purpose")?,
-        ref_id: row.try_get("ref_id")?,
+        purpose,
         text: row.try_get("text")?,
         active: row.try_get::<i64, _>("active")? != 0,
     })
@@ -86,8 +87,8 @@ impl Tx<'_> {
         .bind(msg.case_id.map(|c| c.0))
         .bind(&to)
         .bind(platform.code())
-        .bind(&msg.purpose)
-        .bind(msg.ref_id)
+        .bind(msg.purpose.kind().code())
+        .bind(msg.purpose.reference())
         .bind(&msg.text)
         .bind(ts(now))
         .fetch_one(self.conn())

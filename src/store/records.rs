@@ -1,6 +1,6 @@
 //! Rows the engine reads back: sent messages, their buttons, drafts, escalations, outbox entries.
 
-use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform};
+use crate::domain::{Address, ButtonId, CaseId, DraftId, EscalationId, MessageId, Platform, Purpose};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
@@ -10,8 +10,7 @@ pub struct MessageRecord {
     pub recipient: Address,
     /// The platform that delivered it.
     pub platform: Platform,
-    pub purpose: String,
-    pub ref_id: Option<i64>,
+    pub purpose: Purpose,
     pub text: String,
     pub active: bool,
 }
@@ -26,7 +25,7 @@ pub struct ButtonRecord {
 
 #[derive(Debug, Clone)]
 pub struct DraftRecord {
-    pub id: i64,
+    pub id: DraftId,
     pub case_id: CaseId,
     pub kind: String,
     pub text: String,
@@ -38,7 +37,7 @@ pub struct DraftRecord {
 
 #[derive(Debug, Clone)]
 pub struct EscalationRecord {
-    pub id: i64,
+    pub id: EscalationId,
     pub case_id: CaseId,
     pub message_id: Option<MessageId>,
     pub status: String,

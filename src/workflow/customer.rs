@@ -6,6 +6,7 @@ use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
 use crate::domain::Address;
+use crate::domain::Purpose;
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
 use crate::moderation;
@@ -84,7 +85,7 @@ impl Turn<'_> {
                 kind: FLAG_CHARGEBACK.into(),
                 excerpt: excerpt(text),
             };
-            self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
+            self.post(case.id, alert, Post::to(Address::Agents, Purpose::Alert)).await?;
         }
         if !moderation::is_abusive(text, &self.engine.settings.abusive_words) {
             return Ok(false);
@@ -100,7 +101,7 @@ impl Turn<'_> {
         self.tell(case, Reply::ClosedAbusive {}, None, vec![]).await?;
         let alert =
             Reply::AgentAlert { case_id: case.id.0, customer: user, kind: FLAG_ABUSIVE.into(), excerpt: excerpt(text) };
-        self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
+        self.post(case.id, alert, Post::to(Address::Agents, Purpose::Alert)).await?;
         if case.state == CaseState::Intake {
             case.close(Outcome::Cancelled);
         }
@@ -236,7 +237,7 @@ impl Turn<'_> {
             why: why.code().to_string(),
             attempts,
         };
-        let mut post = Post::to(Address::Agents, "handoff");
+        let mut post = Post::to(Address::Agents, Purpose::Handoff);
         post.buttons = vec![("edit".into(), "Write a reply".into())];
         post.expects = Some("text");
         self.post(case.id, reply, post).await?;
@@ -250,7 +251,7 @@ impl Turn<'_> {
         };
         let reply =
             Reply::AgentSupportRequest { case_id: case.id.0, customer: case.customer.to_string(), product, details };
-        self.post(case.id, reply, Post::to(Address::Agents, "support")).await?;
+        self.post(case.id, reply, Post::to(Address::Agents, Purpose::Support)).await?;
         Ok(())
     }
 

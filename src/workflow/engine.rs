@@ -6,7 +6,7 @@ use super::stripe_orders::{LookedUp, OrderLookup};
 use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use super::Observer;
-use crate::domain::{Address, ButtonId, Platform};
+use crate::domain::{Address, ButtonId, Platform, Purpose};
 use crate::events::Inbound;
 use crate::policy::Policy;
 use crate::replies::{Replies, RepliesError, Reply};
@@ -163,7 +163,7 @@ impl Engine {
     pub async fn notify_managers(&self, reply: &Reply, now: DateTime<Utc>) -> Result<(), EngineError> {
         let text = self.replies.render(reply)?;
         let mut tx = self.store.begin().await?;
-        let mut message = crate::store::NewMessage::new(Address::Managers, "notice", text);
+        let mut message = crate::store::NewMessage::new(Address::Managers, Purpose::Notice, text);
         message.mentions = vec!["role:managers".into()];
         tx.send(message, now).await?;
         tx.commit().await?;
@@ -210,8 +210,8 @@ impl Engine {
         if button.action != "edit" {
             return Ok(None);
         }
-        let draft = match (button.message.purpose.as_str(), button.message.ref_id) {
-            ("draft", Some(draft)) => tx.find_draft(draft).await?.map(|d| d.text),
+        let draft = match button.message.purpose {
+            Purpose::Draft(draft) => tx.find_draft(draft).await?.map(|d| d.text),
             _ => None,
         };
         Ok(Some(draft.unwrap_or_default()))

@@ -4,6 +4,7 @@ use super::engine::EngineError;
 use super::turn::{Post, Turn};
 use crate::domain::case::{CaseState, Outcome};
 use crate::domain::Address;
+use crate::domain::Purpose;
 use crate::replies::Reply;
 use crate::store::Job;
 use chrono::{DateTime, Duration, Utc};
@@ -20,7 +21,7 @@ impl Turn<'_> {
             ("agent_reminder", CaseState::AwaitingAgent) => {
                 let since = self.tx.pending_draft(case.id).await?.map_or(case.updated_at, |d| d.created_at);
                 let reply = Reply::AgentReminder { case_id: case.id.0, waiting: waited(since, self.now) };
-                let mut post = Post::to(Address::Agents, "reminder");
+                let mut post = Post::to(Address::Agents, Purpose::Reminder);
                 post.mentions = vec!["role:agents".into()];
                 self.post(case.id, reply, post).await?;
                 self.event(case.id, "bot", "reminder", "agents reminded").await?;
@@ -30,7 +31,7 @@ impl Turn<'_> {
             ("manager_reminder", CaseState::AwaitingManager) => {
                 let since = self.tx.pending_escalation(case.id).await?.map_or(case.updated_at, |e| e.created_at);
                 let reply = Reply::ManagerReminder { case_id: case.id.0, waiting: waited(since, self.now) };
-                let mut post = Post::to(Address::Managers, "reminder");
+                let mut post = Post::to(Address::Managers, Purpose::Reminder);
                 post.mentions = vec!["role:managers".into()];
                 self.post(case.id, reply, post).await?;
                 self.event(case.id, "bot", "reminder", "managers reminded").await?;

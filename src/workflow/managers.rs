@@ -6,7 +6,7 @@ use super::propose::{labels, DraftOrigin};
 use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
 use crate::domain::case::Decision;
-use crate::domain::{CaseId, MessageId};
+use crate::domain::{CaseId, EscalationId, MessageId, Purpose};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;
 use crate::store::EditButtons;
@@ -18,10 +18,10 @@ impl Turn<'_> {
             Some(id) => self.tx.find_message(id).await?,
             None => None,
         };
-        let Some(message) = found.filter(|m| m.purpose == "escalation") else {
+        let Some(message) = found else {
             return Ok(());
         };
-        let (Some(case_id), Some(escalation_id)) = (message.case_id, message.ref_id) else {
+        let (Some(case_id), Purpose::Escalation(escalation_id)) = (message.case_id, message.purpose) else {
             return Ok(());
         };
         let approve = match emoji {
@@ -41,7 +41,7 @@ impl Turn<'_> {
         user: &str,
         case_id: CaseId,
         message: MessageId,
-        escalation_id: i64,
+        escalation_id: EscalationId,
         approve: bool,
         emoji: &str,
     ) -> Result<Handled, EngineError> {

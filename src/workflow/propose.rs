@@ -5,6 +5,7 @@ use super::engine::EngineError;
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, FLAG_REPEAT};
 use crate::domain::Address;
+use crate::domain::Purpose;
 use crate::domain::{Money, Order, Resolution};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::policy::{self, History, RefundRequest, Verdict, VerdictOutcome};
@@ -139,8 +140,7 @@ impl Turn<'_> {
         case.decision = decision;
         case.state = CaseState::AwaitingAgent;
         let reply = self.agent_draft_reply(case, order, &origin.heading, &text);
-        let mut post = Post::to(Address::Agents, "draft");
-        post.ref_id = Some(draft_id);
+        let mut post = Post::to(Address::Agents, Purpose::Draft(draft_id));
         post.buttons = buttons;
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_draft_message(draft_id, message).await?;
@@ -190,8 +190,7 @@ impl Turn<'_> {
             rules: verdict.rules.clone(),
             flags: case.flags.clone(),
         };
-        let mut post = Post::to(Address::Managers, "escalation");
-        post.ref_id = Some(escalation);
+        let mut post = Post::to(Address::Managers, Purpose::Escalation(escalation));
         post.mentions = vec!["role:managers".into()];
         post.reactions = vec![APPROVE_EMOJI.into(), DENY_EMOJI.into()];
         let message = self.post(case.id, reply, post).await?;

@@ -7,7 +7,7 @@ use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, Outcome};
 use crate::domain::Address;
-use crate::domain::{ButtonId, Money};
+use crate::domain::{ButtonId, DraftId, Money, Purpose};
 use crate::payments::Processor;
 use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, EditButtons};
@@ -55,19 +55,23 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         let form_text = form_text.map(crate::intake::understand::clean).filter(|t| !t.is_empty());
-        let handled = match (button.action.as_str(), button.message.purpose.as_str(), form_text) {
-            (APPROVE | APPROVE_NO_REFUND | APPROVE_FULL_REFUND, "draft", _) => {
+        let handled = match (button.action.as_str(), button.message.purpose, form_text) {
+            (APPROVE | APPROVE_NO_REFUND | APPROVE_FULL_REFUND, Purpose::Draft(_), _) => {
                 self.approve(user, &mut case, button).await?
             }
-            ("reject", "draft", _) => self.reject(user, &mut case, button).await?,
-            ("edit", "draft", Some(text)) => self.edit_draft(user, &mut case, button, &text).await?,
-            ("edit", "rejected" | "handoff", Some(text)) => {
+            ("reject", Purpose::Draft(_), _) => self.reject(user, &mut case, button).await?,
+            ("edit", Purpose::Draft(_), Some(text)) => self.edit_draft(user, &mut case, button, &text).await?,
+            ("edit", Purpose::Rejected(_) | Purpose::Handoff, Some(text)) => {
                 self.write_reply(user, &mut case, button, &text).await?;
                 Ok(())
             }
             ("edit", _, None) => Err(Refusal::EditWithoutText),
-            ("mark_refunded", "refund", _) => self.mark_refunded(user, &mut case, button).await?,
-            (action, purpose, _) => Err(Refusal::ActionDoesNothing { action: action.into(), purpose: purpose.into() }),
+            ("mark_refunded", Purpose::Refund(Some(draft)), _) => {
+                self.mark_refunded(user, &mut case, button, draft).await?
+            }
+            (action, purpose, _) => {
+                Err(Refusal::ActionDoesNothing { action: action.into(), purpose: purpose.to_string() })
+            }
         };
         self.save(&case).await?;
         Ok(handled)
@@ -75,9 +79,9 @@ impl Turn<'_> {
 
     /// The pending draft a button belongs to, or the refusal that it is settled.
     async fn live_draft(&mut self, button: &ButtonRecord) -> Result<Result<DraftRecord, Refusal>, EngineError> {
-        let draft = match button.message.ref_id {
-            Some(id) => self.tx.find_draft(id).await?,
-            None => None,
+        let draft = match button.message.purpose {
+            Purpose::Draft(id) => self.tx.find_draft(id).await?,
+            _ => None,
         };
         match draft {
             Some(draft) if draft.status == "pending" => Ok(Ok(draft)),
@@ -98,7 +102,7 @@ impl Turn<'_> {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        if !self.tx.decide_draft(draft.id, status, user, self.now).await? {
+        if !self.tx.decide_draft(draft.id.0, status, user, self.now).await? {
             return Ok(Err(Refusal::DraftAlreadyHandled));
         }
         let decided = Reply::DraftDecided {
@@ -135,7 +139,7 @@ impl Turn<'_> {
             }
             _ => vec![],
         };
-        self.tell_text(case, draft.text.clone(), "reply", None, buttons).await?;
+        self.tell_text(case, draft.text.clone(), Purpose::Reply, None, buttons).await?;
         case.decision = decision.clone();
         self.carry_out(user, case, decision, draft.id).await?;
         Ok(Ok(()))
@@ -184,7 +188,7 @@ impl Turn<'_> {
         user: &str,
         case: &mut Case,
         decision: Option<Decision>,
-        draft: i64,
+        draft: DraftId,
     ) -> Result<(), EngineError> {
         match decision {
             Some(Decision::Refund { amount_minor, currency, .. }) => {
@@ -201,8 +205,7 @@ impl Turn<'_> {
                     order_id: order.order_id.to_string(),
                     approved_by: user.to_string(),
                 };
-                let mut post = Post::to(Address::Agents, "refund");
-                post.ref_id = Some(draft);
+                let mut post = Post::to(Address::Agents, Purpose::Refund(Some(draft)));
                 // Manual processing, or Stripe on an order with no charge to refund: staff
                 // issue the money and mark it.
                 post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
@@ -250,8 +253,7 @@ impl Turn<'_> {
         };
         self.event(case.id, user, "rejected", &format!("draft {} discarded; the agent writes the reply", draft.id))
             .await?;
-        let mut post = Post::to(Address::Agents, "rejected");
-        post.ref_id = Some(draft.id);
+        let mut post = Post::to(Address::Agents, Purpose::Rejected(draft.id));
         post.buttons = vec![("edit".into(), "Write the reply".into())];
         post.expects = Some("text");
         self.post(case.id, Reply::AgentRejected { case_id: case.id.0, actor: user.into() }, post).await?;
@@ -285,11 +287,12 @@ impl Turn<'_> {
         user: &str,
         case: &mut Case,
         button: &ButtonRecord,
+        draft: DraftId,
     ) -> Result<Handled, EngineError> {
         let Some(Decision::Refund { amount_minor, currency, partial }) = case.decision.clone() else {
             return Ok(Err(Refusal::NoApprovedRefund));
         };
-        let key = format!("draft:{}", button.message.ref_id.unwrap_or_default());
+        let key = format!("draft:{draft}");
         let recorded =
             self.tx.record_refund(case, amount_minor, currency.code(), "manual", user, &key, self.now).await?;
         if !recorded {

@@ -6,6 +6,7 @@ use super::engine::{Engine, EngineError};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Outcome, FLAG_CHARGEBACK};
 use crate::domain::Address;
+use crate::domain::Purpose;
 use crate::domain::{CaseId, ChatUserId, Currency, Money, Order};
 use crate::payments::stripe::{Dispute, Refund};
 use crate::payments::webhook::Event;
@@ -106,7 +107,7 @@ impl Turn<'_> {
         let detail = format!("dispute {} opened at Stripe: {reason}", dispute.id);
         self.event(case.id, "stripe", "dispute", &detail).await?;
         let evidence = self.dispute_evidence(&case, dispute).await?;
-        let mut post = Post::to(Address::Managers, "alert");
+        let mut post = Post::to(Address::Managers, Purpose::Alert);
         post.mentions = vec!["role:managers".into()];
         self.post(case.id, evidence, post).await?;
         self.save(&case).await
@@ -193,7 +194,7 @@ impl Turn<'_> {
             lost,
             amount: amount.to_string(),
         };
-        self.post(case.id, reply, Post::to(Address::Managers, "alert")).await?;
+        self.post(case.id, reply, Post::to(Address::Managers, Purpose::Alert)).await?;
         self.save(&case).await
     }
 
@@ -206,7 +207,7 @@ impl Turn<'_> {
 
     async fn alert_managers(&mut self, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
         let text = self.render(&reply)?;
-        let mut message = NewMessage::new(Address::Managers, "alert", text);
+        let mut message = NewMessage::new(Address::Managers, Purpose::Alert, text);
         message.case_id = case;
         message.mentions = vec!["role:managers".into()];
         self.tx.send(message, self.now).await?;

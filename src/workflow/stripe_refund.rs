@@ -7,6 +7,7 @@ use super::refusal::Refusal;
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, Decision, FLAG_CHARGEBACK};
 use crate::domain::{Address, Currency, Money, Order};
+use crate::domain::{DraftId, Purpose};
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
 use crate::replies::Reply;
 use crate::store::{Job, NewProcessorRefund, PendingRefund};
@@ -118,7 +119,7 @@ impl Turn<'_> {
         order: &Order,
         amount_minor: i64,
         currency: Currency,
-        draft: i64,
+        draft: DraftId,
     ) -> Result<bool, EngineError> {
         let Some(target) = target_of(order) else {
             return Ok(false);
@@ -153,7 +154,7 @@ impl Turn<'_> {
             order_id: order.order_id.to_string(),
             approved_by: user.to_string(),
         };
-        self.post(case.id, reply, Post::to(Address::Agents, "refund_note")).await?;
+        self.post(case.id, reply, Post::to(Address::Agents, Purpose::RefundNote)).await?;
         Ok(true)
     }
 
@@ -281,11 +282,10 @@ impl Turn<'_> {
             why: why.to_string(),
             can_mark_refunded: draft.is_some(),
         };
-        let mut post = Post::to(Address::Agents, "refund");
+        let mut post = Post::to(Address::Agents, Purpose::Refund(draft.map(DraftId)));
         post.mentions = vec!["role:agents".into()];
         if draft.is_some() {
             self.tx.release_approval_key(attempt.refund.id).await?;
-            post.ref_id = draft;
             post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
         }
         self.post(case.id, reply, post).await?;
