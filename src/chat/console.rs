@@ -2,6 +2,7 @@
 //! Messages land in per-view inboxes; switching role shows what that role has not seen yet.
 
 use crate::app::App;
+use crate::domain::AgentAction;
 use crate::events::{ButtonOut, Inbound, Outbound};
 use crate::runner::{self, AdapterClock};
 use std::collections::HashMap;
@@ -115,7 +116,7 @@ impl Console {
         let user = self.user.clone();
         if let Ok(n) = line.parse::<usize>() {
             let button = self.choices.get(n.wrapping_sub(1)).ok_or(format!("there is no button {n}"))?;
-            if button.action == "edit" {
+            if button.action == AgentAction::Edit.code() {
                 return Err(format!("type `/edit {n} your text` to write it"));
             }
             return Ok(Some(Inbound::Click { roles: Vec::new(), user, button: button.id.clone() }));

@@ -16,7 +16,7 @@ pub use case::{Case, CaseState, Decision, Outcome};
 pub use codes::{Reason, Resolution};
 pub use conversation::{Intake, OrderBrief};
 pub use ids::{ButtonId, CaseId, DraftId, EscalationId, MessageId, OrderId};
-pub use message::{Purpose, PurposeKind};
+pub use message::{AgentAction, ButtonAction, ButtonStyle, Choice, Purpose, PurposeKind, Score};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{Email, Order};
 pub use verdict::{Verdict, VerdictOutcome};

@@ -2,8 +2,8 @@
 
 use super::records::*;
 use super::{ts, StoreError, StoreResult, Tx};
-use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform, Purpose, PurposeKind};
-use crate::events::{ButtonOut, ButtonStyle, Outbound};
+use crate::domain::{Address, ButtonAction, ButtonId, CaseId, MessageId, Platform, Purpose, PurposeKind};
+use crate::events::{ButtonOut, Outbound};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -17,7 +17,7 @@ pub struct NewMessage {
     pub text: String,
     pub expects: Option<String>,
     /// (action, label) pairs.
-    pub buttons: Vec<(String, String)>,
+    pub buttons: Vec<(ButtonAction, String)>,
     pub mentions: Vec<String>,
     pub reactions: Vec<String>,
 }
@@ -100,13 +100,13 @@ impl Tx<'_> {
             let button_id: i64 =
                 sqlx::query("INSERT INTO buttons (message_id, action, label) VALUES ($1, $2, $3) RETURNING id")
                     .bind(id)
-                    .bind(&action)
+                    .bind(action.to_string())
                     .bind(&label)
                     .fetch_one(self.conn())
                     .await?
                     .try_get("id")?;
-            let style = ButtonStyle::for_action(&action);
-            buttons.push(ButtonOut { id: ButtonId(button_id).to_string(), action, label, style });
+            let style = action.style();
+            buttons.push(ButtonOut { id: ButtonId(button_id).to_string(), action: action.to_string(), label, style });
         }
         let action = Outbound::Send {
             id: message_id.to_string(),
@@ -201,11 +201,11 @@ impl Tx<'_> {
             .await?;
         rows.iter()
             .map(|row| {
-                let action: String = row.try_get("action")?;
+                let action = ButtonAction::read(&row.try_get::<String, _>("action")?)?;
                 Ok(ButtonOut {
                     id: ButtonId(row.try_get("id")?).to_string(),
-                    style: ButtonStyle::for_action(&action),
-                    action,
+                    style: action.style(),
+                    action: action.to_string(),
                     label: row.try_get("label")?,
                 })
             })
@@ -229,7 +229,8 @@ impl Tx<'_> {
             .find_message(message_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("button {id} without its message")))?;
-        Ok(Some(ButtonRecord { id, message, action: row.try_get("action")?, label: row.try_get("label")? }))
+        let action = ButtonAction::read(&row.try_get::<String, _>("action")?)?;
+        Ok(Some(ButtonRecord { id, message, action, label: row.try_get("label")? }))
     }
 
     /// One platform's outbound actions due for delivery, oldest first. On PostgreSQL a row

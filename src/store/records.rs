@@ -1,6 +1,6 @@
 //! Rows the engine reads back: sent messages, their buttons, drafts, escalations, outbox entries.
 
-use crate::domain::{Address, ButtonId, CaseId, DraftId, EscalationId, MessageId, Platform, Purpose};
+use crate::domain::{Address, ButtonAction, ButtonId, CaseId, DraftId, EscalationId, MessageId, Platform, Purpose};
 use chrono::{DateTime, Utc};
 
 #[derive(Debug, Clone)]
@@ -19,7 +19,7 @@ pub struct MessageRecord {
 pub struct ButtonRecord {
     pub id: ButtonId,
     pub message: MessageRecord,
-    pub action: String,
+    pub action: ButtonAction,
     pub label: String,
 }
 

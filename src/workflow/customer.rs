@@ -6,7 +6,7 @@ use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
 use crate::domain::Address;
-use crate::domain::Purpose;
+use crate::domain::{AgentAction, ButtonAction, Purpose};
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
 use crate::moderation;
@@ -238,7 +238,7 @@ impl Turn<'_> {
             attempts,
         };
         let mut post = Post::to(Address::Agents, Purpose::Handoff);
-        post.buttons = vec![("edit".into(), "Write a reply".into())];
+        post.buttons = vec![(AgentAction::Edit.into(), "Write a reply".into())];
         post.expects = Some("text");
         self.post(case.id, reply, post).await?;
         self.schedule_agent_reminder(case).await
@@ -301,25 +301,25 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         self.event(case.id, user, "clicked", &button.label).await?;
-        if let Some(score) = button.action.strip_prefix("feedback:").and_then(|s| s.parse::<u8>().ok()) {
-            return self.take_feedback_score(&mut case, score).await;
-        }
-        if button.action == "feedback_skip" && case.state == CaseState::FeedbackComment {
-            self.take_feedback_comment(&mut case, "skip").await?;
-            self.save(&case).await?;
-            return Ok(Ok(()));
-        }
-        let handled = match (case.state, Choice::parse(&button.action)) {
-            (CaseState::Intake, Some(choice)) => {
+        let handled = match (case.state, &button.action) {
+            (_, ButtonAction::Feedback(score)) => return self.take_feedback_score(&mut case, score.stars()).await,
+            (CaseState::FeedbackComment, ButtonAction::FeedbackSkip) => {
+                self.take_feedback_comment(&mut case, "skip").await?;
+                Ok(())
+            }
+            (CaseState::Intake, ButtonAction::Choice(choice)) => {
                 case.last_customer_at = self.now;
-                self.run_intake(&mut case, Input::Choice(choice)).await?;
+                self.run_intake(&mut case, Input::Choice(choice.clone())).await?;
                 Ok(())
             }
-            (CaseState::AwaitingCustomer, Some(Choice::Resolution(r))) if self.offered(&case, r) => {
-                self.accept_alternative(&mut case, r).await?;
+            (CaseState::AwaitingCustomer, ButtonAction::Choice(Choice::Resolution(r))) if self.offered(&case, *r) => {
+                self.accept_alternative(&mut case, *r).await?;
                 Ok(())
             }
-            _ => Err(Refusal::ButtonExpired),
+            // The question was answered or the case moved on (staff buttons never reach a customer).
+            (_, ButtonAction::Choice(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_)) => {
+                Err(Refusal::ButtonExpired)
+            }
         };
         self.save(&case).await?;
         Ok(handled)
@@ -332,7 +332,7 @@ impl Turn<'_> {
         self.tx.save_feedback(case.id, score, None, self.now).await?;
         self.event(case.id, &case.customer.to_string(), "feedback", &format!("score {score}")).await?;
         case.state = CaseState::FeedbackComment;
-        let skip = vec![("feedback_skip".to_string(), "Nothing to add".to_string())];
+        let skip = vec![(ButtonAction::FeedbackSkip, "Nothing to add".to_string())];
         self.tell(case, Reply::FeedbackCommentAsk { score }, Some("feedback_comment"), skip).await?;
         self.save(case).await?;
         Ok(Ok(()))

@@ -6,7 +6,7 @@ use super::stripe_orders::{LookedUp, OrderLookup};
 use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use super::Observer;
-use crate::domain::{Address, ButtonId, Platform, Purpose};
+use crate::domain::{Address, AgentAction, ButtonAction, ButtonId, Platform, Purpose};
 use crate::events::Inbound;
 use crate::policy::Policy;
 use crate::replies::{Replies, RepliesError, Reply};
@@ -207,7 +207,7 @@ impl Engine {
         let Some(button) = tx.find_button(id).await? else {
             return Ok(None);
         };
-        if button.action != "edit" {
+        if button.action != ButtonAction::Agent(AgentAction::Edit) {
             return Ok(None);
         }
         let draft = match button.message.purpose {

@@ -5,6 +5,7 @@ use super::turn::{Post, Turn};
 use crate::domain::case::{CaseState, Outcome};
 use crate::domain::Address;
 use crate::domain::Purpose;
+use crate::domain::{ButtonAction, Score};
 use crate::replies::Reply;
 use crate::store::Job;
 use chrono::{DateTime, Duration, Utc};
@@ -40,7 +41,7 @@ impl Turn<'_> {
             }
             ("followup", CaseState::AwaitingFeedback) => {
                 let order = self.load_order(&case).await?;
-                let buttons = (1..=5).map(|n| (format!("feedback:{n}"), "★".repeat(n))).collect();
+                let buttons = Score::all().map(|s| (ButtonAction::Feedback(s), "★".repeat(s.stars().into()))).collect();
                 let reply = Reply::FeedbackRequest { product: order.product, case_id: case.id.0 };
                 self.tell(&case, reply, None, buttons).await?;
                 self.event(case.id, "bot", "followup", "asked for feedback").await?;

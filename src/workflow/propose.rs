@@ -6,6 +6,7 @@ use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, FLAG_REPEAT};
 use crate::domain::Address;
 use crate::domain::Purpose;
+use crate::domain::{AgentAction, ButtonAction};
 use crate::domain::{Money, Order, Resolution};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::policy::{self, History, RefundRequest, Verdict, VerdictOutcome};
@@ -213,37 +214,30 @@ pub(super) const CUSTOM_DRAFT: &str = "custom";
 
 /// An agent's own reply says in words what happens; the buttons make the agent say whether
 /// money moves, rather than the earlier draft's decision deciding it silently.
-fn custom_draft_buttons(decision: Option<&Decision>, order: Option<&Order>) -> Vec<(String, String)> {
+fn custom_draft_buttons(decision: Option<&Decision>, order: Option<&Order>) -> Vec<(ButtonAction, String)> {
     let mut buttons = match (decision, order) {
         (Some(Decision::Refund { amount_minor, currency, .. }), _) => vec![
-            (APPROVE.into(), format!("Send & refund {}", Money::from_minor(*amount_minor, *currency))),
-            (APPROVE_NO_REFUND.into(), "Send, no refund".into()),
+            (AgentAction::Approve.into(), format!("Send & refund {}", Money::from_minor(*amount_minor, *currency))),
+            (AgentAction::ApproveNoRefund.into(), "Send, no refund".into()),
         ],
         (_, Some(order)) if !order.unrefunded().is_zero() => vec![
-            (APPROVE.into(), "Send, no refund".into()),
-            (APPROVE_FULL_REFUND.into(), format!("Send & refund {}", order.unrefunded())),
+            (AgentAction::Approve.into(), "Send, no refund".into()),
+            (AgentAction::ApproveFullRefund.into(), format!("Send & refund {}", order.unrefunded())),
         ],
-        _ => vec![(APPROVE.into(), "Approve & send".into())],
+        _ => vec![(AgentAction::Approve.into(), "Approve & send".into())],
     };
     buttons.extend(edit_and_reject());
     buttons
 }
 
-/// Approve a draft as it was decided.
-pub(super) const APPROVE: &str = "approve";
-/// Approve an agent's reply without the refund its draft carried.
-pub(super) const APPROVE_NO_REFUND: &str = "approve_no_refund";
-/// Approve an agent's reply with a refund of what is left of the order.
-pub(super) const APPROVE_FULL_REFUND: &str = "approve_full_refund";
-
-pub(super) fn draft_buttons() -> Vec<(String, String)> {
-    let mut buttons = vec![(APPROVE.into(), "Approve & send".into())];
+pub(super) fn draft_buttons() -> Vec<(ButtonAction, String)> {
+    let mut buttons = vec![(AgentAction::Approve.into(), "Approve & send".into())];
     buttons.extend(edit_and_reject());
     buttons
 }
 
-fn edit_and_reject() -> [(String, String); 2] {
-    [("edit".into(), "Edit".into()), ("reject".into(), "Reject".into())]
+fn edit_and_reject() -> [(ButtonAction, String); 2] {
+    [(AgentAction::Edit.into(), "Edit".into()), (AgentAction::Reject.into(), "Reject".into())]
 }
 
 pub(super) fn labels(resolutions: &[Resolution]) -> Vec<String> {

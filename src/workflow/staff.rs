@@ -2,12 +2,12 @@
 //! Every action is permission-checked here; a refusal comes back as a value and is told once.
 
 use super::engine::EngineError;
-use super::propose::{DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
+use super::propose::{DraftOrigin, CUSTOM_DRAFT};
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, Outcome};
 use crate::domain::Address;
-use crate::domain::{ButtonId, DraftId, Money, Purpose};
+use crate::domain::{AgentAction, ButtonAction, ButtonId, Choice, DraftId, Money, Purpose};
 use crate::payments::Processor;
 use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, EditButtons};
@@ -55,23 +55,38 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         let form_text = form_text.map(crate::intake::understand::clean).filter(|t| !t.is_empty());
-        let handled = match (button.action.as_str(), button.message.purpose, form_text) {
-            (APPROVE | APPROVE_NO_REFUND | APPROVE_FULL_REFUND, Purpose::Draft(_), _) => {
-                self.approve(user, &mut case, button).await?
+        let handled = match (button.action.agent(), button.message.purpose, form_text) {
+            (
+                Some(AgentAction::Approve | AgentAction::ApproveNoRefund | AgentAction::ApproveFullRefund),
+                Purpose::Draft(_),
+                _,
+            ) => self.approve(user, &mut case, button).await?,
+            (Some(AgentAction::Reject), Purpose::Draft(_), _) => self.reject(user, &mut case, button).await?,
+            (Some(AgentAction::Edit), Purpose::Draft(_), Some(text)) => {
+                self.edit_draft(user, &mut case, button, &text).await?
             }
-            ("reject", Purpose::Draft(_), _) => self.reject(user, &mut case, button).await?,
-            ("edit", Purpose::Draft(_), Some(text)) => self.edit_draft(user, &mut case, button, &text).await?,
-            ("edit", Purpose::Rejected(_) | Purpose::Handoff, Some(text)) => {
+            (Some(AgentAction::Edit), Purpose::Rejected(_) | Purpose::Handoff, Some(text)) => {
                 self.write_reply(user, &mut case, button, &text).await?;
                 Ok(())
             }
-            ("edit", _, None) => Err(Refusal::EditWithoutText),
-            ("mark_refunded", Purpose::Refund(Some(draft)), _) => {
+            (Some(AgentAction::Edit), _, None) => Err(Refusal::EditWithoutText),
+            (Some(AgentAction::MarkRefunded), Purpose::Refund(Some(draft)), _) => {
                 self.mark_refunded(user, &mut case, button, draft).await?
             }
-            (action, purpose, _) => {
-                Err(Refusal::ActionDoesNothing { action: action.into(), purpose: purpose.to_string() })
-            }
+            // Any other pair means nothing (a customer's button never sits on a staff post).
+            (
+                Some(
+                    AgentAction::Approve
+                    | AgentAction::ApproveNoRefund
+                    | AgentAction::ApproveFullRefund
+                    | AgentAction::Reject
+                    | AgentAction::Edit
+                    | AgentAction::MarkRefunded,
+                )
+                | None,
+                purpose,
+                _,
+            ) => Err(Refusal::ActionDoesNothing { action: button.action.clone(), purpose }),
         };
         self.save(&case).await?;
         Ok(handled)
@@ -135,7 +150,7 @@ impl Turn<'_> {
         self.event(case.id, user, "approved", &detail).await?;
         let buttons = match &decision {
             Some(Decision::Deny { alternatives }) => {
-                alternatives.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect()
+                alternatives.iter().map(|r| (Choice::Resolution(*r).into(), r.label().to_string())).collect()
             }
             _ => vec![],
         };
@@ -155,9 +170,11 @@ impl Turn<'_> {
     ) -> Result<(Option<Decision>, &'static str), EngineError> {
         let drafted: Option<Decision> =
             serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
-        Ok(match button.action.as_str() {
-            APPROVE_NO_REFUND => (Some(Decision::Deny { alternatives: vec![] }), "; the agent chose no refund"),
-            APPROVE_FULL_REFUND => {
+        Ok(match button.action {
+            ButtonAction::Agent(AgentAction::ApproveNoRefund) => {
+                (Some(Decision::Deny { alternatives: vec![] }), "; the agent chose no refund")
+            }
+            ButtonAction::Agent(AgentAction::ApproveFullRefund) => {
                 let order = self.load_order(case).await?;
                 let left = order.unrefunded();
                 let partial = left.minor() < order.amount.minor();
@@ -208,7 +225,7 @@ impl Turn<'_> {
                 let mut post = Post::to(Address::Agents, Purpose::Refund(Some(draft)));
                 // Manual processing, or Stripe on an order with no charge to refund: staff
                 // issue the money and mark it.
-                post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
+                post.buttons = vec![(AgentAction::MarkRefunded.into(), "Mark refunded".into())];
                 self.post(case.id, reply, post).await?;
             }
             Some(Decision::Deny { alternatives }) => {
@@ -254,7 +271,7 @@ impl Turn<'_> {
         self.event(case.id, user, "rejected", &format!("draft {} discarded; the agent writes the reply", draft.id))
             .await?;
         let mut post = Post::to(Address::Agents, Purpose::Rejected(draft.id));
-        post.buttons = vec![("edit".into(), "Write the reply".into())];
+        post.buttons = vec![(AgentAction::Edit.into(), "Write the reply".into())];
         post.expects = Some("text");
         self.post(case.id, Reply::AgentRejected { case_id: case.id.0, actor: user.into() }, post).await?;
         Ok(Ok(()))

@@ -7,7 +7,7 @@ use super::refusal::Refusal;
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, Decision, FLAG_CHARGEBACK};
 use crate::domain::{Address, Currency, Money, Order};
-use crate::domain::{DraftId, Purpose};
+use crate::domain::{AgentAction, DraftId, Purpose};
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
 use crate::replies::Reply;
 use crate::store::{Job, NewProcessorRefund, PendingRefund};
@@ -286,7 +286,7 @@ impl Turn<'_> {
         post.mentions = vec!["role:agents".into()];
         if draft.is_some() {
             self.tx.release_approval_key(attempt.refund.id).await?;
-            post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
+            post.buttons = vec![(AgentAction::MarkRefunded.into(), "Mark refunded".into())];
         }
         self.post(case.id, reply, post).await?;
         Ok(())

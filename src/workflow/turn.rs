@@ -2,7 +2,7 @@
 
 use super::engine::{Engine, EngineError};
 use crate::domain::case::Case;
-use crate::domain::{Address, CaseId, ChatUserId, MessageId, Platform, Purpose};
+use crate::domain::{Address, ButtonAction, CaseId, ChatUserId, MessageId, Platform, Purpose};
 use crate::replies::Reply;
 use crate::store::{NewMessage, Tx};
 use chrono::{DateTime, Utc};
@@ -26,7 +26,7 @@ pub(crate) struct Turn<'e> {
 pub(crate) struct Post {
     pub to: Address,
     pub purpose: Purpose,
-    pub buttons: Vec<(String, String)>,
+    pub buttons: Vec<(ButtonAction, String)>,
     pub mentions: Vec<String>,
     pub reactions: Vec<String>,
     pub expects: Option<&'static str>,
@@ -72,7 +72,7 @@ impl<'e> Turn<'e> {
         case: &Case,
         reply: Reply,
         expects: Option<&'static str>,
-        buttons: Vec<(String, String)>,
+        buttons: Vec<(ButtonAction, String)>,
     ) -> Result<MessageId, EngineError> {
         let text = self.render(&reply)?;
         self.tell_text(case, text, Purpose::Customer, expects, buttons).await
@@ -84,7 +84,7 @@ impl<'e> Turn<'e> {
         text: String,
         purpose: Purpose,
         expects: Option<&'static str>,
-        buttons: Vec<(String, String)>,
+        buttons: Vec<(ButtonAction, String)>,
     ) -> Result<MessageId, EngineError> {
         let mut message = NewMessage::new(Address::Dm(case.customer.clone()), purpose, text);
         message.case_id = Some(case.id);
