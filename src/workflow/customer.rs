@@ -6,7 +6,7 @@ use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Outcome, FLAG_ABUSIVE, FLAG_CHARGEBACK};
 use crate::domain::Address;
-use crate::domain::{AgentAction, ButtonAction, Purpose};
+use crate::domain::{AgentAction, ButtonAction, JobKind, Purpose};
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
 use crate::moderation;
@@ -69,7 +69,7 @@ impl Turn<'_> {
         case.intake = Some(state);
         self.apply_effects(&mut case, effects).await?;
         let idle = chrono::Duration::hours(i64::from(self.engine.settings.sla.idle_timeout_hours));
-        self.tx.schedule("idle_timeout", id, self.now + idle).await?;
+        self.tx.schedule(JobKind::IdleTimeout, id, self.now + idle).await?;
         Ok(case)
     }
 
@@ -142,7 +142,7 @@ impl Turn<'_> {
                         &format!("{reason}, wants {resolution}"),
                     )
                     .await?;
-                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
                     self.submit(case).await?;
                 }
                 Effect::ChoseSupport { reason, details } => {
@@ -150,13 +150,13 @@ impl Turn<'_> {
                     case.details = Some(details.clone());
                     case.resolution = Some(Resolution::Support);
                     case.close(Outcome::Alternative);
-                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
                     self.event(case.id, &case.customer.to_string(), "alternative", "chose help from support").await?;
                     self.post_support_request(case, details).await?;
                 }
                 Effect::Cancel => {
                     case.close(Outcome::Cancelled);
-                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
                     self.event(case.id, &case.customer.to_string(), "cancelled", "the customer ended the conversation")
                         .await?;
                 }
@@ -224,7 +224,7 @@ impl Turn<'_> {
     async fn hand_off(&mut self, case: &mut Case, why: HandOffWhy) -> Result<(), EngineError> {
         case.state = CaseState::AwaitingAgent;
         case.intake = None;
-        self.tx.cancel_job("idle_timeout", case.id).await?;
+        self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
         let (attempts, detail) = match why {
             HandOffWhy::NoMatch { attempts } => (attempts, format!("to agents after {attempts} failed order checks")),
             HandOffWhy::Unclear => (0, "to agents: the answers could not be understood".into()),

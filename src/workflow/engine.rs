@@ -3,7 +3,6 @@
 
 use super::settings::Settings;
 use super::stripe_orders::{LookedUp, OrderLookup};
-use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use super::Observer;
 use crate::domain::{Address, AgentAction, ButtonAction, ButtonId, Platform, Purpose};
@@ -180,12 +179,7 @@ impl Engine {
                 let Some(job) = turn.tx.claim_due_job(now).await? else {
                     return Ok(ran);
                 };
-                let attempt = if job.kind == STRIPE_JOB {
-                    turn.begin_stripe_attempt(&job).await?
-                } else {
-                    turn.run_job(&job).await?;
-                    None
-                };
+                let attempt = turn.run_job(&job).await?;
                 turn.commit().await?;
                 attempt
             };

@@ -6,7 +6,7 @@ use super::propose::{labels, DraftOrigin};
 use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
 use crate::domain::case::Decision;
-use crate::domain::{CaseId, EscalationId, MessageId, Purpose};
+use crate::domain::{CaseId, EscalationId, JobKind, MessageId, Purpose};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;
 use crate::store::EditButtons;
@@ -71,7 +71,7 @@ impl Turn<'_> {
             .load_case(case_id)
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
-        self.tx.cancel_job("manager_reminder", case.id).await?;
+        self.tx.cancel_job(JobKind::ManagerReminder, case.id).await?;
         let decided =
             self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
         self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;

@@ -5,8 +5,7 @@ use super::engine::EngineError;
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, FLAG_REPEAT};
 use crate::domain::Address;
-use crate::domain::Purpose;
-use crate::domain::{AgentAction, ButtonAction};
+use crate::domain::{AgentAction, ButtonAction, JobKind, Purpose};
 use crate::domain::{Money, Order, Resolution};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::policy::{self, History, RefundRequest, Verdict, VerdictOutcome};
@@ -198,13 +197,13 @@ impl Turn<'_> {
         self.tx.set_escalation_message(escalation, message).await?;
         self.event(case.id, "bot", "escalated", "outside the policy: asked managers to decide").await?;
         let hours = Duration::hours(i64::from(self.engine.settings.sla.manager_reminder_hours));
-        self.tx.schedule("manager_reminder", case.id, self.now + hours).await?;
+        self.tx.schedule(JobKind::ManagerReminder, case.id, self.now + hours).await?;
         Ok(())
     }
 
     pub(super) async fn schedule_agent_reminder(&mut self, case: &Case) -> Result<(), EngineError> {
         let minutes = Duration::minutes(i64::from(self.engine.settings.sla.agent_reminder_minutes));
-        self.tx.schedule("agent_reminder", case.id, self.now + minutes).await?;
+        self.tx.schedule(JobKind::AgentReminder, case.id, self.now + minutes).await?;
         Ok(())
     }
 }

@@ -7,7 +7,7 @@ use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, Outcome};
 use crate::domain::Address;
-use crate::domain::{AgentAction, ButtonAction, ButtonId, Choice, DraftId, Money, Purpose};
+use crate::domain::{AgentAction, ButtonAction, ButtonId, Choice, DraftId, JobKind, Money, Purpose};
 use crate::payments::Processor;
 use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, EditButtons};
@@ -145,7 +145,7 @@ impl Turn<'_> {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        self.tx.cancel_job("agent_reminder", case.id).await?;
+        self.tx.cancel_job(JobKind::AgentReminder, case.id).await?;
         let detail = format!("draft {} sent to the customer{choice}", draft.id);
         self.event(case.id, user, "approved", &detail).await?;
         let buttons = match &decision {
@@ -343,7 +343,7 @@ impl Turn<'_> {
         };
         self.tell(case, reply, None, vec![]).await?;
         let followup = Duration::days(i64::from(self.engine.settings.sla.followup_days));
-        self.tx.schedule("followup", case.id, self.now + followup).await?;
+        self.tx.schedule(JobKind::Followup, case.id, self.now + followup).await?;
         Ok(())
     }
 }

@@ -10,6 +10,7 @@ mod crash;
 mod discord;
 mod flows;
 mod intake;
+mod jobs;
 mod ops;
 mod orders_file;
 mod outbox;
