@@ -1,6 +1,7 @@
 //! What enters the engine (`Inbound`) and what leaves it (`Outbound`), in the shape of the
 //! JSON-lines adapter (CONTRACTS section 4); every adapter maps its platform onto these.
 
+pub use crate::domain::ButtonStyle;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
@@ -39,38 +40,13 @@ pub enum Inbound {
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
 pub struct ButtonOut {
     pub id: String,
+    /// A `ButtonAction`, written.
     pub action: String,
     pub label: String,
-    /// How prominent the platform should draw it; chosen by the engine from the action.
+    /// How prominent the platform should draw it; chosen by the engine from the action
+    /// (`ButtonAction::style`).
     #[serde(default)]
     pub style: ButtonStyle,
-}
-
-/// A button's look, as a hint: platforms map it onto what they have.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ButtonStyle {
-    /// The expected next step.
-    #[default]
-    Primary,
-    /// A way out (cancel, skip).
-    Secondary,
-    /// Goes ahead with money or a decision (approve, confirm, mark refunded).
-    Success,
-    /// Discards something (reject).
-    Danger,
-}
-
-impl ButtonStyle {
-    /// The look of a button with this action.
-    pub fn for_action(action: &str) -> ButtonStyle {
-        match action {
-            "approve" | "confirm" | "mark_refunded" => ButtonStyle::Success,
-            "reject" => ButtonStyle::Danger,
-            "cancel" | "feedback_skip" => ButtonStyle::Secondary,
-            _ => ButtonStyle::Primary,
-        }
-    }
 }
 
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]

@@ -8,37 +8,13 @@ pub mod understand;
 
 use prompts::*;
 
-pub use crate::domain::{Intake, OrderBrief};
+pub use crate::domain::{Choice, Intake, OrderBrief};
 
-use crate::domain::{CaseId, Email, OrderId, Reason, Resolution};
+use crate::domain::{ButtonAction, CaseId, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
 
 /// How many failed order/email pairs, or unclear answers, before a person takes over.
 pub const MAX_FAILURES: u32 = 3;
-
-/// A button press a customer can make during the intake.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Choice {
-    Reason(Reason),
-    Resolution(Resolution),
-    Order(String),
-    Confirm,
-    Cancel,
-}
-
-impl Choice {
-    /// Reads a button action (`reason:technical_issue`, `confirm`, ...).
-    pub fn parse(action: &str) -> Option<Choice> {
-        match action.split_once(':') {
-            Some(("reason", code)) => Reason::parse(code).map(Choice::Reason),
-            Some(("resolution", code)) => Resolution::parse(code).map(Choice::Resolution),
-            Some(("order", id)) => Some(Choice::Order(id.to_string())),
-            None if action == "confirm" => Some(Choice::Confirm),
-            None if action == "cancel" => Some(Choice::Cancel),
-            _ => None,
-        }
-    }
-}
 
 /// The result of an order look-up the intake asked for.
 #[derive(Debug, Clone, PartialEq)]
@@ -86,7 +62,7 @@ pub enum Input<'a> {
 pub struct Prompt {
     pub reply: Reply,
     pub expects: Option<&'static str>,
-    pub buttons: Vec<(String, String)>,
+    pub buttons: Vec<(ButtonAction, String)>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -258,7 +234,7 @@ fn on_choose_order(
     input: Input<'_>,
 ) -> (Option<Intake>, Vec<Effect>) {
     let picked = match &input {
-        Input::Choice(Choice::Order(id)) => OrderId::parse(id),
+        Input::Choice(Choice::Order(id)) => Some(id.clone()),
         Input::Text(text) => understand::identity(text).order_id,
         _ => None,
     };

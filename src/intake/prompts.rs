@@ -1,36 +1,36 @@
 //! The intake's replies: each question with the buttons and typed answer it waits for.
 
 use super::{Effect, HandOffWhy, Intake, OrderBrief, Prompt};
-use crate::domain::{Email, OrderId, Reason, Resolution};
+use crate::domain::{ButtonAction, Choice, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
 
-pub(super) fn say(reply: Reply, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
+pub(super) fn say(reply: Reply, expects: Option<&'static str>, buttons: Vec<(ButtonAction, String)>) -> Effect {
     Effect::Say(Box::new(Prompt { reply, expects, buttons }))
 }
 
-pub(super) fn with_cancel(mut buttons: Vec<(String, String)>) -> Vec<(String, String)> {
-    buttons.push(("cancel".into(), "Cancel".into()));
+pub(super) fn with_cancel(mut buttons: Vec<(ButtonAction, String)>) -> Vec<(ButtonAction, String)> {
+    buttons.push((Choice::Cancel.into(), "Cancel".into()));
     buttons
 }
 
-pub(super) fn reason_buttons() -> Vec<(String, String)> {
-    with_cancel(Reason::ALL.iter().map(|r| (format!("reason:{}", r.code()), r.label().to_string())).collect())
+pub(super) fn reason_buttons() -> Vec<(ButtonAction, String)> {
+    with_cancel(Reason::ALL.iter().map(|r| (Choice::Reason(*r).into(), r.label().to_string())).collect())
 }
 
-pub(super) fn resolution_buttons() -> Vec<(String, String)> {
+pub(super) fn resolution_buttons() -> Vec<(ButtonAction, String)> {
     let wanted = [Resolution::Refund, Resolution::StoreCredit, Resolution::Exchange];
-    with_cancel(wanted.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect())
+    with_cancel(wanted.iter().map(|r| (Choice::Resolution(*r).into(), r.label().to_string())).collect())
 }
 
-pub(super) fn support_buttons() -> Vec<(String, String)> {
+pub(super) fn support_buttons() -> Vec<(ButtonAction, String)> {
     with_cancel(vec![
-        ("resolution:support".into(), "Help me fix it".into()),
-        ("resolution:refund".into(), "I'd still like a refund".into()),
+        (Choice::Resolution(Resolution::Support).into(), "Help me fix it".into()),
+        (Choice::Resolution(Resolution::Refund).into(), "I'd still like a refund".into()),
     ])
 }
 
-pub(super) fn confirm_buttons() -> Vec<(String, String)> {
-    with_cancel(vec![("confirm".into(), "Yes, send it".into())])
+pub(super) fn confirm_buttons() -> Vec<(ButtonAction, String)> {
+    with_cancel(vec![(Choice::Confirm.into(), "Yes, send it".into())])
 }
 
 pub(super) fn identify(failures: u32) -> Intake {
@@ -80,7 +80,11 @@ pub(super) fn summary_excerpt(details: &str) -> String {
     format!("{cut}…")
 }
 
-pub(super) fn not_understood(hint: &str, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
+pub(super) fn not_understood(
+    hint: &str,
+    expects: Option<&'static str>,
+    buttons: Vec<(ButtonAction, String)>,
+) -> Effect {
     say(Reply::NotUnderstood { hint: hint.to_string() }, expects, buttons)
 }
 
@@ -92,10 +96,14 @@ pub(super) fn hand_off(why: HandOffWhy) -> (Option<Intake>, Vec<Effect>) {
     (None, vec![say(Reply::HandedToHuman {}, None, vec![]), Effect::HandOff(why)])
 }
 
-pub(super) fn order_buttons(candidates: &[OrderBrief]) -> Vec<(String, String)> {
+pub(super) fn order_buttons(candidates: &[OrderBrief]) -> Vec<(ButtonAction, String)> {
+    // A brief's id was written from an `OrderId`, so it always parses.
     let buttons = candidates
         .iter()
-        .map(|o| (format!("order:{}", o.order_id), format!("{} ({})", o.product, o.order_id)))
+        .filter_map(|o| {
+            let id = OrderId::parse(&o.order_id)?;
+            Some((Choice::Order(id).into(), format!("{} ({})", o.product, o.order_id)))
+        })
         .collect();
     with_cancel(buttons)
 }

@@ -39,7 +39,15 @@ fn text(typed: &'static str) -> Input<'static> {
 
 /// A button press, by its action, read the way the engine reads it.
 fn click(action: &str) -> Input<'static> {
-    Input::Choice(Choice::parse(action).unwrap_or_else(|| panic!("`{action}` is no intake button")))
+    Input::Choice(choice(action).unwrap_or_else(|| panic!("`{action}` is no intake button")))
+}
+
+/// The intake's choice a button action is, if it is one.
+fn choice(action: &str) -> Option<Choice> {
+    match ButtonAction::parse(action)? {
+        ButtonAction::Choice(choice) => Some(choice),
+        ButtonAction::Feedback(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_) => None,
+    }
 }
 
 /// The result of an order look-up the intake asked for.
@@ -116,11 +124,11 @@ fn confirm_st(unclear: u32) -> Intake {
 
 // Effects, written out rather than borrowed from `prompts`, so the tests check the words too.
 
-fn buttons(list: &[(&str, &str)]) -> Vec<(String, String)> {
-    list.iter().map(|(action, label)| (action.to_string(), label.to_string())).collect()
+fn buttons(list: &[(&str, &str)]) -> Vec<(ButtonAction, String)> {
+    list.iter().map(|(action, label)| (ButtonAction::read(action).unwrap(), label.to_string())).collect()
 }
 
-fn ask(reply: Reply, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
+fn ask(reply: Reply, expects: Option<&'static str>, buttons: Vec<(ButtonAction, String)>) -> Effect {
     Effect::Say(Box::new(Prompt { reply, expects, buttons }))
 }
 
@@ -128,13 +136,13 @@ fn tell(reply: Reply) -> Effect {
     ask(reply, None, vec![])
 }
 
-fn not_understood(hint: &str, expects: Option<&'static str>, buttons: Vec<(String, String)>) -> Effect {
+fn not_understood(hint: &str, expects: Option<&'static str>, buttons: Vec<(ButtonAction, String)>) -> Effect {
     ask(Reply::NotUnderstood { hint: hint.into() }, expects, buttons)
 }
 
 const ID_HINT: &str = "Please send your order id (it's in your receipt email) and the email you bought with.";
 
-fn reason_buttons() -> Vec<(String, String)> {
+fn reason_buttons() -> Vec<(ButtonAction, String)> {
     buttons(&[
         ("reason:technical_issue", "Something doesn't work"),
         ("reason:not_as_described", "It's not what was described"),
@@ -146,7 +154,7 @@ fn reason_buttons() -> Vec<(String, String)> {
     ])
 }
 
-fn resolution_buttons() -> Vec<(String, String)> {
+fn resolution_buttons() -> Vec<(ButtonAction, String)> {
     buttons(&[
         ("resolution:refund", "A refund"),
         ("resolution:store_credit", "Store credit"),
@@ -155,7 +163,7 @@ fn resolution_buttons() -> Vec<(String, String)> {
     ])
 }
 
-fn support_buttons() -> Vec<(String, String)> {
+fn support_buttons() -> Vec<(ButtonAction, String)> {
     buttons(&[
         ("resolution:support", "Help me fix it"),
         ("resolution:refund", "I'd still like a refund"),
@@ -163,11 +171,11 @@ fn support_buttons() -> Vec<(String, String)> {
     ])
 }
 
-fn confirm_buttons() -> Vec<(String, String)> {
+fn confirm_buttons() -> Vec<(ButtonAction, String)> {
     buttons(&[("confirm", "Yes, send it"), ("cancel", "Cancel")])
 }
 
-fn order_buttons() -> Vec<(String, String)> {
+fn order_buttons() -> Vec<(ButtonAction, String)> {
     buttons(&[
         ("order:ORD-1001", "Web Design Course (ORD-1001)"),
         ("order:ORD-1002", "Rust Ebook (ORD-1002)"),
@@ -707,7 +715,7 @@ fn button_actions_parse_into_choices() {
     let table: [(&str, Option<Choice>); 9] = [
         ("reason:technical_issue", Some(Choice::Reason(Reason::TechnicalIssue))),
         ("resolution:store_credit", Some(Choice::Resolution(Resolution::StoreCredit))),
-        ("order:ORD-1001", Some(Choice::Order("ORD-1001".into()))),
+        ("order:ORD-1001", Some(Choice::Order(oid("ORD-1001")))),
         ("confirm", Some(Choice::Confirm)),
         ("cancel", Some(Choice::Cancel)),
         ("reason:bogus", None),
@@ -716,6 +724,6 @@ fn button_actions_parse_into_choices() {
         ("approve", None),
     ];
     for (action, want) in table {
-        assert_eq!(Choice::parse(action), want, "action `{action}`");
+        assert_eq!(choice(action), want, "action `{action}`");
     }
 }

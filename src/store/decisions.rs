@@ -3,7 +3,7 @@
 
 use super::records::{DraftRecord, DraftStatus, EscalationRecord, EscalationStatus};
 use super::{from_ts, ts, StoreResult, Tx};
-use crate::domain::{CaseId, MessageId};
+use crate::domain::{CaseId, DraftId, EscalationId, MessageId};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -13,7 +13,7 @@ const ESCALATION_COLUMNS: &str = "id, case_id, message_id, status, created_at, d
 
 fn draft_from_row(row: &AnyRow) -> StoreResult<DraftRecord> {
     Ok(DraftRecord {
-        id: row.try_get("id")?,
+        id: DraftId(row.try_get("id")?),
         case_id: CaseId(row.try_get("case_id")?),
         kind: row.try_get("kind")?,
         text: row.try_get("text")?,
@@ -26,7 +26,7 @@ fn draft_from_row(row: &AnyRow) -> StoreResult<DraftRecord> {
 
 fn escalation_from_row(row: &AnyRow) -> StoreResult<EscalationRecord> {
     Ok(EscalationRecord {
-        id: row.try_get("id")?,
+        id: EscalationId(row.try_get("id")?),
         case_id: CaseId(row.try_get("case_id")?),
         message_id: row.try_get::<Option<i64>, _>("message_id")?.map(MessageId),
         status: EscalationStatus::read(&row.try_get::<String, _>("status")?)?,
@@ -43,7 +43,7 @@ impl Tx<'_> {
         text: &str,
         decision_json: &str,
         now: DateTime<Utc>,
-    ) -> StoreResult<i64> {
+    ) -> StoreResult<DraftId> {
         // A case has one live draft: a new one supersedes whatever was pending.
         sqlx::query("UPDATE drafts SET status = 'superseded' WHERE case_id = $1 AND status = 'pending'")
             .bind(case.0)
@@ -60,16 +60,16 @@ impl Tx<'_> {
         .bind(ts(now))
         .fetch_one(self.conn())
         .await?;
-        Ok(row.try_get("id")?)
+        Ok(DraftId(row.try_get("id")?))
     }
 
-    pub async fn set_draft_message(&mut self, draft: i64, message: MessageId) -> StoreResult<()> {
-        self.attach_message("drafts", draft, message).await
+    pub async fn set_draft_message(&mut self, draft: DraftId, message: MessageId) -> StoreResult<()> {
+        self.attach_message("drafts", draft.0, message).await
     }
 
-    pub async fn find_draft(&mut self, id: i64) -> StoreResult<Option<DraftRecord>> {
+    pub async fn find_draft(&mut self, id: DraftId) -> StoreResult<Option<DraftRecord>> {
         let sql = format!("SELECT {DRAFT_COLUMNS} FROM drafts WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(self.conn()).await?;
+        let row = sqlx::query(&sql).bind(id.0).fetch_optional(self.conn()).await?;
         row.as_ref().map(draft_from_row).transpose()
     }
 
@@ -81,8 +81,8 @@ impl Tx<'_> {
         row.as_ref().map(draft_from_row).transpose()
     }
 
-    pub async fn update_draft_text(&mut self, id: i64, text: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE drafts SET text = $1 WHERE id = $2").bind(text).bind(id).execute(self.conn()).await?;
+    pub async fn update_draft_text(&mut self, id: DraftId, text: &str) -> StoreResult<()> {
+        sqlx::query("UPDATE drafts SET text = $1 WHERE id = $2").bind(text).bind(id.0).execute(self.conn()).await?;
         Ok(())
     }
 
@@ -97,7 +97,7 @@ impl Tx<'_> {
         self.settle("drafts", id, status.code(), actor, now).await
     }
 
-    pub async fn insert_escalation(&mut self, case: CaseId, now: DateTime<Utc>) -> StoreResult<i64> {
+    pub async fn insert_escalation(&mut self, case: CaseId, now: DateTime<Utc>) -> StoreResult<EscalationId> {
         let row = sqlx::query(
             "INSERT INTO escalations (case_id, status, created_at) VALUES ($1, 'pending', $2) RETURNING id",
         )
@@ -105,16 +105,16 @@ impl Tx<'_> {
         .bind(ts(now))
         .fetch_one(self.conn())
         .await?;
-        Ok(row.try_get("id")?)
+        Ok(EscalationId(row.try_get("id")?))
     }
 
-    pub async fn set_escalation_message(&mut self, id: i64, message: MessageId) -> StoreResult<()> {
-        self.attach_message("escalations", id, message).await
+    pub async fn set_escalation_message(&mut self, id: EscalationId, message: MessageId) -> StoreResult<()> {
+        self.attach_message("escalations", id.0, message).await
     }
 
-    pub async fn find_escalation(&mut self, id: i64) -> StoreResult<Option<EscalationRecord>> {
+    pub async fn find_escalation(&mut self, id: EscalationId) -> StoreResult<Option<EscalationRecord>> {
         let sql = format!("SELECT {ESCALATION_COLUMNS} FROM escalations WHERE id = $1");
-        let row = sqlx::query(&sql).bind(id).fetch_optional(self.conn()).await?;
+        let row = sqlx::query(&sql).bind(id.0).fetch_optional(self.conn()).await?;
         row.as_ref().map(escalation_from_row).transpose()
     }
 
@@ -127,12 +127,12 @@ impl Tx<'_> {
     /// Settles a pending escalation; false when another decision came first.
     pub async fn decide_escalation(
         &mut self,
-        id: i64,
+        id: EscalationId,
         status: EscalationStatus,
         actor: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<bool> {
-        self.settle("escalations", id, status.code(), actor, now).await
+        self.settle("escalations", id.0, status.code(), actor, now).await
     }
 
     /// Settles a pending row of `table` (drafts, escalations) with a conditional update, so that

@@ -2,8 +2,8 @@
 
 use super::records::*;
 use super::{ts, StoreError, StoreResult, Tx};
-use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform};
-use crate::events::{ButtonOut, ButtonStyle, Outbound};
+use crate::domain::{Address, ButtonAction, ButtonId, CaseId, MessageId, Platform, Purpose, PurposeKind};
+use crate::events::{ButtonOut, Outbound};
 use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -13,24 +13,22 @@ use sqlx::Row;
 pub struct NewMessage {
     pub case_id: Option<CaseId>,
     pub to: Address,
-    pub purpose: String,
-    pub ref_id: Option<i64>,
+    pub purpose: Purpose,
     pub text: String,
     pub expects: Option<String>,
     /// (action, label) pairs.
-    pub buttons: Vec<(String, String)>,
+    pub buttons: Vec<(ButtonAction, String)>,
     pub mentions: Vec<String>,
     pub reactions: Vec<String>,
 }
 
 impl NewMessage {
     /// A message with no buttons, expectations, mentions or reactions yet.
-    pub fn new(to: Address, purpose: &str, text: String) -> NewMessage {
+    pub fn new(to: Address, purpose: Purpose, text: String) -> NewMessage {
         NewMessage {
             case_id: None,
             to,
-            purpose: purpose.to_string(),
-            ref_id: None,
+            purpose,
             text,
             expects: None,
             buttons: Vec::new(),
@@ -50,14 +48,17 @@ pub enum EditButtons {
 fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
     let recipient: String = row.try_get("recipient")?;
     let platform: String = row.try_get("platform")?;
+    let purpose: String = row.try_get("purpose")?;
+    let reference: Option<i64> = row.try_get("ref_id")?;
+    let purpose = Purpose::from_parts(PurposeKind::read(&purpose)?, reference)
+        .ok_or_else(|| StoreError::Corrupt(format!("message purpose `{purpose}` without its reference")))?;
     Ok(MessageRecord {
         id: MessageId(row.try_get("id")?),
         case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
         recipient: Address::parse(&recipient)
             .ok_or_else(|| StoreError::Corrupt(format!("message recipient `{recipient}` is no address")))?,
         platform: Platform::read(&platform)?,
-        purpose: row.try_get("purpose")?,
-        ref_id: row.try_get("ref_id")?,
+        purpose,
         text: row.try_get("text")?,
         active: row.try_get::<i64, _>("active")? != 0,
     })
@@ -86,8 +87,8 @@ impl Tx<'_> {
         .bind(msg.case_id.map(|c| c.0))
         .bind(&to)
         .bind(platform.code())
-        .bind(&msg.purpose)
-        .bind(msg.ref_id)
+        .bind(msg.purpose.kind().code())
+        .bind(msg.purpose.reference())
         .bind(&msg.text)
         .bind(ts(now))
         .fetch_one(self.conn())
@@ -99,13 +100,13 @@ impl Tx<'_> {
             let button_id: i64 =
                 sqlx::query("INSERT INTO buttons (message_id, action, label) VALUES ($1, $2, $3) RETURNING id")
                     .bind(id)
-                    .bind(&action)
+                    .bind(action.to_string())
                     .bind(&label)
                     .fetch_one(self.conn())
                     .await?
                     .try_get("id")?;
-            let style = ButtonStyle::for_action(&action);
-            buttons.push(ButtonOut { id: ButtonId(button_id).to_string(), action, label, style });
+            let style = action.style();
+            buttons.push(ButtonOut { id: ButtonId(button_id).to_string(), action: action.to_string(), label, style });
         }
         let action = Outbound::Send {
             id: message_id.to_string(),
@@ -200,11 +201,11 @@ impl Tx<'_> {
             .await?;
         rows.iter()
             .map(|row| {
-                let action: String = row.try_get("action")?;
+                let action = ButtonAction::read(&row.try_get::<String, _>("action")?)?;
                 Ok(ButtonOut {
                     id: ButtonId(row.try_get("id")?).to_string(),
-                    style: ButtonStyle::for_action(&action),
-                    action,
+                    style: action.style(),
+                    action: action.to_string(),
                     label: row.try_get("label")?,
                 })
             })
@@ -228,7 +229,8 @@ impl Tx<'_> {
             .find_message(message_id)
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("button {id} without its message")))?;
-        Ok(Some(ButtonRecord { id, message, action: row.try_get("action")?, label: row.try_get("label")? }))
+        let action = ButtonAction::read(&row.try_get::<String, _>("action")?)?;
+        Ok(Some(ButtonRecord { id, message, action, label: row.try_get("label")? }))
     }
 
     /// One platform's outbound actions due for delivery, oldest first. On PostgreSQL a row

@@ -1,7 +1,7 @@
 //! Rows the engine reads back: sent messages, their buttons, drafts, escalations, outbox entries.
 
 use crate::domain::code::codes;
-use crate::domain::{Address, ButtonId, CaseId, MessageId, Platform};
+use crate::domain::{Address, ButtonAction, ButtonId, CaseId, DraftId, EscalationId, MessageId, Platform, Purpose};
 use chrono::{DateTime, Utc};
 
 codes! {
@@ -31,8 +31,7 @@ pub struct MessageRecord {
     pub recipient: Address,
     /// The platform that delivered it.
     pub platform: Platform,
-    pub purpose: String,
-    pub ref_id: Option<i64>,
+    pub purpose: Purpose,
     pub text: String,
     pub active: bool,
 }
@@ -41,13 +40,13 @@ pub struct MessageRecord {
 pub struct ButtonRecord {
     pub id: ButtonId,
     pub message: MessageRecord,
-    pub action: String,
+    pub action: ButtonAction,
     pub label: String,
 }
 
 #[derive(Debug, Clone)]
 pub struct DraftRecord {
-    pub id: i64,
+    pub id: DraftId,
     pub case_id: CaseId,
     pub kind: String,
     pub text: String,
@@ -59,7 +58,7 @@ pub struct DraftRecord {
 
 #[derive(Debug, Clone)]
 pub struct EscalationRecord {
-    pub id: i64,
+    pub id: EscalationId,
     pub case_id: CaseId,
     pub message_id: Option<MessageId>,
     pub status: EscalationStatus,

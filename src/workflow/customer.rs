@@ -7,6 +7,7 @@ use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Flag, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
+use crate::domain::{AgentAction, ButtonAction, JobKind, Purpose};
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
 use crate::moderation;
@@ -69,7 +70,7 @@ impl Turn<'_> {
         case.intake = Some(state);
         self.apply_effects(&mut case, effects).await?;
         let idle = chrono::Duration::hours(i64::from(self.engine.settings.sla.idle_timeout_hours));
-        self.tx.schedule("idle_timeout", id, self.now + idle).await?;
+        self.tx.schedule(JobKind::IdleTimeout, id, self.now + idle).await?;
         Ok(case)
     }
 
@@ -85,7 +86,7 @@ impl Turn<'_> {
                 kind: Flag::ChargebackRisk.code().into(),
                 excerpt: excerpt(text),
             };
-            self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
+            self.post(case.id, alert, Post::to(Address::Agents, Purpose::Alert)).await?;
         }
         if !moderation::is_abusive(text, &self.engine.settings.abusive_words) {
             return Ok(false);
@@ -105,7 +106,7 @@ impl Turn<'_> {
             kind: Flag::Abusive.code().into(),
             excerpt: excerpt(text),
         };
-        self.post(case.id, alert, Post::to(Address::Agents, "alert")).await?;
+        self.post(case.id, alert, Post::to(Address::Agents, Purpose::Alert)).await?;
         if case.state == CaseState::Intake {
             case.close(Outcome::Cancelled);
         }
@@ -146,7 +147,7 @@ impl Turn<'_> {
                         &format!("{reason}, wants {resolution}"),
                     )
                     .await?;
-                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
                     self.submit(case).await?;
                 }
                 Effect::ChoseSupport { reason, details } => {
@@ -154,14 +155,14 @@ impl Turn<'_> {
                     case.details = Some(details.clone());
                     case.resolution = Some(Resolution::Support);
                     case.close(Outcome::Alternative);
-                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
                     self.event(case.id, &case.customer.to_string(), EventKind::Alternative, "chose help from support")
                         .await?;
                     self.post_support_request(case, details).await?;
                 }
                 Effect::Cancel => {
                     case.close(Outcome::Cancelled);
-                    self.tx.cancel_job("idle_timeout", case.id).await?;
+                    self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
                     self.event(
                         case.id,
                         &case.customer.to_string(),
@@ -239,7 +240,7 @@ impl Turn<'_> {
     async fn hand_off(&mut self, case: &mut Case, why: HandOffWhy) -> Result<(), EngineError> {
         case.state = CaseState::AwaitingAgent;
         case.intake = None;
-        self.tx.cancel_job("idle_timeout", case.id).await?;
+        self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
         let (attempts, detail) = match why {
             HandOffWhy::NoMatch { attempts } => (attempts, format!("to agents after {attempts} failed order checks")),
             HandOffWhy::Unclear => (0, "to agents: the answers could not be understood".into()),
@@ -252,8 +253,8 @@ impl Turn<'_> {
             why: why.code().to_string(),
             attempts,
         };
-        let mut post = Post::to(Address::Agents, "handoff");
-        post.buttons = vec![("edit".into(), "Write a reply".into())];
+        let mut post = Post::to(Address::Agents, Purpose::Handoff);
+        post.buttons = vec![(AgentAction::Edit.into(), "Write a reply".into())];
         post.expects = Some("text");
         self.post(case.id, reply, post).await?;
         self.schedule_agent_reminder(case).await
@@ -266,7 +267,7 @@ impl Turn<'_> {
         };
         let reply =
             Reply::AgentSupportRequest { case_id: case.id.0, customer: case.customer.to_string(), product, details };
-        self.post(case.id, reply, Post::to(Address::Agents, "support")).await?;
+        self.post(case.id, reply, Post::to(Address::Agents, Purpose::Support)).await?;
         Ok(())
     }
 
@@ -317,25 +318,25 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         self.event(case.id, user, EventKind::Clicked, &button.label).await?;
-        if let Some(score) = button.action.strip_prefix("feedback:").and_then(|s| s.parse::<u8>().ok()) {
-            return self.take_feedback_score(&mut case, score).await;
-        }
-        if button.action == "feedback_skip" && case.state == CaseState::FeedbackComment {
-            self.take_feedback_comment(&mut case, "skip").await?;
-            self.save(&case).await?;
-            return Ok(Ok(()));
-        }
-        let handled = match (case.state, Choice::parse(&button.action)) {
-            (CaseState::Intake, Some(choice)) => {
+        let handled = match (case.state, &button.action) {
+            (_, ButtonAction::Feedback(score)) => return self.take_feedback_score(&mut case, score.stars()).await,
+            (CaseState::FeedbackComment, ButtonAction::FeedbackSkip) => {
+                self.take_feedback_comment(&mut case, "skip").await?;
+                Ok(())
+            }
+            (CaseState::Intake, ButtonAction::Choice(choice)) => {
                 case.last_customer_at = self.now;
-                self.run_intake(&mut case, Input::Choice(choice)).await?;
+                self.run_intake(&mut case, Input::Choice(choice.clone())).await?;
                 Ok(())
             }
-            (CaseState::AwaitingCustomer, Some(Choice::Resolution(r))) if self.offered(&case, r) => {
-                self.accept_alternative(&mut case, r).await?;
+            (CaseState::AwaitingCustomer, ButtonAction::Choice(Choice::Resolution(r))) if self.offered(&case, *r) => {
+                self.accept_alternative(&mut case, *r).await?;
                 Ok(())
             }
-            _ => Err(Refusal::ButtonExpired),
+            // The question was answered or the case moved on (staff buttons never reach a customer).
+            (_, ButtonAction::Choice(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_)) => {
+                Err(Refusal::ButtonExpired)
+            }
         };
         self.save(&case).await?;
         Ok(handled)
@@ -348,7 +349,7 @@ impl Turn<'_> {
         self.tx.save_feedback(case.id, score, None, self.now).await?;
         self.event(case.id, &case.customer.to_string(), EventKind::Feedback, &format!("score {score}")).await?;
         case.state = CaseState::FeedbackComment;
-        let skip = vec![("feedback_skip".to_string(), "Nothing to add".to_string())];
+        let skip = vec![(ButtonAction::FeedbackSkip, "Nothing to add".to_string())];
         self.tell(case, Reply::FeedbackCommentAsk { score }, Some("feedback_comment"), skip).await?;
         self.save(case).await?;
         Ok(Ok(()))

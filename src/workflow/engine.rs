@@ -3,10 +3,9 @@
 
 use super::settings::Settings;
 use super::stripe_orders::{LookedUp, OrderLookup};
-use super::stripe_refund::STRIPE_JOB;
 use super::turn::Turn;
 use super::Observer;
-use crate::domain::{Address, ButtonId, Platform};
+use crate::domain::{Address, AgentAction, ButtonAction, ButtonId, Platform, Purpose};
 use crate::events::Inbound;
 use crate::policy::Policy;
 use crate::replies::{Replies, RepliesError, Reply};
@@ -169,7 +168,7 @@ impl Engine {
     pub async fn notify_managers(&self, reply: &Reply, now: DateTime<Utc>) -> Result<(), EngineError> {
         let text = self.replies.render(reply)?;
         let mut tx = self.store.begin().await?;
-        let mut message = crate::store::NewMessage::new(Address::Managers, "notice", text);
+        let mut message = crate::store::NewMessage::new(Address::Managers, Purpose::Notice, text);
         message.mentions = vec!["role:managers".into()];
         tx.send(message, now).await?;
         tx.commit().await?;
@@ -186,12 +185,7 @@ impl Engine {
                 let Some(job) = turn.tx.claim_due_job(now).await? else {
                     return Ok(ran);
                 };
-                let attempt = if job.kind == STRIPE_JOB {
-                    turn.begin_stripe_attempt(&job).await?
-                } else {
-                    turn.run_job(&job).await?;
-                    None
-                };
+                let attempt = turn.run_job(&job).await?;
                 turn.commit().await?;
                 attempt
             };
@@ -213,11 +207,11 @@ impl Engine {
         let Some(button) = tx.find_button(id).await? else {
             return Ok(None);
         };
-        if button.action != "edit" {
+        if button.action != ButtonAction::Agent(AgentAction::Edit) {
             return Ok(None);
         }
-        let draft = match (button.message.purpose.as_str(), button.message.ref_id) {
-            ("draft", Some(draft)) => tx.find_draft(draft).await?.map(|d| d.text),
+        let draft = match button.message.purpose {
+            Purpose::Draft(draft) => tx.find_draft(draft).await?.map(|d| d.text),
             _ => None,
         };
         Ok(Some(draft.unwrap_or_default()))

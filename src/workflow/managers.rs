@@ -7,7 +7,7 @@ use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
 use crate::domain::case::Decision;
 use crate::domain::timeline::EventKind;
-use crate::domain::{CaseId, MessageId};
+use crate::domain::{CaseId, EscalationId, JobKind, MessageId, Purpose};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;
 use crate::store::{EditButtons, EscalationStatus};
@@ -19,10 +19,10 @@ impl Turn<'_> {
             Some(id) => self.tx.find_message(id).await?,
             None => None,
         };
-        let Some(message) = found.filter(|m| m.purpose == "escalation") else {
+        let Some(message) = found else {
             return Ok(());
         };
-        let (Some(case_id), Some(escalation_id)) = (message.case_id, message.ref_id) else {
+        let (Some(case_id), Purpose::Escalation(escalation_id)) = (message.case_id, message.purpose) else {
             return Ok(());
         };
         let approve = match emoji {
@@ -42,7 +42,7 @@ impl Turn<'_> {
         user: &str,
         case_id: CaseId,
         message: MessageId,
-        escalation_id: i64,
+        escalation_id: EscalationId,
         approve: bool,
         emoji: &str,
     ) -> Result<Handled, EngineError> {
@@ -72,7 +72,7 @@ impl Turn<'_> {
             .load_case(case_id)
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
-        self.tx.cancel_job("manager_reminder", case.id).await?;
+        self.tx.cancel_job(JobKind::ManagerReminder, case.id).await?;
         let decided =
             self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
         self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;

@@ -6,6 +6,7 @@ use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, Flag};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
+use crate::domain::{AgentAction, ButtonAction, JobKind, Purpose};
 use crate::domain::{Money, Order, Resolution};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::policy::{self, History, RefundRequest, Verdict, VerdictOutcome};
@@ -140,8 +141,7 @@ impl Turn<'_> {
         case.decision = decision;
         case.state = CaseState::AwaitingAgent;
         let reply = self.agent_draft_reply(case, order, &origin.heading, &text);
-        let mut post = Post::to(Address::Agents, "draft");
-        post.ref_id = Some(draft_id);
+        let mut post = Post::to(Address::Agents, Purpose::Draft(draft_id));
         post.buttons = buttons;
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_draft_message(draft_id, message).await?;
@@ -192,21 +192,20 @@ impl Turn<'_> {
             rules: verdict.rules.clone(),
             flags: case.flags.iter().map(|f| f.code().to_string()).collect(),
         };
-        let mut post = Post::to(Address::Managers, "escalation");
-        post.ref_id = Some(escalation);
+        let mut post = Post::to(Address::Managers, Purpose::Escalation(escalation));
         post.mentions = vec!["role:managers".into()];
         post.reactions = vec![APPROVE_EMOJI.into(), DENY_EMOJI.into()];
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_escalation_message(escalation, message).await?;
         self.event(case.id, "bot", EventKind::Escalated, "outside the policy: asked managers to decide").await?;
         let hours = Duration::hours(i64::from(self.engine.settings.sla.manager_reminder_hours));
-        self.tx.schedule("manager_reminder", case.id, self.now + hours).await?;
+        self.tx.schedule(JobKind::ManagerReminder, case.id, self.now + hours).await?;
         Ok(())
     }
 
     pub(super) async fn schedule_agent_reminder(&mut self, case: &Case) -> Result<(), EngineError> {
         let minutes = Duration::minutes(i64::from(self.engine.settings.sla.agent_reminder_minutes));
-        self.tx.schedule("agent_reminder", case.id, self.now + minutes).await?;
+        self.tx.schedule(JobKind::AgentReminder, case.id, self.now + minutes).await?;
         Ok(())
     }
 }
@@ -216,37 +215,30 @@ pub(super) const CUSTOM_DRAFT: &str = "custom";
 
 /// An agent's own reply says in words what happens; the buttons make the agent say whether
 /// money moves, rather than the earlier draft's decision deciding it silently.
-fn custom_draft_buttons(decision: Option<&Decision>, order: Option<&Order>) -> Vec<(String, String)> {
+fn custom_draft_buttons(decision: Option<&Decision>, order: Option<&Order>) -> Vec<(ButtonAction, String)> {
     let mut buttons = match (decision, order) {
         (Some(Decision::Refund { amount_minor, currency, .. }), _) => vec![
-            (APPROVE.into(), format!("Send & refund {}", Money::from_minor(*amount_minor, *currency))),
-            (APPROVE_NO_REFUND.into(), "Send, no refund".into()),
+            (AgentAction::Approve.into(), format!("Send & refund {}", Money::from_minor(*amount_minor, *currency))),
+            (AgentAction::ApproveNoRefund.into(), "Send, no refund".into()),
         ],
         (_, Some(order)) if !order.unrefunded().is_zero() => vec![
-            (APPROVE.into(), "Send, no refund".into()),
-            (APPROVE_FULL_REFUND.into(), format!("Send & refund {}", order.unrefunded())),
+            (AgentAction::Approve.into(), "Send, no refund".into()),
+            (AgentAction::ApproveFullRefund.into(), format!("Send & refund {}", order.unrefunded())),
         ],
-        _ => vec![(APPROVE.into(), "Approve & send".into())],
+        _ => vec![(AgentAction::Approve.into(), "Approve & send".into())],
     };
     buttons.extend(edit_and_reject());
     buttons
 }
 
-/// Approve a draft as it was decided.
-pub(super) const APPROVE: &str = "approve";
-/// Approve an agent's reply without the refund its draft carried.
-pub(super) const APPROVE_NO_REFUND: &str = "approve_no_refund";
-/// Approve an agent's reply with a refund of what is left of the order.
-pub(super) const APPROVE_FULL_REFUND: &str = "approve_full_refund";
-
-pub(super) fn draft_buttons() -> Vec<(String, String)> {
-    let mut buttons = vec![(APPROVE.into(), "Approve & send".into())];
+pub(super) fn draft_buttons() -> Vec<(ButtonAction, String)> {
+    let mut buttons = vec![(AgentAction::Approve.into(), "Approve & send".into())];
     buttons.extend(edit_and_reject());
     buttons
 }
 
-fn edit_and_reject() -> [(String, String); 2] {
-    [("edit".into(), "Edit".into()), ("reject".into(), "Reject".into())]
+fn edit_and_reject() -> [(ButtonAction, String); 2] {
+    [(AgentAction::Edit.into(), "Edit".into()), (AgentAction::Reject.into(), "Reject".into())]
 }
 
 pub(super) fn labels(resolutions: &[Resolution]) -> Vec<String> {

@@ -3,7 +3,7 @@
 use super::engine::EngineError;
 use super::turn::Turn;
 use crate::domain::timeline::EventKind;
-use crate::domain::{ButtonId, CaseId, Money, OrderId};
+use crate::domain::{ButtonAction, ButtonId, CaseId, Money, OrderId, Purpose};
 use crate::replies::Reply;
 
 /// Why a person's action was not carried out. Each one is told through its own reply template;
@@ -15,11 +15,11 @@ pub(crate) enum Refusal {
     /// A button of someone else's conversation.
     ButtonNotYours { button: ButtonId },
     /// A staff button pressed by someone who is not an agent.
-    NotAnAgent { action: String },
+    NotAnAgent { action: ButtonAction },
     /// An Edit button pressed without the form's text.
     EditWithoutText,
     /// A button whose action means nothing on the message it sits on.
-    ActionDoesNothing { action: String, purpose: String },
+    ActionDoesNothing { action: ButtonAction, purpose: Purpose },
     /// The draft behind the button was settled already (approved or rejected).
     DraftAlreadyHandled,
     /// With Stripe, approving would refund more than the order has left: `spent` counts
@@ -75,7 +75,7 @@ impl Refusal {
             Refusal::NotAnAgent { .. } => Reply::NotAnAgent {},
             Refusal::EditWithoutText => Reply::EditWithoutText {},
             Refusal::ActionDoesNothing { action, purpose } => {
-                Reply::ActionDoesNothing { action: action.clone(), purpose: purpose.clone() }
+                Reply::ActionDoesNothing { action: action.to_string(), purpose: purpose.to_string() }
             }
             Refusal::DraftAlreadyHandled => Reply::DraftAlreadyHandled {},
             Refusal::RefundWouldOverdraw { amount, order_id, paid, spent } => Reply::RefundWouldOverdraw {

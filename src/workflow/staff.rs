@@ -2,13 +2,13 @@
 //! Every action is permission-checked here; a refusal comes back as a value and is told once.
 
 use super::engine::EngineError;
-use super::propose::{DraftOrigin, APPROVE, APPROVE_FULL_REFUND, APPROVE_NO_REFUND, CUSTOM_DRAFT};
+use super::propose::{DraftOrigin, CUSTOM_DRAFT};
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
-use crate::domain::{ButtonId, Money};
+use crate::domain::{AgentAction, ButtonAction, ButtonId, Choice, DraftId, JobKind, Money, Purpose};
 use crate::payments::Processor;
 use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, DraftStatus, EditButtons};
@@ -56,19 +56,38 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         let form_text = form_text.map(crate::intake::understand::clean).filter(|t| !t.is_empty());
-        let handled = match (button.action.as_str(), button.message.purpose.as_str(), form_text) {
-            (APPROVE | APPROVE_NO_REFUND | APPROVE_FULL_REFUND, "draft", _) => {
-                self.approve(user, &mut case, button).await?
+        let handled = match (button.action.agent(), button.message.purpose, form_text) {
+            (
+                Some(AgentAction::Approve | AgentAction::ApproveNoRefund | AgentAction::ApproveFullRefund),
+                Purpose::Draft(_),
+                _,
+            ) => self.approve(user, &mut case, button).await?,
+            (Some(AgentAction::Reject), Purpose::Draft(_), _) => self.reject(user, &mut case, button).await?,
+            (Some(AgentAction::Edit), Purpose::Draft(_), Some(text)) => {
+                self.edit_draft(user, &mut case, button, &text).await?
             }
-            ("reject", "draft", _) => self.reject(user, &mut case, button).await?,
-            ("edit", "draft", Some(text)) => self.edit_draft(user, &mut case, button, &text).await?,
-            ("edit", "rejected" | "handoff", Some(text)) => {
+            (Some(AgentAction::Edit), Purpose::Rejected(_) | Purpose::Handoff, Some(text)) => {
                 self.write_reply(user, &mut case, button, &text).await?;
                 Ok(())
             }
-            ("edit", _, None) => Err(Refusal::EditWithoutText),
-            ("mark_refunded", "refund", _) => self.mark_refunded(user, &mut case, button).await?,
-            (action, purpose, _) => Err(Refusal::ActionDoesNothing { action: action.into(), purpose: purpose.into() }),
+            (Some(AgentAction::Edit), _, None) => Err(Refusal::EditWithoutText),
+            (Some(AgentAction::MarkRefunded), Purpose::Refund(Some(draft)), _) => {
+                self.mark_refunded(user, &mut case, button, draft).await?
+            }
+            // Any other pair means nothing (a customer's button never sits on a staff post).
+            (
+                Some(
+                    AgentAction::Approve
+                    | AgentAction::ApproveNoRefund
+                    | AgentAction::ApproveFullRefund
+                    | AgentAction::Reject
+                    | AgentAction::Edit
+                    | AgentAction::MarkRefunded,
+                )
+                | None,
+                purpose,
+                _,
+            ) => Err(Refusal::ActionDoesNothing { action: button.action.clone(), purpose }),
         };
         self.save(&case).await?;
         Ok(handled)
@@ -76,9 +95,9 @@ impl Turn<'_> {
 
     /// The pending draft a button belongs to, or the refusal that it is settled.
     async fn live_draft(&mut self, button: &ButtonRecord) -> Result<Result<DraftRecord, Refusal>, EngineError> {
-        let draft = match button.message.ref_id {
-            Some(id) => self.tx.find_draft(id).await?,
-            None => None,
+        let draft = match button.message.purpose {
+            Purpose::Draft(id) => self.tx.find_draft(id).await?,
+            _ => None,
         };
         match draft {
             Some(draft) if draft.status == DraftStatus::Pending => Ok(Ok(draft)),
@@ -99,7 +118,7 @@ impl Turn<'_> {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        if !self.tx.decide_draft(draft.id, status, user, self.now).await? {
+        if !self.tx.decide_draft(draft.id.0, status, user, self.now).await? {
             return Ok(Err(Refusal::DraftAlreadyHandled));
         }
         let decided = Reply::DraftDecided {
@@ -127,16 +146,16 @@ impl Turn<'_> {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),
         };
-        self.tx.cancel_job("agent_reminder", case.id).await?;
+        self.tx.cancel_job(JobKind::AgentReminder, case.id).await?;
         let detail = format!("draft {} sent to the customer{choice}", draft.id);
         self.event(case.id, user, EventKind::Approved, &detail).await?;
         let buttons = match &decision {
             Some(Decision::Deny { alternatives }) => {
-                alternatives.iter().map(|r| (format!("resolution:{}", r.code()), r.label().to_string())).collect()
+                alternatives.iter().map(|r| (Choice::Resolution(*r).into(), r.label().to_string())).collect()
             }
             _ => vec![],
         };
-        self.tell_text(case, draft.text.clone(), "reply", None, buttons).await?;
+        self.tell_text(case, draft.text.clone(), Purpose::Reply, None, buttons).await?;
         case.decision = decision.clone();
         self.carry_out(user, case, decision, draft.id).await?;
         Ok(Ok(()))
@@ -152,9 +171,11 @@ impl Turn<'_> {
     ) -> Result<(Option<Decision>, &'static str), EngineError> {
         let drafted: Option<Decision> =
             serde_json::from_str(&draft.decision_json).map_err(|e| EngineError::Internal(e.to_string()))?;
-        Ok(match button.action.as_str() {
-            APPROVE_NO_REFUND => (Some(Decision::Deny { alternatives: vec![] }), "; the agent chose no refund"),
-            APPROVE_FULL_REFUND => {
+        Ok(match button.action {
+            ButtonAction::Agent(AgentAction::ApproveNoRefund) => {
+                (Some(Decision::Deny { alternatives: vec![] }), "; the agent chose no refund")
+            }
+            ButtonAction::Agent(AgentAction::ApproveFullRefund) => {
                 let order = self.load_order(case).await?;
                 let left = order.unrefunded();
                 let partial = left.minor() < order.amount.minor();
@@ -185,7 +206,7 @@ impl Turn<'_> {
         user: &str,
         case: &mut Case,
         decision: Option<Decision>,
-        draft: i64,
+        draft: DraftId,
     ) -> Result<(), EngineError> {
         match decision {
             Some(Decision::Refund { amount_minor, currency, .. }) => {
@@ -202,11 +223,10 @@ impl Turn<'_> {
                     order_id: order.order_id.to_string(),
                     approved_by: user.to_string(),
                 };
-                let mut post = Post::to(Address::Agents, "refund");
-                post.ref_id = Some(draft);
+                let mut post = Post::to(Address::Agents, Purpose::Refund(Some(draft)));
                 // Manual processing, or Stripe on an order with no charge to refund: staff
                 // issue the money and mark it.
-                post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
+                post.buttons = vec![(AgentAction::MarkRefunded.into(), "Mark refunded".into())];
                 self.post(case.id, reply, post).await?;
             }
             Some(Decision::Deny { alternatives }) => {
@@ -256,9 +276,8 @@ impl Turn<'_> {
             &format!("draft {} discarded; the agent writes the reply", draft.id),
         )
         .await?;
-        let mut post = Post::to(Address::Agents, "rejected");
-        post.ref_id = Some(draft.id);
-        post.buttons = vec![("edit".into(), "Write the reply".into())];
+        let mut post = Post::to(Address::Agents, Purpose::Rejected(draft.id));
+        post.buttons = vec![(AgentAction::Edit.into(), "Write the reply".into())];
         post.expects = Some("text");
         self.post(case.id, Reply::AgentRejected { case_id: case.id.0, actor: user.into() }, post).await?;
         Ok(Ok(()))
@@ -291,11 +310,12 @@ impl Turn<'_> {
         user: &str,
         case: &mut Case,
         button: &ButtonRecord,
+        draft: DraftId,
     ) -> Result<Handled, EngineError> {
         let Some(Decision::Refund { amount_minor, currency, partial }) = case.decision.clone() else {
             return Ok(Err(Refusal::NoApprovedRefund));
         };
-        let key = format!("draft:{}", button.message.ref_id.unwrap_or_default());
+        let key = format!("draft:{draft}");
         let recorded =
             self.tx.record_refund(case, amount_minor, currency.code(), "manual", user, &key, self.now).await?;
         if !recorded {
@@ -329,7 +349,7 @@ impl Turn<'_> {
         };
         self.tell(case, reply, None, vec![]).await?;
         let followup = Duration::days(i64::from(self.engine.settings.sla.followup_days));
-        self.tx.schedule("followup", case.id, self.now + followup).await?;
+        self.tx.schedule(JobKind::Followup, case.id, self.now + followup).await?;
         Ok(())
     }
 }

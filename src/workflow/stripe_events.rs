@@ -7,6 +7,7 @@ use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Flag, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
+use crate::domain::Purpose;
 use crate::domain::{CaseId, ChatUserId, Currency, Money, Order};
 use crate::payments::stripe::{Dispute, Refund};
 use crate::payments::webhook::Event;
@@ -107,7 +108,7 @@ impl Turn<'_> {
         let detail = format!("dispute {} opened at Stripe: {reason}", dispute.id);
         self.event(case.id, "stripe", EventKind::Dispute, &detail).await?;
         let evidence = self.dispute_evidence(&case, dispute).await?;
-        let mut post = Post::to(Address::Managers, "alert");
+        let mut post = Post::to(Address::Managers, Purpose::Alert);
         post.mentions = vec!["role:managers".into()];
         self.post(case.id, evidence, post).await?;
         self.save(&case).await
@@ -194,7 +195,7 @@ impl Turn<'_> {
             lost,
             amount: amount.to_string(),
         };
-        self.post(case.id, reply, Post::to(Address::Managers, "alert")).await?;
+        self.post(case.id, reply, Post::to(Address::Managers, Purpose::Alert)).await?;
         self.save(&case).await
     }
 
@@ -207,7 +208,7 @@ impl Turn<'_> {
 
     async fn alert_managers(&mut self, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
         let text = self.render(&reply)?;
-        let mut message = NewMessage::new(Address::Managers, "alert", text);
+        let mut message = NewMessage::new(Address::Managers, Purpose::Alert, text);
         message.case_id = case;
         message.mentions = vec!["role:managers".into()];
         self.tx.send(message, self.now).await?;

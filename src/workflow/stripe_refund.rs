@@ -8,13 +8,14 @@ use super::turn::{Post, Turn};
 use crate::domain::case::{Case, Decision, Flag};
 use crate::domain::timeline::EventKind;
 use crate::domain::{Address, Currency, Money, Order};
+use crate::domain::{AgentAction, CaseId, DraftId, JobKind, Purpose};
 use crate::payments::stripe::{Client, NewRefund, Refund, RefundStatus, StripeError, Target};
 use crate::replies::Reply;
-use crate::store::{Job, NewProcessorRefund, PendingRefund};
+use crate::store::{NewProcessorRefund, PendingRefund};
 use chrono::{DateTime, Duration, Utc};
 
 /// The scheduled job that calls Stripe for a case's pending refund.
-pub(super) const STRIPE_JOB: &str = "stripe_refund";
+const STRIPE_JOB: JobKind = JobKind::StripeRefund;
 
 /// An attempt with no clear answer (crash, timeout, 5xx) runs again after this, with the same
 /// key; the job is moved here before the call, so even a crash mid-call is retried. Doubles
@@ -119,7 +120,7 @@ impl Turn<'_> {
         order: &Order,
         amount_minor: i64,
         currency: Currency,
-        draft: i64,
+        draft: DraftId,
     ) -> Result<bool, EngineError> {
         let Some(target) = target_of(order) else {
             return Ok(false);
@@ -155,29 +156,29 @@ impl Turn<'_> {
             order_id: order.order_id.to_string(),
             approved_by: user.to_string(),
         };
-        self.post(case.id, reply, Post::to(Address::Agents, "refund_note")).await?;
+        self.post(case.id, reply, Post::to(Address::Agents, Purpose::RefundNote)).await?;
         Ok(true)
     }
 
     /// First half of a `stripe_refund` job, in the job's transaction: count the attempt and
     /// move the job to the retry time, so a crash during the call is retried with the same key.
-    pub(super) async fn begin_stripe_attempt(&mut self, job: &Job) -> Result<Option<Attempt>, EngineError> {
+    pub(super) async fn begin_stripe_attempt(&mut self, case_id: CaseId) -> Result<Option<Attempt>, EngineError> {
         if self.engine.settings.stripe.is_none() {
-            tracing::warn!(case = %job.case_id, "a Stripe refund is pending but processor is not stripe");
-            self.tx.schedule(STRIPE_JOB, job.case_id, self.now + recheck_after()).await?;
+            tracing::warn!(case = %case_id, "a Stripe refund is pending but processor is not stripe");
+            self.tx.schedule(STRIPE_JOB, case_id, self.now + recheck_after()).await?;
             return Ok(None);
         }
-        let Some(refund) = self.tx.pending_processor_refund(job.case_id).await? else {
+        let Some(refund) = self.tx.pending_processor_refund(case_id).await? else {
             return Ok(None);
         };
-        let Some(case) = self.tx.load_case(job.case_id).await? else {
+        let Some(case) = self.tx.load_case(case_id).await? else {
             return Ok(None);
         };
         let Some(target) = target_of(&self.load_order(&case).await?) else {
             return Ok(None);
         };
         self.tx.count_refund_attempt(refund.id).await?;
-        self.tx.schedule(STRIPE_JOB, job.case_id, self.now + retry_after(refund.attempts)).await?;
+        self.tx.schedule(STRIPE_JOB, case_id, self.now + retry_after(refund.attempts)).await?;
         Ok(Some(Attempt { refund, target }))
     }
 
@@ -284,12 +285,11 @@ impl Turn<'_> {
             why: why.to_string(),
             can_mark_refunded: draft.is_some(),
         };
-        let mut post = Post::to(Address::Agents, "refund");
+        let mut post = Post::to(Address::Agents, Purpose::Refund(draft.map(DraftId)));
         post.mentions = vec!["role:agents".into()];
         if draft.is_some() {
             self.tx.release_approval_key(attempt.refund.id).await?;
-            post.ref_id = draft;
-            post.buttons = vec![("mark_refunded".into(), "Mark refunded".into())];
+            post.buttons = vec![(AgentAction::MarkRefunded.into(), "Mark refunded".into())];
         }
         self.post(case.id, reply, post).await?;
         Ok(())

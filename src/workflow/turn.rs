@@ -3,7 +3,7 @@
 use super::engine::{Engine, EngineError};
 use crate::domain::case::Case;
 use crate::domain::timeline::EventKind;
-use crate::domain::{Address, CaseId, ChatUserId, MessageId, Platform};
+use crate::domain::{Address, ButtonAction, CaseId, ChatUserId, MessageId, Platform, Purpose};
 use crate::replies::Reply;
 use crate::store::{NewMessage, Tx};
 use chrono::{DateTime, Utc};
@@ -26,17 +26,16 @@ pub(crate) struct Turn<'e> {
 /// A staff post: where it goes and what it carries.
 pub(crate) struct Post {
     pub to: Address,
-    pub purpose: &'static str,
-    pub ref_id: Option<i64>,
-    pub buttons: Vec<(String, String)>,
+    pub purpose: Purpose,
+    pub buttons: Vec<(ButtonAction, String)>,
     pub mentions: Vec<String>,
     pub reactions: Vec<String>,
     pub expects: Option<&'static str>,
 }
 
 impl Post {
-    pub fn to(to: Address, purpose: &'static str) -> Post {
-        Post { to, purpose, ref_id: None, buttons: vec![], mentions: vec![], reactions: vec![], expects: None }
+    pub fn to(to: Address, purpose: Purpose) -> Post {
+        Post { to, purpose, buttons: vec![], mentions: vec![], reactions: vec![], expects: None }
     }
 }
 
@@ -74,19 +73,19 @@ impl<'e> Turn<'e> {
         case: &Case,
         reply: Reply,
         expects: Option<&'static str>,
-        buttons: Vec<(String, String)>,
+        buttons: Vec<(ButtonAction, String)>,
     ) -> Result<MessageId, EngineError> {
         let text = self.render(&reply)?;
-        self.tell_text(case, text, "customer", expects, buttons).await
+        self.tell_text(case, text, Purpose::Customer, expects, buttons).await
     }
 
     pub async fn tell_text(
         &mut self,
         case: &Case,
         text: String,
-        purpose: &str,
+        purpose: Purpose,
         expects: Option<&'static str>,
-        buttons: Vec<(String, String)>,
+        buttons: Vec<(ButtonAction, String)>,
     ) -> Result<MessageId, EngineError> {
         let mut message = NewMessage::new(Address::Dm(case.customer.clone()), purpose, text);
         message.case_id = Some(case.id);
@@ -98,7 +97,7 @@ impl<'e> Turn<'e> {
     /// A direct note to anyone (a refusal, see `Turn::refuse`), outside any conversation's flow.
     pub async fn notify(&mut self, user: &str, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
         let text = self.render(&reply)?;
-        let mut message = NewMessage::new(Address::Dm(self.person(user)), "notice", text);
+        let mut message = NewMessage::new(Address::Dm(self.person(user)), Purpose::Notice, text);
         message.case_id = case;
         self.tx.send(message, self.now).await?;
         Ok(())
@@ -110,8 +109,7 @@ impl<'e> Turn<'e> {
         let message = NewMessage {
             case_id: Some(case),
             to: post.to,
-            purpose: post.purpose.to_string(),
-            ref_id: post.ref_id,
+            purpose: post.purpose,
             text,
             expects: post.expects.map(str::to_string),
             buttons: post.buttons,

@@ -11,6 +11,7 @@ mod deploy;
 mod discord;
 mod flows;
 mod intake;
+mod jobs;
 mod ops;
 mod orders_file;
 mod outbox;

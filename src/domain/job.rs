@@ -1,0 +1,19 @@
+//! Scheduled work: what a job does, as the `jobs` table keeps it.
+
+use super::code::codes;
+
+codes! {
+    /// What a scheduled job does, as written in `jobs.kind`.
+    pub enum JobKind ("job kind") {
+        /// Reminds agents of a draft waiting for them, again and again until it is settled.
+        AgentReminder => "agent_reminder",
+        /// Reminds managers of an escalation waiting for them.
+        ManagerReminder => "manager_reminder",
+        /// Asks the customer for feedback some days after the refund.
+        Followup => "followup",
+        /// Closes an intake the customer stopped answering.
+        IdleTimeout => "idle_timeout",
+        /// Calls Stripe for a case's pending refund (and retries it).
+        StripeRefund => "stripe_refund",
+    }
+}

@@ -1,0 +1,333 @@
+//! What a message the bot sends is for (its purpose, and the draft or escalation it is about)
+//! and what its buttons do.
+
+use super::code::{codes, UnknownCode};
+use super::{DraftId, EscalationId, OrderId, Reason, Resolution};
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+codes! {
+    /// A message's purpose as written in `messages.purpose`; `Purpose` adds the reference.
+    pub enum PurposeKind ("message purpose") {
+        Customer => "customer",
+        Reply => "reply",
+        Notice => "notice",
+        Draft => "draft",
+        Rejected => "rejected",
+        Handoff => "handoff",
+        Support => "support",
+        Refund => "refund",
+        RefundNote => "refund_note",
+        Escalation => "escalation",
+        Reminder => "reminder",
+        Alert => "alert",
+    }
+}
+
+/// What a sent message is for, with the draft or escalation it is about. Stored as its kind
+/// (`messages.purpose`) and that reference (`messages.ref_id`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Purpose {
+    /// The bot speaking to a customer.
+    Customer,
+    /// An approved draft, sent to the customer.
+    Reply,
+    /// A note outside any conversation's flow (a refusal, a notice to managers).
+    Notice,
+    /// A draft reply for agents to approve, edit or reject.
+    Draft(DraftId),
+    /// The agents' post after a rejected draft, where an agent writes the reply.
+    Rejected(DraftId),
+    /// A conversation handed over to agents.
+    Handoff,
+    /// A request for help from support.
+    Support,
+    /// A refund staff issue; with the approved draft when they can mark it refunded.
+    Refund(Option<DraftId>),
+    /// A refund sent to the payment processor.
+    RefundNote,
+    /// A case for managers to decide by reacting.
+    Escalation(EscalationId),
+    Reminder,
+    Alert,
+}
+
+impl Purpose {
+    pub fn kind(self) -> PurposeKind {
+        match self {
+            Purpose::Customer => PurposeKind::Customer,
+            Purpose::Reply => PurposeKind::Reply,
+            Purpose::Notice => PurposeKind::Notice,
+            Purpose::Draft(_) => PurposeKind::Draft,
+            Purpose::Rejected(_) => PurposeKind::Rejected,
+            Purpose::Handoff => PurposeKind::Handoff,
+            Purpose::Support => PurposeKind::Support,
+            Purpose::Refund(_) => PurposeKind::Refund,
+            Purpose::RefundNote => PurposeKind::RefundNote,
+            Purpose::Escalation(_) => PurposeKind::Escalation,
+            Purpose::Reminder => PurposeKind::Reminder,
+            Purpose::Alert => PurposeKind::Alert,
+        }
+    }
+
+    /// The id of the draft or escalation this message is about, as `messages.ref_id` keeps it.
+    pub fn reference(self) -> Option<i64> {
+        match self {
+            Purpose::Draft(draft) | Purpose::Rejected(draft) => Some(draft.0),
+            Purpose::Refund(draft) => draft.map(|d| d.0),
+            Purpose::Escalation(escalation) => Some(escalation.0),
+            Purpose::Customer
+            | Purpose::Reply
+            | Purpose::Notice
+            | Purpose::Handoff
+            | Purpose::Support
+            | Purpose::RefundNote
+            | Purpose::Reminder
+            | Purpose::Alert => None,
+        }
+    }
+
+    /// Reads the two columns back; `None` when the kind needs a reference that is missing.
+    /// A reference on a kind that has none is ignored.
+    pub fn from_parts(kind: PurposeKind, reference: Option<i64>) -> Option<Purpose> {
+        Some(match kind {
+            PurposeKind::Customer => Purpose::Customer,
+            PurposeKind::Reply => Purpose::Reply,
+            PurposeKind::Notice => Purpose::Notice,
+            PurposeKind::Draft => Purpose::Draft(DraftId(reference?)),
+            PurposeKind::Rejected => Purpose::Rejected(DraftId(reference?)),
+            PurposeKind::Handoff => Purpose::Handoff,
+            PurposeKind::Support => Purpose::Support,
+            PurposeKind::Refund => Purpose::Refund(reference.map(DraftId)),
+            PurposeKind::RefundNote => Purpose::RefundNote,
+            PurposeKind::Escalation => Purpose::Escalation(EscalationId(reference?)),
+            PurposeKind::Reminder => Purpose::Reminder,
+            PurposeKind::Alert => Purpose::Alert,
+        })
+    }
+}
+
+/// The kind's code (`draft`), as staff read it in a refusal.
+impl fmt::Display for Purpose {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.kind().code())
+    }
+}
+
+/// What a button does, written as the platforms see it in `action` (`reason:technical_issue`,
+/// `confirm`, `feedback:4`, `approve`); read back once, where its row is read.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ButtonAction {
+    /// A customer's answer to the intake, or an alternative offered after a denial.
+    Choice(Choice),
+    /// A customer's feedback score.
+    Feedback(Score),
+    /// The customer has nothing to add to their score.
+    FeedbackSkip,
+    /// Staff deciding a draft or marking a refund.
+    Agent(AgentAction),
+}
+
+/// A button press a customer can make during the intake (a resolution is also how a customer
+/// takes an alternative offered after a denial).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Choice {
+    Reason(Reason),
+    Resolution(Resolution),
+    Order(OrderId),
+    Confirm,
+    Cancel,
+}
+
+codes! {
+    /// What staff do with a button.
+    pub enum AgentAction ("agent action") {
+        /// Approve a draft as it was decided.
+        Approve => "approve",
+        /// Approve an agent's reply without the refund its draft carried.
+        ApproveNoRefund => "approve_no_refund",
+        /// Approve an agent's reply with a refund of what is left of the order.
+        ApproveFullRefund => "approve_full_refund",
+        /// Edit a draft, or write the reply (the button opens a form).
+        Edit => "edit",
+        Reject => "reject",
+        MarkRefunded => "mark_refunded",
+    }
+}
+
+/// A feedback score, 1 to 5 stars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Score(u8);
+
+impl Score {
+    pub fn new(stars: u8) -> Option<Score> {
+        (1..=5).contains(&stars).then_some(Score(stars))
+    }
+
+    /// Every score, lowest first.
+    pub fn all() -> impl Iterator<Item = Score> {
+        (1..=5).map(Score)
+    }
+
+    pub fn stars(self) -> u8 {
+        self.0
+    }
+}
+
+impl fmt::Display for Score {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+impl ButtonAction {
+    /// The action written `written`, if it is one.
+    pub fn parse(written: &str) -> Option<ButtonAction> {
+        let choice = |choice| Some(ButtonAction::Choice(choice));
+        match written.trim().split_once(':') {
+            Some(("reason", code)) => choice(Choice::Reason(Reason::parse(code)?)),
+            Some(("resolution", code)) => choice(Choice::Resolution(Resolution::parse(code)?)),
+            Some(("order", id)) => choice(Choice::Order(OrderId::parse(id)?)),
+            Some(("feedback", stars)) => stars.parse().ok().and_then(Score::new).map(ButtonAction::Feedback),
+            Some(_) => None,
+            None => match written.trim() {
+                "confirm" => choice(Choice::Confirm),
+                "cancel" => choice(Choice::Cancel),
+                "feedback_skip" => Some(ButtonAction::FeedbackSkip),
+                agent => AgentAction::parse(agent).map(ButtonAction::Agent),
+            },
+        }
+    }
+
+    /// Like `parse`, with an error that names the value.
+    pub fn read(written: &str) -> Result<ButtonAction, UnknownCode> {
+        ButtonAction::parse(written).ok_or_else(|| UnknownCode { kind: "button action", value: written.to_string() })
+    }
+
+    /// The staff action, for a staff button.
+    pub fn agent(&self) -> Option<AgentAction> {
+        match self {
+            ButtonAction::Agent(action) => Some(*action),
+            ButtonAction::Choice(_) | ButtonAction::Feedback(_) | ButtonAction::FeedbackSkip => None,
+        }
+    }
+
+    /// How prominent the platform should draw the button.
+    pub fn style(&self) -> ButtonStyle {
+        match self {
+            ButtonAction::Agent(AgentAction::Approve | AgentAction::MarkRefunded)
+            | ButtonAction::Choice(Choice::Confirm) => ButtonStyle::Success,
+            ButtonAction::Agent(AgentAction::Reject) => ButtonStyle::Danger,
+            ButtonAction::Choice(Choice::Cancel) | ButtonAction::FeedbackSkip => ButtonStyle::Secondary,
+            ButtonAction::Agent(AgentAction::ApproveNoRefund | AgentAction::ApproveFullRefund | AgentAction::Edit)
+            | ButtonAction::Choice(Choice::Reason(_) | Choice::Resolution(_) | Choice::Order(_))
+            | ButtonAction::Feedback(_) => ButtonStyle::Primary,
+        }
+    }
+}
+
+impl From<Choice> for ButtonAction {
+    fn from(choice: Choice) -> ButtonAction {
+        ButtonAction::Choice(choice)
+    }
+}
+
+impl From<AgentAction> for ButtonAction {
+    fn from(action: AgentAction) -> ButtonAction {
+        ButtonAction::Agent(action)
+    }
+}
+
+impl fmt::Display for ButtonAction {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ButtonAction::Choice(Choice::Reason(reason)) => write!(f, "reason:{reason}"),
+            ButtonAction::Choice(Choice::Resolution(resolution)) => write!(f, "resolution:{resolution}"),
+            ButtonAction::Choice(Choice::Order(order)) => write!(f, "order:{order}"),
+            ButtonAction::Choice(Choice::Confirm) => f.write_str("confirm"),
+            ButtonAction::Choice(Choice::Cancel) => f.write_str("cancel"),
+            ButtonAction::Feedback(score) => write!(f, "feedback:{score}"),
+            ButtonAction::FeedbackSkip => f.write_str("feedback_skip"),
+            ButtonAction::Agent(action) => f.write_str(action.code()),
+        }
+    }
+}
+
+/// A button's look, as a hint: platforms map it onto what they have.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ButtonStyle {
+    /// The expected next step.
+    #[default]
+    Primary,
+    /// A way out (cancel, skip).
+    Secondary,
+    /// Goes ahead with money or a decision (approve, confirm, mark refunded).
+    Success,
+    /// Discards something (reject).
+    Danger,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn purposes_round_trip_through_their_two_columns() {
+        let all = [
+            Purpose::Customer,
+            Purpose::Reply,
+            Purpose::Notice,
+            Purpose::Draft(DraftId(3)),
+            Purpose::Rejected(DraftId(4)),
+            Purpose::Handoff,
+            Purpose::Support,
+            Purpose::Refund(Some(DraftId(5))),
+            Purpose::Refund(None),
+            Purpose::RefundNote,
+            Purpose::Escalation(EscalationId(6)),
+            Purpose::Reminder,
+            Purpose::Alert,
+        ];
+        for purpose in all {
+            let kind = PurposeKind::read(purpose.kind().code()).unwrap();
+            assert_eq!(Purpose::from_parts(kind, purpose.reference()), Some(purpose));
+        }
+        assert_eq!(Purpose::from_parts(PurposeKind::Draft, None), None);
+        assert_eq!(Purpose::from_parts(PurposeKind::Escalation, None), None);
+        assert_eq!(PurposeKind::read("memo").unwrap_err().to_string(), "unknown message purpose `memo`");
+        assert_eq!(Purpose::Draft(DraftId(3)).to_string(), "draft");
+    }
+
+    #[test]
+    fn button_actions_read_back_as_written_with_the_same_styles() {
+        let table = [
+            ("reason:technical_issue", ButtonStyle::Primary),
+            ("resolution:store_credit", ButtonStyle::Primary),
+            ("order:ORD-1001", ButtonStyle::Primary),
+            ("confirm", ButtonStyle::Success),
+            ("cancel", ButtonStyle::Secondary),
+            ("feedback:1", ButtonStyle::Primary),
+            ("feedback:5", ButtonStyle::Primary),
+            ("feedback_skip", ButtonStyle::Secondary),
+            ("approve", ButtonStyle::Success),
+            ("approve_no_refund", ButtonStyle::Primary),
+            ("approve_full_refund", ButtonStyle::Primary),
+            ("edit", ButtonStyle::Primary),
+            ("reject", ButtonStyle::Danger),
+            ("mark_refunded", ButtonStyle::Success),
+        ];
+        for (written, style) in table {
+            let action = ButtonAction::read(written).unwrap();
+            assert_eq!(action.to_string(), written);
+            assert_eq!(action.style(), style, "{written}");
+        }
+        assert_eq!(ButtonAction::parse("feedback:4"), Some(ButtonAction::Feedback(Score::new(4).unwrap())));
+        assert_eq!(ButtonAction::parse("approve"), Some(ButtonAction::Agent(AgentAction::Approve)));
+        for bad in ["reason:bogus", "resolution:", "order:", "feedback:0", "feedback:6", "feedback:x", "memo", "x:y"] {
+            assert_eq!(ButtonAction::parse(bad), None, "{bad}");
+        }
+        assert_eq!(ButtonAction::read("memo").unwrap_err().to_string(), "unknown button action `memo`");
+        assert_eq!(Score::all().map(Score::stars).collect::<Vec<_>>(), [1, 2, 3, 4, 5]);
+    }
+}
