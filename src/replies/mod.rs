@@ -76,6 +76,8 @@ replies! {
     CaseInReview => "case_in_review" { case_id: i64, status: String }
     ButtonExpired => "button_expired" {}
     ButtonNotYours => "button_not_yours" {}
+    /// A button id the bot never gave out.
+    ButtonUnknown => "button_unknown" {}
     /// The answer in the channel where `/refund` or the panel's button was used.
     DmStarted => "dm_started" {}
     /// The persistent post with the "Request a refund" button.

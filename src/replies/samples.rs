@@ -64,6 +64,7 @@ impl Reply {
             Reply::CaseInReview { case_id: 12, status: s("with our team for review") },
             Reply::ButtonExpired {},
             Reply::ButtonNotYours {},
+            Reply::ButtonUnknown {},
             Reply::DmStarted {},
             Reply::RefundPanel {},
             Reply::FeedbackRequest { product: s("Web Design Course"), case_id: 12 },

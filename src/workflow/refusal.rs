@@ -10,8 +10,10 @@ use crate::replies::Reply;
 /// an internal failure is an [`EngineError`] instead, which never reaches a chat.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Refusal {
-    /// A button that does not exist, or whose message has moved on.
+    /// A button whose message has moved on (edited, or a newer question asked).
     ButtonExpired,
+    /// A button id that was never given out.
+    ButtonUnknown,
     /// A button of someone else's conversation.
     ButtonNotYours { button: ButtonId },
     /// A staff button pressed by someone who is not an agent.
@@ -54,6 +56,7 @@ impl Refusal {
                 Some(format!("reaction {emoji} after the decision by {decided_by}"))
             }
             Refusal::ButtonExpired
+            | Refusal::ButtonUnknown
             | Refusal::EditWithoutText
             | Refusal::ActionDoesNothing { .. }
             | Refusal::DraftAlreadyHandled
@@ -71,6 +74,7 @@ impl Refusal {
     pub fn reply(&self) -> Reply {
         match self {
             Refusal::ButtonExpired => Reply::ButtonExpired {},
+            Refusal::ButtonUnknown => Reply::ButtonUnknown {},
             Refusal::ButtonNotYours { .. } => Reply::ButtonNotYours {},
             Refusal::NotAnAgent { .. } => Reply::NotAnAgent {},
             Refusal::EditWithoutText => Reply::EditWithoutText {},

@@ -22,7 +22,7 @@ impl Turn<'_> {
             None => None,
         };
         let Some(button) = found else {
-            return self.refuse(user, None, Refusal::ButtonExpired).await;
+            return self.refuse(user, None, Refusal::ButtonUnknown).await;
         };
         let handled = if !button.message.active {
             Err(Refusal::ButtonExpired)
