@@ -33,7 +33,8 @@ pub fn routes() -> Router {
 /// Whether `signature` is Slack's for this timestamp and raw body (constant-time compare).
 pub fn verify(secret: &str, timestamp: &str, body: &[u8], signature: &str, now: i64) -> bool {
     let Ok(at) = timestamp.parse::<i64>() else { return false };
-    if (now - at).abs() > MAX_AGE_SECS {
+    // `abs_diff`: a sender-chosen timestamp at the end of i64 must not overflow.
+    if now.abs_diff(at) > MAX_AGE_SECS as u64 {
         return false;
     }
     let Some(hex) = signature.strip_prefix("v0=") else { return false };

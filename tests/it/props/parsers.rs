@@ -6,6 +6,7 @@ use crate::support::{Fixture, BIN, CLOCK};
 use chrono::{DateTime, Duration, Utc};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
+use refund_bot::chat::slack::events_api::verify as slack_verify;
 use refund_bot::domain::{Currency, Email, Money, Order, OrderId};
 use refund_bot::events::Inbound;
 use refund_bot::orders_file::{parse_csv, parse_jsonl};
@@ -406,6 +407,32 @@ proptest! {
     ) {
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let _ = webhook::verify(&header, &body, &secrets, now);
+    }
+
+    /// Slack's `v0=` signature check: any timestamp, body and header is accepted or refused,
+    /// never a panic, and only the right signature of a fresh request is accepted.
+    #[test]
+    fn slack_signatures_never_panic_and_verify_exactly(
+        timestamp in prop_oneof![any::<i64>().prop_map(|t| t.to_string()), ".{0,24}"],
+        header in prop_oneof![".{0,80}", "v0=[0-9a-f]{0,70}"],
+        body in prop::collection::vec(any::<u8>(), 0..64),
+        secret in "[A-Za-z0-9]{1,32}",
+        now in unix_time(),
+        skew in -400i64..400,
+    ) {
+        let _ = slack_verify(&secret, &timestamp, &body, &header, now);
+        let at = now.saturating_add(skew);
+        let fresh = now.abs_diff(at) <= 300;
+        let at = at.to_string();
+        let mut mac = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(secret.as_bytes()).unwrap();
+        hmac::Mac::update(&mut mac, format!("v0:{at}:").as_bytes());
+        hmac::Mac::update(&mut mac, &body);
+        let signature: String = hmac::Mac::finalize(mac).into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        let signed = format!("v0={signature}");
+        prop_assert_eq!(slack_verify(&secret, &at, &body, &signed, now), fresh);
+        let mut other = body.clone();
+        other.push(b'!');
+        prop_assert!(!slack_verify(&secret, &at, &other, &signed, now));
     }
 
     /// A body signed with a held secret is accepted within the tolerance either way and stale
