@@ -24,3 +24,27 @@ pub async fn configured(app: &Arc<App>, health: &Arc<Health>) -> Result<Vec<Arc<
     }
     Ok(platforms)
 }
+
+/// Splits text at line ends (or hard at the limit) into pieces of at most `limit` characters,
+/// for platforms that cap a message or a block.
+pub fn split_text(text: &str, limit: usize) -> Vec<String> {
+    let mut pieces = Vec::new();
+    let mut current = String::new();
+    for line in text.split_inclusive('\n') {
+        let mut line = line;
+        while current.chars().count() + line.chars().count() > limit {
+            if !current.is_empty() {
+                pieces.push(std::mem::take(&mut current));
+                continue;
+            }
+            let cut = line.char_indices().nth(limit).map_or(line.len(), |(i, _)| i);
+            pieces.push(line[..cut].to_string());
+            line = &line[cut..];
+        }
+        current.push_str(line);
+    }
+    if !current.is_empty() || pieces.is_empty() {
+        pieces.push(current);
+    }
+    pieces
+}

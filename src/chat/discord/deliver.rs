@@ -2,6 +2,7 @@
 //! `nonce`, edits, reactions; customer text never pings (`allowed_mentions` is explicit).
 
 use super::{Discord, PLATFORM};
+use crate::chat::split_text;
 use crate::domain::{Address, MessageId as OurMessageId, Platform};
 use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use anyhow::{anyhow, Context as _};
@@ -51,29 +52,6 @@ impl RateCap {
 
 fn snowflake(raw: &str) -> anyhow::Result<u64> {
     raw.parse::<u64>().map_err(|_| anyhow!("`{raw}` is not a Discord id"))
-}
-
-/// Splits text at line ends (or hard at the limit) into Discord-sized pieces.
-pub fn split_content(text: &str, limit: usize) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        let mut line = line;
-        while current.chars().count() + line.chars().count() > limit {
-            if !current.is_empty() {
-                pieces.push(std::mem::take(&mut current));
-                continue;
-            }
-            let cut = line.char_indices().nth(limit).map_or(line.len(), |(i, _)| i);
-            pieces.push(line[..cut].to_string());
-            line = &line[cut..];
-        }
-        current.push_str(line);
-    }
-    if !current.is_empty() || pieces.is_empty() {
-        pieces.push(current);
-    }
-    pieces
 }
 
 /// Discord's button styles for the engine's hints.
@@ -177,7 +155,7 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             let (prefix, allowed) = shared.pings(&mentions);
             let staff = to.starts_with("channel:");
             let limit = if staff { MAX_EMBED } else { MAX_CONTENT - prefix.chars().count() };
-            let pieces = split_content(&text, limit);
+            let pieces = split_text(&text, limit);
             let last = pieces.len() - 1;
             let mut posted = None;
             for (index, piece) in pieces.into_iter().enumerate() {
@@ -255,9 +233,9 @@ mod tests {
 
     #[test]
     fn splits_at_lines_and_hard_at_the_limit() {
-        assert_eq!(split_content("short", 10), vec!["short"]);
-        assert_eq!(split_content("aaaa\nbbbb\ncc", 10), vec!["aaaa\nbbbb\n", "cc"]);
-        assert_eq!(split_content(&"x".repeat(25), 10), vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
-        assert!(split_content(&"é".repeat(4500), 2000).iter().all(|p| p.chars().count() <= 2000));
+        assert_eq!(split_text("short", 10), vec!["short"]);
+        assert_eq!(split_text("aaaa\nbbbb\ncc", 10), vec!["aaaa\nbbbb\n", "cc"]);
+        assert_eq!(split_text(&"x".repeat(25), 10), vec!["x".repeat(10), "x".repeat(10), "x".repeat(5)]);
+        assert!(split_text(&"é".repeat(4500), 2000).iter().all(|p| p.chars().count() <= 2000));
     }
 }

@@ -4,6 +4,7 @@
 //! links; the only pings are the user groups the engine's `mentions` ask for.
 
 use super::{Slack, PLATFORM};
+use crate::chat::split_text;
 use crate::domain::{Address, MessageId as OurMessageId, Platform};
 use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use anyhow::anyhow;
@@ -43,29 +44,6 @@ pub fn mrkdwn(text: &str) -> String {
     out.replace("**", "*").replace("~~", "~")
 }
 
-/// Splits text at line ends (or hard at the limit) into pieces of at most `limit` characters.
-fn split(text: &str, limit: usize) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut current = String::new();
-    for line in text.split_inclusive('\n') {
-        let mut line = line;
-        while current.chars().count() + line.chars().count() > limit {
-            if !current.is_empty() {
-                pieces.push(std::mem::take(&mut current));
-                continue;
-            }
-            let cut = line.char_indices().nth(limit).map_or(line.len(), |(i, _)| i);
-            pieces.push(line[..cut].to_string());
-            line = &line[cut..];
-        }
-        current.push_str(line);
-    }
-    if !current.is_empty() || pieces.is_empty() {
-        pieces.push(current);
-    }
-    pieces
-}
-
 /// A Slack emoji name for the engine's reaction emoji.
 pub fn emoji_name(emoji: &str) -> Option<&'static str> {
     match emoji {
@@ -84,7 +62,7 @@ pub fn blocks(ping: &str, text: &str, buttons: &[ButtonOut]) -> Value {
     let mut blocks = Vec::new();
     let body = format!("{ping}{}", mrkdwn(text));
     // Escaping can lengthen a piece; split the escaped text so no section passes the limit.
-    for piece in split(&body, MAX_SECTION) {
+    for piece in split_text(&body, MAX_SECTION) {
         if piece.trim().is_empty() {
             continue;
         }
