@@ -49,6 +49,15 @@ fn starts_with_ignore_case(text: &str, word: &str) -> bool {
     text.get(..word.len()).is_some_and(|head| head.eq_ignore_ascii_case(word))
 }
 
+/// A helper's one argument, rendered; a missing variable is an error, as in strict mode.
+fn strict_param(h: &Helper<'_>, helper: &'static str) -> Result<String, RenderError> {
+    let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex(helper, 0))?;
+    if param.is_value_missing() {
+        return Err(RenderError::strict_error(param.relative_path()));
+    }
+    Ok(param.value().render())
+}
+
 /// `{{quote details}}`: the value as a markdown block quote, every line prefixed with `> ` (a
 /// single `> ` would quote only the first line of a multi-line message), escaped like `{{ }}`.
 pub fn quote(
@@ -58,11 +67,7 @@ pub fn quote(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("quote", 0))?;
-    if param.is_value_missing() {
-        return Err(RenderError::strict_error(param.relative_path()));
-    }
-    let text = neutralise_mentions(param.value().render().trim());
+    let text = neutralise_mentions(strict_param(h, "quote")?.trim());
     let quoted: Vec<String> = text.lines().map(|line| format!("> {}", line.trim_end())).collect();
     out.write(&quoted.join("\n"))?;
     Ok(())
@@ -78,11 +83,7 @@ pub fn plain(
     _: &mut RenderContext<'_, '_>,
     out: &mut dyn Output,
 ) -> HelperResult {
-    let param = h.param(0).ok_or(RenderErrorReason::ParamNotFoundForIndex("plain", 0))?;
-    if param.is_value_missing() {
-        return Err(RenderError::strict_error(param.relative_path()));
-    }
-    out.write(&escape(&param.value().render(), false))?;
+    out.write(&escape(&strict_param(h, "plain")?, false))?;
     Ok(())
 }
 
