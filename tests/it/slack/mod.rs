@@ -36,7 +36,19 @@ fn slack_section(fake: &FakeSlack, mode: &str) -> String {
 }
 
 fn fixture_for(fake: &FakeSlack) -> Fixture {
-    Fixture::with_config(&format!("{}[http]\nlisten = \"127.0.0.1:{}\"\n", slack_section(fake, "socket"), free_port()))
+    Fixture::with_config(&slack_config(fake))
+}
+
+fn slack_config(fake: &FakeSlack) -> String {
+    format!("{}[http]\nlisten = \"127.0.0.1:{}\"\n", slack_section(fake, "socket"), free_port())
+}
+
+/// The fixture on SQLite, or on PostgreSQL when `TEST_DATABASE_URL` names a server (else none).
+fn fixture_on(fake: &FakeSlack, postgres: bool) -> Option<Fixture> {
+    match postgres {
+        false => Some(fixture_for(fake)),
+        true => Fixture::postgres_with_config(&slack_config(fake)),
+    }
 }
 
 fn bot_command(fixture: &Fixture) -> Command {
@@ -118,9 +130,18 @@ fn assert_no_injected_pings(posted: &Posted, allowed: &[&str]) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund() {
+    a_dm_request_becomes_an_approved_reply_and_a_recorded_refund_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund_on_postgres() {
+    a_dm_request_becomes_an_approved_reply_and_a_recorded_refund_on(true).await;
+}
+
+async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund_on(postgres: bool) {
     let fake = FakeSlack::start().await;
     fake.state.lock().unwrap().groups.insert(AGENTS_GROUP.into(), vec![AGENT.into()]);
-    let fixture = fixture_for(&fake);
+    let Some(fixture) = fixture_on(&fake, postgres) else { return };
     let _bot = start_bot(&fake, &fixture).await;
 
     // An envelope delivered twice (a retry after a missed ack) is handled once.
@@ -216,13 +237,22 @@ async fn an_agent_edits_a_draft_in_a_modal_before_approving_it() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn managers_decide_by_reaction_even_after_a_restart() {
+    managers_decide_by_reaction_even_after_a_restart_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn managers_decide_by_reaction_even_after_a_restart_on_postgres() {
+    managers_decide_by_reaction_even_after_a_restart_on(true).await;
+}
+
+async fn managers_decide_by_reaction_even_after_a_restart_on(postgres: bool) {
     let fake = FakeSlack::start().await;
     {
         let mut state = fake.state.lock().unwrap();
         state.groups.insert(AGENTS_GROUP.into(), vec![AGENT.into()]);
         state.groups.insert(MANAGERS_GROUP.into(), vec![MANAGER.into()]);
     }
-    let fixture = fixture_for(&fake);
+    let Some(fixture) = fixture_on(&fake, postgres) else { return };
     let bot = start_bot(&fake, &fixture).await;
     request(&fake, DAVE, "ORD-1004 dave@example.com", "changed my mind").await;
     let escalation = fake.until("the escalation", |f| f.posted_in(MANAGERS_CHANNEL).into_iter().next()).await;

@@ -82,6 +82,11 @@ impl Fixture {
 
     /// A fixture on a fresh PostgreSQL database, when `TEST_DATABASE_URL` names a server.
     pub fn postgres() -> Option<Fixture> {
+        Fixture::postgres_with_config("")
+    }
+
+    /// `postgres()` with extra config, like `with_config`.
+    pub fn postgres_with_config(extra: &str) -> Option<Fixture> {
         let Some(server) = std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) else {
             eprintln!("TEST_DATABASE_URL is not set: skipping the PostgreSQL half of this test");
             return None;
@@ -90,7 +95,7 @@ impl Fixture {
         let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().subsec_nanos();
         let name = format!("rb_test_{}_{}_{nanos}", std::process::id(), NEXT.fetch_add(1, Ordering::Relaxed));
         let base = server.rsplit_once('/').map_or(server.as_str(), |(base, _)| base);
-        let mut fixture = Fixture::create(format!("{base}/{name}"), "");
+        let mut fixture = Fixture::create(format!("{base}/{name}"), extra);
         fixture.pg_database = Some((server.clone(), name));
         Some(fixture)
     }
