@@ -194,7 +194,7 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                         "unfurl_media": false,
                         "metadata": {"event_type": OUTBOX_EVENT, "event_payload": {"id": id}},
                     });
-                    let posted = slack.call("chat.postMessage", &body).await?;
+                    let posted = slack.post(&channel, &body).await?;
                     let posted_channel = posted["channel"].as_str().unwrap_or(&channel).to_string();
                     let ts =
                         posted["ts"].as_str().ok_or_else(|| anyhow!("chat.postMessage answered no ts"))?.to_string();

@@ -5,6 +5,7 @@
 mod deliver;
 pub mod events_api;
 mod handler;
+mod pace;
 
 use crate::app::{App, CliError};
 use crate::config::{SlackConfig, SlackMode};
@@ -13,6 +14,7 @@ use crate::events::Outbound;
 use crate::runner::{ChatPlatform, Health, Shutdown, Wake};
 use async_trait::async_trait;
 use serde_json::Value;
+use slack_morphism::errors::SlackClientError;
 use slack_morphism::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -88,6 +90,8 @@ pub struct Slack {
     groups: Mutex<HashMap<String, (Vec<String>, Instant)>>,
     /// Set by `run`: what a handled event wakes.
     wake: Mutex<Option<Wake>>,
+    /// Per-channel pacing of posts (see [`pace`]).
+    pacer: Mutex<pace::Pacer>,
 }
 
 impl Slack {
@@ -129,13 +133,42 @@ impl Slack {
             started: Instant::now(),
             groups: Default::default(),
             wake: Default::default(),
+            pacer: Default::default(),
         }))
     }
 
     /// One Web API call with a JSON body; an `ok: false` answer or a 429 is an error.
     pub(crate) async fn call(&self, method: &str, body: &Value) -> anyhow::Result<Value> {
+        self.call_typed(method, body).await.map_err(|e| anyhow::anyhow!("Slack {method}: {e}"))
+    }
+
+    /// `call` with slack-morphism's error as it is (a 429 carries its `Retry-After`).
+    async fn call_typed(&self, method: &str, body: &Value) -> Result<Value, SlackClientError> {
         let session = self.client.open_session(&self.bot_token);
-        session.http_session_api.http_post(method, body, None).await.map_err(|e| anyhow::anyhow!("Slack {method}: {e}"))
+        session.http_session_api.http_post(method, body, None).await
+    }
+
+    /// `chat.postMessage` to `channel`, paced per channel (waits for the channel's slot); a 429
+    /// holds that channel for its `Retry-After` and is an error (the runner retries the post).
+    pub(crate) async fn post(&self, channel: &str, body: &Value) -> anyhow::Result<Value> {
+        let wait = self.pacer.lock().unwrap_or_else(|p| p.into_inner()).reserve(channel, Instant::now());
+        if !wait.is_zero() {
+            tracing::debug!(%channel, wait_ms = wait.as_millis() as u64, "pacing a post to this channel");
+            tokio::time::sleep(wait).await;
+        }
+        match self.call_typed("chat.postMessage", body).await {
+            Ok(answer) => Ok(answer),
+            Err(SlackClientError::RateLimitError(limited)) => {
+                tracing::warn!(%channel, retry_after = ?limited.retry_after, "Slack rate-limited a post to this channel");
+                self.pacer.lock().unwrap_or_else(|p| p.into_inner()).rate_limited(
+                    channel,
+                    limited.retry_after,
+                    Instant::now(),
+                );
+                Err(anyhow::anyhow!("Slack chat.postMessage: rate limited (429) in {channel}"))
+            }
+            Err(error) => Err(anyhow::anyhow!("Slack chat.postMessage: {error}")),
+        }
     }
 
     /// One Web API call sent as GET with a query string.

@@ -14,6 +14,7 @@ use slack_morphism::prelude::*;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -35,6 +36,8 @@ pub struct Posted {
     pub channel: String,
     pub body: Value,
     pub edits: Vec<Value>,
+    /// When the post arrived at the fake.
+    pub at: Instant,
 }
 
 impl Posted {
@@ -102,6 +105,11 @@ pub struct State {
     /// Post the next N `chat.postMessage` but answer `internal_error` (an ambiguous failure).
     pub fail_after_post_next: usize,
     pub history_checks: usize,
+    /// Slack's per-channel limit on `chat.postMessage`, when set: a burst of this many posts,
+    /// then one a second; a post over it is answered 429 with `Retry-After: 1`.
+    pub channel_burst: Option<f64>,
+    /// Per channel: (posts still allowed, when last counted).
+    channel_buckets: HashMap<String, (f64, Instant)>,
 }
 
 impl State {
@@ -226,12 +234,29 @@ impl FakeSlack {
                 }
                 let requested = body["channel"].as_str().unwrap_or_default().to_string();
                 let channel = if requested.starts_with('U') { state.dm_channel(&requested) } else { requested };
+                if let Some(burst) = state.channel_burst {
+                    let now = Instant::now();
+                    let (tokens, at) = state.channel_buckets.entry(channel.clone()).or_insert((burst, now));
+                    *tokens = (*tokens + now.duration_since(*at).as_secs_f64()).min(burst);
+                    *at = now;
+                    if *tokens < 1.0 {
+                        state.rate_limited += 1;
+                        return (
+                            StatusCode::TOO_MANY_REQUESTS,
+                            [("retry-after", "1")],
+                            axum::Json(json!({"ok": false, "error": "ratelimited"})),
+                        )
+                            .into_response();
+                    }
+                    *tokens -= 1.0;
+                }
                 let ts = state.ts();
                 state.posted.push(Posted {
                     ts: ts.clone(),
                     channel: channel.clone(),
                     body: body.clone(),
                     edits: vec![],
+                    at: Instant::now(),
                 });
                 if state.fail_after_post_next > 0 {
                     state.fail_after_post_next -= 1;
@@ -410,7 +435,7 @@ impl FakeSlack {
         let ts = state.ts();
         let body = json!({"channel": channel, "text": text, "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
                           "metadata": {"event_type": "refund_bot_outbox", "event_payload": {"id": outbox_id}}});
-        state.posted.push(Posted { ts, channel, body, edits: vec![] });
+        state.posted.push(Posted { ts, channel, body, edits: vec![], at: Instant::now() });
     }
 
     /// Slack asks the bot to reconnect (as it does every few hours).
@@ -516,7 +541,7 @@ impl FakeSlack {
             if let Some(found) = check(self) {
                 return found;
             }
-            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+            tokio::time::sleep(Duration::from_millis(25)).await;
         }
         panic!("timed out waiting for {what}");
     }

@@ -293,9 +293,11 @@ async fn rate_limits_and_ambiguous_failures_do_not_lose_or_double_posts_and_bad_
     let fixture = fixture_for(&fake);
     let _bot = start_bot(&fake, &fixture).await;
     fake.state.lock().unwrap().rate_limit_next = 1;
+    let asked = std::time::Instant::now();
     fake.customer_says(ALICE, "Hello?");
-    dm_count(&fake, ALICE, 1).await;
+    let reply = dm_count(&fake, ALICE, 1).await[0].clone();
     assert_eq!(fake.state.lock().unwrap().rate_limited, 1);
+    assert!(reply.at.duration_since(asked) >= std::time::Duration::from_secs(1), "Retry-After: 1 honoured");
 
     // Slack posted but answered an error: the retry finds the post by its metadata.
     fake.state.lock().unwrap().fail_after_post_next = 1;
@@ -485,7 +487,13 @@ async fn the_home_tab_button_and_the_slash_command_open_a_conversation() {
                                        "event_ts": "1764590000.000001"}));
     let home = fake.until("the Home tab published", |f| f.state.lock().unwrap().published.last().cloned()).await;
     assert_eq!(home["user_id"], ALICE);
-    let panel = Posted { ts: "0".into(), channel: "home".into(), body: home["view"].clone(), edits: vec![] };
+    let panel = Posted {
+        ts: "0".into(),
+        channel: "home".into(),
+        body: home["view"].clone(),
+        edits: vec![],
+        at: std::time::Instant::now(),
+    };
     fake.press(ALICE, &panel, &panel.button("Request a refund"));
     let dms = dm_count(&fake, ALICE, 1).await;
     assert!(!dms[0].text().is_empty());
