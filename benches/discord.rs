@@ -20,8 +20,11 @@
 #[path = "../tests/it/discord/fake.rs"]
 mod fake;
 
+mod common;
+
+use common::*;
 use fake::*;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_refund-bot");
@@ -30,26 +33,8 @@ const TEXT: &str = "Hi, I'd like a refund";
 /// The bot's cap on REST calls (`RateCap::per_second(50)` in `src/chat/discord`).
 const CAP: f64 = 50.0;
 
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-struct Bot(Child);
-
-impl Drop for Bot {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn main() {
-    println!("== machine");
-    for (cmd, args) in [("nproc", vec![]), ("sh", vec!["-c", "lscpu | head -n 15"])] {
-        if let Ok(out) = Command::new(cmd).args(&args).output() {
-            print!("{}", String::from_utf8_lossy(&out.stdout));
-        }
-    }
+    print_machine();
     tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime").block_on(run());
 }
 
@@ -91,37 +76,8 @@ async fn start_bot(fake: &FakeDiscord, dir: &std::path::Path) -> Bot {
     bot
 }
 
-async fn wait_for(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(started.elapsed() < limit, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
 fn posts(fake: &FakeDiscord) -> usize {
     fake.state.lock().unwrap().posted.len()
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
-
-fn percentile(sorted: &[f64], p: f64) -> f64 {
-    sorted[((p / 100.0) * (sorted.len() - 1) as f64).round() as usize]
-}
-
-/// The largest number of REST calls that arrived within any one second.
-fn busiest_second(times: &[Instant]) -> usize {
-    let mut start = 0;
-    let mut best = 0;
-    for (end, t) in times.iter().enumerate() {
-        while t.duration_since(times[start]) >= Duration::from_secs(1) {
-            start += 1;
-        }
-        best = best.max(end + 1 - start);
-    }
-    best
 }
 
 /// Customers of `phase` sending one DM each, `rate` per second (0: all at once, or one at a time
