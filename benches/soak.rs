@@ -19,22 +19,10 @@ use serde_json::{json, Value};
 use sqlx::{Connection as _, Row as _};
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
-use support::{button, Bot, Fixture, CLOCK};
+use support::{button, Bot, Fixture, Rng, CLOCK};
 
 fn env(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
-
-/// Deterministic pseudo-random numbers (xorshift), so a failing run can be replayed by seed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
 }
 
 struct Soak {

@@ -48,18 +48,6 @@ fn script() -> Vec<Step> {
     steps
 }
 
-/// Deterministic pseudo-random numbers (xorshift), so a failure can be replayed.
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// Everything the bot printed, across restarts.
 #[derive(Default)]
 struct Seen {

@@ -362,3 +362,15 @@ pub fn request(bot: &mut impl Chat, user: &str, order: &str, email: &str, reason
         .cloned()
         .unwrap_or_else(|| panic!("no staff post after confirm: {out:#?}"))
 }
+
+/// Deterministic pseudo-random numbers (xorshift), so a failure can be replayed.
+pub struct Rng(pub u64);
+
+impl Rng {
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
