@@ -142,7 +142,8 @@ impl Turn<'_> {
             .and_then(|t| DateTime::<Utc>::from_timestamp(t, 0))
             .map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string());
         let timeline = self.tx.timeline(case.id).await?;
-        let said = timeline.iter().filter(|e| e.kind == EventKind::Message && e.actor == case.customer.to_string());
+        let customer = case.customer.to_string();
+        let said = timeline.iter().filter(|e| e.kind == EventKind::Message && e.actor == customer);
         let mut transcript: Vec<String> = said.map(|e| shortened(&e.detail)).collect();
         transcript.drain(..transcript.len().saturating_sub(TRANSCRIPT_MESSAGES));
         Ok(Reply::ManagerDispute {

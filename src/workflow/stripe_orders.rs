@@ -45,8 +45,8 @@ impl Turn<'_> {
     /// The customer's own spelling of an order id, from their messages in this case.
     async fn typed_spelling(&mut self, case: &Case, order_id: &OrderId) -> Result<Option<String>, EngineError> {
         let timeline = self.tx.timeline(case.id).await?;
-        let said =
-            timeline.iter().rev().filter(|e| e.kind == EventKind::Message && e.actor == case.customer.to_string());
+        let customer = case.customer.to_string();
+        let said = timeline.iter().rev().filter(|e| e.kind == EventKind::Message && e.actor == customer);
         let typed = said.flat_map(|e| tokens(&e.detail)).find(|t| t.eq_ignore_ascii_case(order_id.as_str()));
         Ok(typed.map(str::to_string))
     }

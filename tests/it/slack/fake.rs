@@ -225,12 +225,7 @@ impl FakeSlack {
                 if state.rate_limit_next > 0 {
                     state.rate_limit_next -= 1;
                     state.rate_limited += 1;
-                    return (
-                        StatusCode::TOO_MANY_REQUESTS,
-                        [("retry-after", "1")],
-                        axum::Json(json!({"ok": false, "error": "ratelimited"})),
-                    )
-                        .into_response();
+                    return ratelimited();
                 }
                 let requested = body["channel"].as_str().unwrap_or_default().to_string();
                 let channel = if requested.starts_with('U') { state.dm_channel(&requested) } else { requested };
@@ -241,12 +236,7 @@ impl FakeSlack {
                     *at = now;
                     if *tokens < 1.0 {
                         state.rate_limited += 1;
-                        return (
-                            StatusCode::TOO_MANY_REQUESTS,
-                            [("retry-after", "1")],
-                            axum::Json(json!({"ok": false, "error": "ratelimited"})),
-                        )
-                            .into_response();
+                        return ratelimited();
                     }
                     *tokens -= 1.0;
                 }
@@ -545,4 +535,10 @@ impl FakeSlack {
         }
         panic!("timed out waiting for {what}");
     }
+}
+
+/// Slack's answer when a method is rate limited: 429 with `Retry-After: 1`.
+fn ratelimited() -> Response {
+    (StatusCode::TOO_MANY_REQUESTS, [("retry-after", "1")], axum::Json(json!({"ok": false, "error": "ratelimited"})))
+        .into_response()
 }
