@@ -1,9 +1,7 @@
 //! `refund-bot console` in a folder with nothing in it: one person plays customer and agent
 //! through a whole case, on the built-in policy and demo orders.
 
-use crate::support::BIN;
-use std::io::Write;
-use std::process::{Command, Stdio};
+use crate::support::play_console;
 
 #[test]
 fn a_whole_case_in_the_console_of_an_empty_folder() {
@@ -23,20 +21,7 @@ fn a_whole_case_in_the_console_of_an_empty_folder() {
         "5", // five stars
         "/quit",
     ];
-    let mut child = Command::new(BIN)
-        .arg("console")
-        .current_dir(dir.path())
-        .env_remove("REFUND_BOT_CONFIG")
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child.stdin.take().unwrap().write_all(format!("{}\n", script.join("\n")).as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let shown = String::from_utf8(out.stdout).unwrap();
+    let shown = play_console(dir.path(), None, &[], &script);
     for expected in [
         "using the built-in example policy",
         "added demo orders",

@@ -290,23 +290,7 @@ fn the_console_shows_a_stripe_refund_without_a_tick() {
         "/as customer",
         "/quit",
     ];
-    let mut child = Command::new(BIN)
-        .arg("--config")
-        .arg(fixture.config())
-        .arg("console")
-        .current_dir(fixture.path())
-        .env("STRIPE_SECRET_KEY", KEY.1)
-        .env_remove("DATABASE_URL")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write as _;
-    child.stdin.take().unwrap().write_all(format!("{}\n", script.join("\n")).as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let shown = String::from_utf8(out.stdout).unwrap();
+    let shown = play_console(fixture.path(), Some(&fixture.config()), &[KEY], &script);
     assert!(shown.contains("Your refund of $49.00 is on its way"), "{shown}");
     assert!(!shown.contains("/tick"), "no tick was needed: {shown}");
     assert_eq!(mock.refunds(&charge).len(), 1);

@@ -374,3 +374,27 @@ impl Rng {
         self.0 % n
     }
 }
+
+/// Plays `script` (one line each) in `refund-bot console` run in `dir`, with `--config FILE`
+/// when given and `env` added; returns what it printed, after a successful exit.
+pub fn play_console(dir: &Path, config: Option<&Path>, env: &[(&str, &str)], script: &[&str]) -> String {
+    let mut command = Command::new(BIN);
+    if let Some(config) = config {
+        command.arg("--config").arg(config);
+    }
+    let mut child = command
+        .arg("console")
+        .current_dir(dir)
+        .env_remove("REFUND_BOT_CONFIG")
+        .env_remove("DATABASE_URL")
+        .envs(env.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start refund-bot console");
+    child.stdin.take().unwrap().write_all(format!("{}\n", script.join("\n")).as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
