@@ -19,8 +19,6 @@ pub mod events;
 pub mod http;
 /// The customer conversation as a pure state machine.
 pub mod intake;
-/// Abuse and chargeback detection in customer text.
-pub mod moderation;
 /// Health, metrics and policy reload.
 pub mod ops;
 /// Order files (.jsonl, .csv).
@@ -37,5 +35,9 @@ pub mod report;
 pub mod runner;
 /// The database.
 pub mod store;
+/// `refund-bot understand`: the reading of each message as JSON.
+pub mod understand;
+/// What the bot reads from customer messages: reason, orders, emails, flags, language, questions.
+pub mod understanding;
 /// The case lifecycle.
 pub mod workflow;

@@ -131,7 +131,7 @@ replies! {
         case_id: i64, amount: String, order_id: String, target: String, why: String, can_mark_refunded: bool,
     }
     AgentSupportRequest => "agent_support_request" { case_id: i64, customer: String, product: String, details: String }
-    /// `kind` is `chargeback_risk` or `abusive`.
+    /// `kind` is `chargeback_risk`, `legal_threat` or `abusive`.
     AgentAlert => "agent_alert" { case_id: i64, customer: String, kind: String, excerpt: String }
     AgentRejected => "agent_rejected" { case_id: i64, actor: String }
     ManagerEscalation => "manager_escalation" {

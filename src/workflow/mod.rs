@@ -7,6 +7,7 @@ mod jobs;
 mod managers;
 mod propose;
 mod refusal;
+mod screen;
 mod settings;
 mod staff;
 mod stripe_events;

@@ -12,7 +12,8 @@ pub struct Settings {
     pub processor: Processor,
     /// Set when `processor = "stripe"` (app start refuses to run without the key).
     pub stripe: Option<Arc<Client>>,
-    pub abusive_words: Vec<String>,
+    /// How customers' messages are read: order id shapes, the seller's addresses, abusive words.
+    pub understanding: Arc<crate::understanding::Understanding>,
 }
 
 /// Platform user ids or role/user-group ids allowed to act as agents and managers.
