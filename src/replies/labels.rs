@@ -51,6 +51,30 @@ const PHRASES: &[&str] = &[
     "Not eligible under the policy",
     "Manager review",
     "No policy check (not a refund)",
+    // The verdict's rule lines (`policy::evaluate`), shown in verdict drafts; a hole's value
+    // is translated in turn ("Course progress is 45%").
+    "Order {order} was already refunded in full ({amount}).",
+    "{refunded} of the {paid} paid was already refunded; {left} is left.",
+    "This email already had {count} refund(s) in the last {days} days (limit {max}), so a manager reviews it.",
+    "{count} earlier refund(s) for this email in the last {days} days (limit {max}).",
+    "{amount} is within the {limit} that can be approved without a manager.",
+    "{amount} is above the {limit} that can be approved without a manager, so a manager reviews it.",
+    "Refunds in {currency} always need a manager's approval.",
+    "Duplicate confirmed: order {order} bought the same product within {days} days, so this one is refunded in full.",
+    "No other purchase of {product} with this email within {days} days, so it is not treated as a duplicate.",
+    "Requested {days} days after purchase, outside the {window}-day refund window.",
+    "Requested {days} days after purchase, within the {window}-day refund window.",
+    "{used}, within the {limit} that still allows a full refund.",
+    "{used}, more than {low} but within {high}, so {percent}% of the price ({amount}) is refunded.",
+    "{used}, more than the {limit} the refund policy covers.",
+    "“{reason}” is a reason we review case by case, so a manager decides.",
+    "This is outside the refund policy, so no refund is due.",
+    "This is outside the refund policy; we can offer {offers} instead.",
+    "{first} or {second}",
+    "Course progress is {n}%",
+    "Downloaded {n} time(s)",
+    "{n}% progress",
+    "{n} download(s)",
 ];
 
 /// Every English label a shipped locale must translate.
@@ -67,6 +91,9 @@ pub fn english_labels() -> BTreeSet<String> {
 #[derive(Debug, Default, Clone)]
 pub struct Labels {
     exact: HashMap<String, String>,
+    /// The same by lower-cased English, for labels the code lower-cases ("we can offer store
+    /// credit instead").
+    lowercase: HashMap<String, String>,
     /// (English pattern, translation) for the entries with `{placeholders}`.
     patterns: Vec<(Pattern, String)>,
 }
@@ -81,12 +108,18 @@ impl Labels {
         let mut labels = Labels::default();
         for (english, translated) in table {
             match Pattern::parse(english) {
-                Some(pattern) => labels.patterns.push((pattern, translated.clone())),
-                None => {
+                // A pattern that is one hole would match everything: kept as plain text.
+                Some(pattern) if pattern.parts.iter().any(|p| matches!(p, Part::Text(_))) => {
+                    labels.patterns.push((pattern, translated.clone()))
+                }
+                _ => {
                     labels.exact.insert(english.clone(), translated.clone());
+                    labels.lowercase.insert(english.to_lowercase(), translated.clone());
                 }
             }
         }
+        // The most specific pattern first: "{first} or {second}" must not take a whole rule line.
+        labels.patterns.sort_by_key(|(pattern, _)| std::cmp::Reverse(pattern.fixed_len()));
         labels
     }
 
@@ -98,7 +131,14 @@ impl Labels {
         }
         for (pattern, translated) in &self.patterns {
             if let Some(values) = pattern.matches(text) {
+                // Each value is shorter than `text` (a pattern has fixed text), so this ends.
+                let values = values.into_iter().map(|(name, value)| (name, self.translate(&value))).collect();
                 return fill(translated, &values);
+            }
+        }
+        if text.starts_with(|c: char| c.is_lowercase()) {
+            if let Some(found) = self.lowercase.get(text) {
+                return lower_first(found);
             }
         }
         text.to_string()
@@ -128,14 +168,24 @@ impl Labels {
                 one(method);
                 one(timeline);
             }
-            Reply::Denied { alternatives, .. } | Reply::ExceptionDenied { alternatives, .. } => all(alternatives),
-            Reply::AgentDraft { heading, reason_label, resolution_label, verdict_label, .. } => {
+            Reply::Approved { rules, .. } | Reply::ApprovedPartial { rules, .. } => all(rules),
+            Reply::Denied { rules, alternatives, .. } => {
+                all(rules);
+                all(alternatives);
+            }
+            Reply::ExceptionDenied { alternatives, .. } => all(alternatives),
+            Reply::AgentDraft { heading, reason_label, resolution_label, verdict_label, rules, .. } => {
                 one(heading);
                 one(reason_label);
                 one(resolution_label);
                 one(verdict_label);
+                all(rules);
             }
-            Reply::ManagerEscalation { reason_label, .. } => one(reason_label),
+            Reply::ManagerEscalation { reason_label, rules, .. } => {
+                one(reason_label);
+                all(rules);
+            }
+            Reply::ManagerDispute { rules, .. } => all(rules),
             Reply::LanguageNote { language } => one(language),
             _ => {}
         }
@@ -209,6 +259,11 @@ impl Pattern {
         parts.iter().any(|p| matches!(p, Part::Hole(_))).then_some(Pattern { parts })
     }
 
+    /// How much fixed text the pattern has: the more, the more specific.
+    fn fixed_len(&self) -> usize {
+        self.parts.iter().map(|p| if let Part::Text(t) = p { t.len() } else { 0 }).sum()
+    }
+
     /// The holes' values when `text` has this shape; each hole takes the shortest non-empty
     /// text up to the next fixed part.
     fn matches(&self, text: &str) -> Option<HashMap<String, String>> {
@@ -239,6 +294,12 @@ impl Pattern {
     }
 }
 
+/// "Crédito en la tienda" -> "crédito en la tienda", for a label used mid-sentence.
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| first.to_lowercase().chain(chars).collect())
+}
+
 fn fill(template: &str, values: &HashMap<String, String>) -> String {
     let mut out = template.to_string();
     for (name, value) in values {
@@ -267,6 +328,32 @@ mod tests {
         assert_eq!(es.translate("Partial refund (50%)"), "Reembolso parcial (50 %)");
         assert_eq!(es.translate("Web Design Course"), "Web Design Course");
         assert_eq!(es.translate(" hours"), " hours", "a hole is never empty");
+    }
+
+    #[test]
+    fn holes_are_translated_in_turn_and_lower_cased_labels_found() {
+        let es = labels(&[
+            (
+                "{used}, within the {limit} that still allows a full refund.",
+                "{used}, dentro del {limit} que aún permite un reembolso completo.",
+            ),
+            ("Course progress is {n}%", "El progreso del curso es del {n} %"),
+            ("{n}% progress", "{n} % de progreso"),
+            ("This is outside the refund policy; we can offer {offers} instead.", "Podemos ofrecerte {offers}."),
+            ("{first} or {second}", "{first} o {second}"),
+            ("Store credit", "Crédito en la tienda"),
+            ("An exchange for another product", "Un cambio por otro producto"),
+            ("{x}", "never a pattern"),
+        ]);
+        assert_eq!(
+            es.translate("Course progress is 12%, within the 30% progress that still allows a full refund."),
+            "El progreso del curso es del 12 %, dentro del 30 % de progreso que aún permite un reembolso completo."
+        );
+        assert_eq!(
+            es.translate("This is outside the refund policy; we can offer store credit or an exchange for another product instead."),
+            "Podemos ofrecerte crédito en la tienda o un cambio por otro producto."
+        );
+        assert_eq!(es.translate("anything"), "anything");
     }
 
     #[test]

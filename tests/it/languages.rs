@@ -94,6 +94,37 @@ crate::on_both_backends! {
         assert_eq!(shown["language_source"], "text");
     }
 
+    fn a_partial_refund_explains_the_policy_in_the_customers_language(fixture: &Fixture) {
+        let mut bot = fixture.local();
+        let dm = "dm:cust-pt";
+        bot.say("cust-pt", "Olá, preciso de ajuda com um reembolso, por favor.");
+        let out = bot.say("cust-pt", "ORD-1002 bob@example.com");
+        let ask_reason = one_to(&out, dm).clone();
+        let out = bot.click("cust-pt", &button(&ask_reason, "reason:changed_mind"));
+        assert_eq!(one_to(&out, dm)["expects"], "details");
+        let out = bot.say("cust-pt", "Não era o que eu esperava.");
+        let ask_resolution = one_to(&out, dm).clone();
+        let out = bot.click("cust-pt", &button(&ask_resolution, "resolution:refund"));
+        let summary = one_to(&out, dm).clone();
+        let out = bot.click("cust-pt", &button(&summary, "confirm"));
+        let draft = one_to(&out, AGENTS).clone();
+        // The agents read the rules in English; the customer's draft has them in Portuguese.
+        contains_all(
+            text(&draft),
+            &[
+                "Course progress is 45%, more than",
+                "Aprovamos um reembolso parcial",
+                "O progresso no curso é de 45%, mais de",
+                "🌐 Customer writes in Portuguese",
+            ],
+        );
+        let out = bot.click("agent-1", &button(&draft, "approve"));
+        let sent = text(one_to(&out, dm));
+        contains_all(sent, &["Solicitado 11 dias após a compra, dentro do prazo de reembolso de 30 dias."]);
+        assert!(!sent.contains("Course progress"), "{sent}");
+        bot.stop();
+    }
+
     fn german_french_portuguese_and_japanese_customers_are_answered_in_their_language(fixture: &Fixture) {
         let mut bot = fixture.local();
         let cases = [
