@@ -4,7 +4,6 @@
 //! seller's settings in, a [`Reading`] out.
 
 mod abuse;
-mod language;
 mod lexicon;
 mod orders;
 mod reason;
@@ -136,7 +135,8 @@ impl Understanding {
             order_suffix: self.orders.suffix(raw),
             emails: self.orders.emails(raw),
             flags,
-            language: language::guess(raw, &folded, lexicons).to_string(),
+            // Without telling words (an order id and an email) the seller's default applies.
+            language: crate::language::detect(raw).map_or("en", |d| d.language.code()).to_string(),
             topic,
             strength: guess.strength,
         }
@@ -164,11 +164,6 @@ fn topic(folded: &str, lexicons: &[lexicon::Compiled]) -> Option<Topic> {
     // Where is my refund beats the policy; a count tie goes to the first found.
     counts.sort_by_key(|(t, n)| (std::cmp::Reverse(*n), *t != Topic::RefundStatus));
     counts.first().map(|(t, _)| *t)
-}
-
-/// The languages the lexicons cover.
-pub fn languages() -> Vec<&'static str> {
-    lexicon::languages().collect()
 }
 
 #[cfg(test)]

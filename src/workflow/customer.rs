@@ -22,8 +22,11 @@ impl Turn<'_> {
         let reading = self.engine.settings.understanding.read(&text);
         let customer = self.person(user);
         let (mut case, opened) = match self.tx.active_case_for(&customer).await? {
-            Some(case) => (case, false),
-            None => (self.open_case(&customer).await?, true),
+            Some(mut case) => {
+                self.learn_language(&mut case, &text).await?;
+                (case, false)
+            }
+            None => (self.open_case(&customer, &text).await?, true),
         };
         self.event(case.id, user, EventKind::Message, &text).await?;
         if case.state == CaseState::Intake {
@@ -60,11 +63,13 @@ impl Turn<'_> {
         self.save(&case).await
     }
 
-    /// Starts a new case: acknowledge at once and ask for the order.
-    async fn open_case(&mut self, customer: &ChatUserId) -> Result<Case, EngineError> {
+    /// Starts a new case: acknowledge at once, in the language of `text` (the first message),
+    /// and ask for the order.
+    async fn open_case(&mut self, customer: &ChatUserId, text: &str) -> Result<Case, EngineError> {
         let id = self.tx.create_case(customer, self.now).await?;
         let mut case =
             self.tx.load_case(id).await?.ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
+        self.learn_language(&mut case, text).await?;
         self.event(id, &customer.to_string(), EventKind::Opened, "customer started a request").await?;
         let (state, effects) = intake::start();
         case.intake = Some(state);
@@ -304,6 +309,7 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         self.event(case.id, user, EventKind::Clicked, &button.label).await?;
+        self.learn_language(&mut case, "").await?;
         let handled = match (case.state, &button.action) {
             (_, ButtonAction::Feedback(score)) => return self.take_feedback_score(&mut case, score.stars()).await,
             (CaseState::FeedbackComment, ButtonAction::FeedbackSkip) => {

@@ -5,10 +5,6 @@ use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
 pub const LEXICON: Lexicon = Lexicon {
-    language: "de",
-    common: &[
-        "ich", "und", "der", "die", "das", "nicht", "ist", "mein", "meine", "ein", "eine", "habe", "es", "mit", "bitte",
-    ],
     reasons: &[
         (
             DuplicatePurchase,

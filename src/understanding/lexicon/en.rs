@@ -5,8 +5,6 @@ use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
 pub const LEXICON: Lexicon = Lexicon {
-    language: "en",
-    common: &["the", "and", "i", "my", "is", "it", "you", "to", "was", "for", "this", "please", "with", "have", "of"],
     reasons: &[
         (
             DuplicatePurchase,

@@ -5,8 +5,6 @@ use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
 pub const LEXICON: Lexicon = Lexicon {
-    language: "es",
-    common: &["el", "la", "que", "de", "y", "mi", "por", "para", "es", "los", "las", "un", "una", "pero", "lo", "con"],
     reasons: &[
         (
             DuplicatePurchase,

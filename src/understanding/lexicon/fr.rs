@@ -5,8 +5,6 @@ use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
 pub const LEXICON: Lexicon = Lexicon {
-    language: "fr",
-    common: &["je", "et", "le", "la", "les", "est", "pas", "mon", "ma", "vous", "une", "des", "pour", "que", "ai"],
     reasons: &[
         (
             DuplicatePurchase,

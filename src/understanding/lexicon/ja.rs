@@ -5,8 +5,6 @@ use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
 pub const LEXICON: Lexicon = Lexicon {
-    language: "ja",
-    common: &["です", "ます", "ました", "ません", "して", "ください", "した", "ので", "が", "を", "に", "は"],
     reasons: &[
         (
             DuplicatePurchase,

@@ -19,9 +19,6 @@ pub type Weighted<T> = &'static [(T, f32, &'static [&'static str])];
 
 /// One language's words, as written in its file.
 pub struct Lexicon {
-    pub language: &'static str,
-    /// Very common words of the language, for telling it from the others.
-    pub common: &'static [&'static str],
     pub reasons: Weighted<Reason>,
     pub resolutions: Weighted<Resolution>,
     /// Questions answered without opening a case.
@@ -42,8 +39,6 @@ pub struct Lexicon {
 
 /// A lexicon with its phrases folded and ready to match.
 pub struct Compiled {
-    pub language: &'static str,
-    pub common: Vec<Phrase>,
     pub reasons: Vec<(Reason, f32, Phrase)>,
     pub resolutions: Vec<(Resolution, f32, Phrase)>,
     pub topics: Vec<(Topic, Phrase)>,
@@ -64,11 +59,6 @@ pub fn all() -> &'static [Compiled] {
     COMPILED.get_or_init(|| ALL.iter().map(|l| compile(l)).collect())
 }
 
-/// The languages the reader knows, by their tags.
-pub fn languages() -> impl Iterator<Item = &'static str> {
-    ALL.iter().map(|l| l.language)
-}
-
 fn phrases(list: &[&str]) -> Vec<Phrase> {
     list.iter().map(|p| Phrase::new(p)).collect()
 }
@@ -79,8 +69,6 @@ fn weighted<T: Copy>(groups: Weighted<T>) -> Vec<(T, f32, Phrase)> {
 
 fn compile(lexicon: &Lexicon) -> Compiled {
     Compiled {
-        language: lexicon.language,
-        common: phrases(lexicon.common),
         reasons: weighted(lexicon.reasons),
         resolutions: weighted(lexicon.resolutions),
         topics: lexicon.topics.iter().flat_map(|(t, list)| list.iter().map(move |p| (*t, Phrase::new(p)))).collect(),

@@ -5,10 +5,6 @@ use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
 pub const LEXICON: Lexicon = Lexicon {
-    language: "pt",
-    common: &[
-        "eu", "o", "a", "que", "nao", "meu", "minha", "de", "voce", "voces", "um", "uma", "com", "para", "foi", "e",
-    ],
     reasons: &[
         (
             DuplicatePurchase,
