@@ -52,7 +52,7 @@ impl Handler {
 
     /// `/refund` and the panel button both open a conversation in the customer's DMs.
     async fn start(&self, key: String, user: String) {
-        let event = Inbound::Message { user, text: "I'd like a refund".into() };
+        let event = Inbound::dm(user, "I'd like a refund");
         self.handle(key, event).await;
     }
 
@@ -79,7 +79,7 @@ impl Handler {
         }
         respond(ctx, component.id, &component.token, json!({"type": 6})).await;
         let roles = roles_of(component.member.as_ref());
-        self.handle(key, Inbound::Click { user, button: component.data.custom_id, roles }).await;
+        self.handle(key, Inbound::Click { user, button: component.data.custom_id, roles, name: None }).await;
     }
 
     async fn on_modal(&self, ctx: &Context, modal: ModalInteraction) {
@@ -119,7 +119,7 @@ impl EventHandler for Handler {
         let user = message.author.id.to_string();
         self.discord.remember_dm_channel(&user, message.channel_id);
         let key = format!("discord:message:{}", message.id);
-        self.handle(key, Inbound::Message { user, text: message.content }).await;
+        self.handle(key, Inbound::dm(user, message.content)).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
