@@ -10,9 +10,7 @@ CREATE TABLE case_threads (
     agent           TEXT,
     agent_name      TEXT,
     -- the customer's first message not answered by an agent yet (the idle reminder counts from it)
-    waiting_since   TEXT,
-    -- the last direct message of the customer the bot saw on their platform (restart catch-up)
-    last_seen_dm    TEXT
+    waiting_since   TEXT
 );
 -- What the bot waits for after a message to a customer, so a hand-back can ask it again.
 ALTER TABLE messages ADD COLUMN expects TEXT;

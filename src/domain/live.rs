@@ -30,8 +30,6 @@ pub struct CaseThread {
     pub agent_name: Option<String>,
     /// Since when the customer waits for an agent's answer.
     pub waiting_since: Option<DateTime<Utc>>,
-    /// The customer's last direct message the bot saw on their platform (Discord catch-up).
-    pub last_seen_dm: Option<String>,
 }
 
 impl CaseThread {

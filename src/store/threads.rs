@@ -10,8 +10,7 @@ use chrono::{DateTime, Utc};
 use sqlx::any::AnyRow;
 use sqlx::Row;
 
-const THREAD_COLUMNS: &str =
-    "case_id, card_message_id, card_status, live, agent, agent_name, waiting_since, last_seen_dm";
+const THREAD_COLUMNS: &str = "case_id, card_message_id, card_status, live, agent, agent_name, waiting_since";
 
 fn thread_from_row(row: &AnyRow) -> StoreResult<CaseThread> {
     let waiting: Option<String> = row.try_get("waiting_since")?;
@@ -23,7 +22,6 @@ fn thread_from_row(row: &AnyRow) -> StoreResult<CaseThread> {
         agent: row.try_get("agent")?,
         agent_name: row.try_get("agent_name")?,
         waiting_since: waiting.as_deref().map(from_ts).transpose()?,
-        last_seen_dm: row.try_get("last_seen_dm")?,
     })
 }
 
@@ -49,7 +47,6 @@ pub struct Refused {
 pub struct LiveCustomer {
     pub case_id: CaseId,
     pub customer: ChatUserId,
-    pub last_seen_dm: Option<String>,
 }
 
 /// A LIKE pattern for the outbox row that sends `message`: a send is serialized with its tag
@@ -85,15 +82,14 @@ impl Tx<'_> {
 
     pub async fn save_thread(&mut self, thread: &CaseThread) -> StoreResult<()> {
         sqlx::query(
-            "UPDATE case_threads SET card_status = $1, live = $2, agent = $3, agent_name = $4, waiting_since = $5,
-                last_seen_dm = $6 WHERE case_id = $7",
+            "UPDATE case_threads SET card_status = $1, live = $2, agent = $3, agent_name = $4, waiting_since = $5
+             WHERE case_id = $6",
         )
         .bind(thread.card_status.clone())
         .bind(thread.live.code())
         .bind(thread.agent.clone())
         .bind(thread.agent_name.clone())
         .bind(thread.waiting_since.map(ts))
-        .bind(thread.last_seen_dm.clone())
         .bind(thread.case_id.0)
         .execute(self.conn())
         .await?;
@@ -115,7 +111,7 @@ impl Tx<'_> {
     /// Open live cases whose customers are on `platform`, oldest first.
     pub async fn live_customers(&mut self, platform: Platform) -> StoreResult<Vec<LiveCustomer>> {
         let rows = sqlx::query(
-            "SELECT c.id, c.customer, t.last_seen_dm FROM cases c JOIN case_threads t ON t.case_id = c.id
+            "SELECT c.id, c.customer FROM cases c JOIN case_threads t ON t.case_id = c.id
              WHERE c.state <> 'closed' AND t.live = 'live' ORDER BY c.id",
         )
         .fetch_all(self.conn())
@@ -124,11 +120,7 @@ impl Tx<'_> {
         for row in &rows {
             let customer = ChatUserId::parse(&row.try_get::<String, _>("customer")?);
             if customer.platform() == platform {
-                live.push(LiveCustomer {
-                    case_id: CaseId(row.try_get("id")?),
-                    customer,
-                    last_seen_dm: row.try_get("last_seen_dm")?,
-                });
+                live.push(LiveCustomer { case_id: CaseId(row.try_get("id")?), customer });
             }
         }
         Ok(live)
@@ -186,7 +178,8 @@ impl Tx<'_> {
             return Ok(());
         }
         let action = Outbound::Edit { id: card.to_string(), text: text.to_string(), buttons };
-        self.enqueue(message.case_id, message.platform, &action, now).await
+        let lane = message.recipient.to_string();
+        self.enqueue(message.case_id, message.platform, &lane, &action, now).await
     }
 
     /// Replaces the text and buttons of a message's send that is still queued; false when it
@@ -312,15 +305,6 @@ impl Tx<'_> {
         sqlx::query("UPDATE outbox SET refusal_reported_at = $1 WHERE id = $2")
             .bind(ts(now))
             .bind(id)
-            .execute(self.conn())
-            .await?;
-        Ok(())
-    }
-
-    pub async fn set_last_seen_dm(&mut self, case: CaseId, message: &str) -> StoreResult<()> {
-        sqlx::query("UPDATE case_threads SET last_seen_dm = $1 WHERE case_id = $2")
-            .bind(message)
-            .bind(case.0)
             .execute(self.conn())
             .await?;
         Ok(())
