@@ -383,6 +383,7 @@ impl Reply {
             Reply::EscalationDecided { case_id: 17, approved: true, actor: s("manager-1") },
             Reply::EscalationDecided { case_id: 17, approved: false, actor: s("manager-1") },
             Reply::RefundRecorded { case_id: 12, amount: s("$49.00"), actor: s("agent-1") },
+            Reply::LanguageNote { language: s("Spanish") },
         ]
     }
 }

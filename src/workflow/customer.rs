@@ -35,10 +35,13 @@ impl Turn<'_> {
             Some(waiting) if names_another_order(&waiting, &text) => {
                 let detail = "named another order: a new request";
                 self.event(waiting.id, &customer.to_string(), EventKind::NewRequest, detail).await?;
-                (self.open_case(&customer).await?, true)
+                (self.open_case(&customer, &text).await?, true)
             }
-            Some(case) => (case, false),
-            None => (self.open_case(&customer).await?, true),
+            Some(mut case) => {
+                self.learn_language(&mut case, &text).await?;
+                (case, false)
+            }
+            None => (self.open_case(&customer, &text).await?, true),
         };
         self.event(case.id, user, EventKind::Message, &text).await?;
         if case.state == CaseState::Intake {
@@ -74,11 +77,13 @@ impl Turn<'_> {
         self.save(&case).await
     }
 
-    /// Starts a new case: acknowledge at once and ask for the order.
-    pub(super) async fn open_case(&mut self, customer: &ChatUserId) -> Result<Case, EngineError> {
+    /// Starts a new case: acknowledge at once, in the language of `text` (the first message),
+    /// and ask for the order.
+    pub(super) async fn open_case(&mut self, customer: &ChatUserId, text: &str) -> Result<Case, EngineError> {
         let id = self.tx.create_case(customer, self.now).await?;
         let mut case =
             self.tx.load_case(id).await?.ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
+        self.learn_language(&mut case, text).await?;
         self.event(id, &customer.to_string(), EventKind::Opened, "customer started a request").await?;
         let (state, effects) = intake::start();
         case.intake = Some(state);
@@ -349,13 +354,14 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         self.event(case.id, user, EventKind::Clicked, &button.label).await?;
+        self.learn_language(&mut case, "").await?;
         let handled = match (case.state, &button.action) {
             (_, ButtonAction::Feedback(score)) => return self.take_feedback_score(&mut case, score.stars()).await,
             (_, ButtonAction::NewRequest) => {
                 let detail = "asked about another order: a new request";
                 self.event(case.id, user, EventKind::NewRequest, detail).await?;
                 let customer = case.customer.clone();
-                self.open_case(&customer).await?;
+                self.open_case(&customer, "").await?;
                 Ok(())
             }
             (CaseState::FeedbackComment, ButtonAction::FeedbackSkip) => {

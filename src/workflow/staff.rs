@@ -261,7 +261,7 @@ impl Turn<'_> {
         self.tx.update_draft_text(draft.id, text).await?;
         let order = self.load_order(case).await?;
         let reply = self.agent_draft_reply(case, Some(&order), &format!("Edited by {user}"), text);
-        let rendered = self.render(&reply)?;
+        let rendered = self.staff_text(case.id, &reply).await?;
         self.tx.edit_message(button.message.id, &rendered, EditButtons::Keep, self.now).await?;
         self.event(case.id, user, EventKind::Edited, &format!("draft {}: {text}", draft.id)).await?;
         Ok(Ok(()))

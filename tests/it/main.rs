@@ -12,6 +12,7 @@ mod discord;
 mod flows;
 mod intake;
 mod jobs;
+mod languages;
 mod live;
 mod ops;
 mod orders_file;
