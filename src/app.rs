@@ -8,7 +8,7 @@ use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
 use crate::understanding::Understanding;
-use crate::workflow::{Engine, Roles, Settings, Sla};
+use crate::workflow::{Engine, Live, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -146,6 +146,8 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         processor: config.payments.processor,
         stripe: stripe_client(config)?,
         understanding: Arc::new(understanding(&loaded)?),
+        live: Live { anonymous: config.live.anonymous, note_prefix: config.live.note_prefix.clone() },
+        case_threads: crate::chat::keeps_case_threads(staff),
     };
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());
