@@ -6,10 +6,12 @@
 //! without sleeping.
 
 mod clock;
+mod lanes;
 mod outbox;
 mod shutdown;
 
 pub use clock::AdapterClock;
+pub use lanes::{drain_lanes, PER_LANE, ROUND};
 pub use outbox::{drain_outbox, Drained, MAX_ATTEMPTS};
 pub use shutdown::{Health, Shutdown, Wake};
 
@@ -99,9 +101,10 @@ async fn finish(engine: &Engine, platforms: &[Arc<dyn ChatPlatform>]) {
     }
 }
 
-/// Hands one platform everything due in the outbox; failures are logged and retried later.
+/// Hands one platform everything due in the outbox, lane by lane (see [`drain_lanes`]);
+/// failures are logged and retried later.
 pub async fn deliver_due(engine: &Engine, platform: &dyn ChatPlatform, now: DateTime<Utc>) {
-    let drained = drain_outbox(engine.store(), platform.platform(), now, |action| platform.deliver(action)).await;
+    let drained = drain_lanes(engine.store(), platform.platform(), now, |action| platform.deliver(action)).await;
     if let Err(error) = drained {
         tracing::error!(platform = %platform.platform(), error = %format!("{error:#}"), "delivering failed");
     }
