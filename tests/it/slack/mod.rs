@@ -582,8 +582,9 @@ fn import_surge_orders(fixture: &Fixture) {
 
 /// A surge against Slack's per-channel limit (enforced by the fake): 16 customers confirm at
 /// once. The agents' channel gets one summary with the cards in its thread, paced so that Slack
-/// never answers 429, each card once; a customer who writes meanwhile is answered at once, not
-/// after the cards (the outbox delivers a lane per destination).
+/// never answers 429, each card once (one whose answer was lost too); a customer who writes
+/// meanwhile is answered at once, not after the cards (the outbox delivers a lane per
+/// destination).
 async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting_on(postgres: bool) {
     let fake = FakeSlack::start().await;
     fake.state.lock().unwrap().groups.insert(AGENTS_GROUP.into(), vec![AGENT.into()]);
@@ -622,6 +623,8 @@ async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_
     let posted_by_then = cards(&fake);
     assert!(waited < std::time::Duration::from_secs(3), "the DM waited {waited:?}");
     assert!(posted_by_then < SURGE, "the cards were still draining ({posted_by_then} posted)");
+    // The next card reaches Slack but its answer is lost: the retry finds it in the thread.
+    fake.state.lock().unwrap().fail_after_post_next = 1;
 
     fake.until("every card", |f| (cards(f) >= SURGE).then_some(())).await;
     let posted = fake.posted_in(AGENTS_CHANNEL);
@@ -633,6 +636,7 @@ async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), posted.len(), "each post once");
+    assert!(fake.state.lock().unwrap().replies_checks > 0, "the lost answer's card looked for in the thread");
     assert_eq!(fake.state.lock().unwrap().rate_limited, 0, "paced under Slack's per-channel limit");
 
     // A card in the thread works like any other: approved, the card updated there.
