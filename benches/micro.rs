@@ -84,7 +84,7 @@ fn intake_step_text_order_and_email(bencher: Bencher) {
 /// A button press: the reason chosen, answered with the question for details.
 #[divan::bench]
 fn intake_step_button_reason(bencher: Bencher) {
-    let state = Intake::Reason { order: web_design(), unclear: 0 };
+    let state = Intake::Reason { order: web_design(), unclear: 0, carried: None };
     bencher.with_inputs(|| state.clone()).bench_local_values(|state| {
         intake::step(state, Input::Choice(black_box(Choice::Reason(Reason::AccidentalPurchase))))
     });

@@ -146,6 +146,7 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         processor: config.payments.processor,
         stripe: stripe_client(config)?,
         understanding: Arc::new(understanding(&loaded)?),
+        kb: Arc::new(knowledge_base(&loaded)?),
         live: Live { anonymous: config.live.anonymous, note_prefix: config.live.note_prefix.clone() },
         case_threads: crate::chat::keeps_case_threads(staff),
     };
@@ -160,6 +161,12 @@ pub fn understanding(loaded: &Loaded) -> Result<Understanding, CliError> {
     let config = &loaded.config;
     Understanding::new(&config.intake.order_patterns, &config.intake.seller_emails, &config.moderation.abusive_words)
         .map_err(|e| CliError::input(format!("refund-bot.toml: [intake] order_patterns: {e}")))
+}
+
+/// The seller's knowledge base, `[intake] kb` (default `kb/` beside the config); none is fine.
+pub fn knowledge_base(loaded: &Loaded) -> Result<crate::kb::KnowledgeBase, CliError> {
+    let dir = loaded.resolve(&loaded.config.intake.kb);
+    crate::kb::KnowledgeBase::load(&dir).map_err(CliError::input)
 }
 
 /// The Stripe client when `processor = "stripe"`; the secret key is read from the

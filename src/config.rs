@@ -267,8 +267,9 @@ pub struct Import {
     pub columns: std::collections::BTreeMap<String, String>,
 }
 
-/// `[intake]`: the seller's order id shapes and own addresses, for reading customers' messages.
-#[derive(Debug, Clone, Default, Deserialize)]
+/// `[intake]`: the seller's order id shapes and own addresses, for reading customers' messages,
+/// and the knowledge base questions are answered from.
+#[derive(Debug, Clone, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct IntakeConfig {
     /// Regular expressions for the seller's order ids, tried before the built-in shapes; a
@@ -277,6 +278,14 @@ pub struct IntakeConfig {
     /// The seller's own addresses (`billing@shop.com`) or domains (`@shop.com`), never taken as
     /// the customer's when quoted in a message.
     pub seller_emails: Vec<String>,
+    /// The knowledge base folder (`kb/*.md`, `kb/<language>/*.md`); absent: none.
+    pub kb: PathBuf,
+}
+
+impl Default for IntakeConfig {
+    fn default() -> Self {
+        IntakeConfig { order_patterns: vec![], seller_emails: vec![], kb: "kb".into() }
+    }
 }
 
 /// `[live]`: how agents' messages from a case's thread reach the customer.

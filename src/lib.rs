@@ -19,6 +19,8 @@ pub mod events;
 pub mod http;
 /// The customer conversation as a pure state machine.
 pub mod intake;
+/// The seller's knowledge base (`kb/*.md`): answers to questions without a case.
+pub mod kb;
 /// The customer's language, from their words or their platform.
 pub mod language;
 /// Health, metrics and policy reload.

@@ -2,6 +2,9 @@
 //! per message, for sellers tuning their order patterns and knowledge base, and for the eval.
 
 use crate::app::{self, CliError};
+use crate::kb::KnowledgeBase;
+use crate::policy::Policy;
+use crate::replies::Replies;
 use crate::understanding::{Reading, Understanding};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write};
@@ -12,6 +15,10 @@ use std::path::Path;
 pub fn command(config: Option<&Path>, file: Option<&Path>) -> Result<(), CliError> {
     let loaded = app::load_config(config)?;
     let understanding = app::understanding(&loaded)?;
+    let kb = app::knowledge_base(&loaded)?;
+    let policy = app::load_policy(&loaded, &mut Vec::new())?;
+    let replies = app::load_replies(&loaded)?;
+    let answers = Answers { kb: &kb, policy: &policy, replies: &replies };
     let input: Box<dyn BufRead> = match file {
         Some(path) => Box::new(std::io::BufReader::new(
             std::fs::File::open(path).map_err(|e| CliError::input(format!("{}: {e}", path.display())))?,
@@ -26,7 +33,7 @@ pub fn command(config: Option<&Path>, file: Option<&Path>) -> Result<(), CliErro
             continue;
         }
         let (id, text) = message(&line).map_err(|e| CliError::input(format!("{name} line {}: {e}", number + 1)))?;
-        let mut object = describe(&understanding, &text);
+        let mut object = describe(&understanding, &answers, &text);
         if let Some(id) = id {
             object["id"] = id;
         }
@@ -45,9 +52,18 @@ fn message(line: &str) -> Result<(Option<Value>, String), String> {
     Ok((value.get("id").cloned(), text.to_string()))
 }
 
-/// The reading as printed.
-pub fn describe(understanding: &Understanding, text: &str) -> Value {
+/// What a question is answered from.
+pub struct Answers<'a> {
+    pub kb: &'a KnowledgeBase,
+    pub policy: &'a Policy,
+    pub replies: &'a Replies,
+}
+
+/// The reading as printed; `question` is the answer the bot would give, in the seller's locale.
+pub fn describe(understanding: &Understanding, answers: &Answers<'_>, text: &str) -> Value {
     let reading: Reading = understanding.read(text);
+    let question = crate::kb::reply_to(text, &reading, answers.kb, answers.policy)
+        .and_then(|reply| answers.replies.render(&reply).ok());
     json!({
         "reason": reading.reason,
         // Two decimals: a confidence is a rough measure, not a precise one.
@@ -60,6 +76,6 @@ pub fn describe(understanding: &Understanding, text: &str) -> Value {
         "flags": reading.flags,
         "language": reading.language,
         "topic": reading.topic,
-        "question": Value::Null,
+        "question": question,
     })
 }

@@ -141,6 +141,8 @@ pub enum ButtonAction {
     Agent(AgentAction),
     /// A customer whose case waits asks about something else: a new case.
     NewRequest,
+    /// A customer's question was answered (no case was opened for it).
+    Answered,
 }
 
 /// A button press a customer can make during the intake (a resolution is also how a customer
@@ -216,6 +218,7 @@ impl ButtonAction {
                 "cancel" => choice(Choice::Cancel),
                 "feedback_skip" => Some(ButtonAction::FeedbackSkip),
                 "new_request" => Some(ButtonAction::NewRequest),
+                "answered" => Some(ButtonAction::Answered),
                 agent => AgentAction::parse(agent).map(ButtonAction::Agent),
             },
         }
@@ -233,7 +236,8 @@ impl ButtonAction {
             ButtonAction::Choice(_)
             | ButtonAction::Feedback(_)
             | ButtonAction::FeedbackSkip
-            | ButtonAction::NewRequest => None,
+            | ButtonAction::NewRequest
+            | ButtonAction::Answered => None,
         }
     }
 
@@ -245,6 +249,7 @@ impl ButtonAction {
             ButtonAction::Agent(AgentAction::Reject | AgentAction::Close) => ButtonStyle::Danger,
             ButtonAction::Choice(Choice::Cancel)
             | ButtonAction::FeedbackSkip
+            | ButtonAction::Answered
             | ButtonAction::Agent(AgentAction::HandBack) => ButtonStyle::Secondary,
             ButtonAction::Agent(
                 AgentAction::ApproveNoRefund
@@ -282,6 +287,7 @@ impl fmt::Display for ButtonAction {
             ButtonAction::Feedback(score) => write!(f, "feedback:{score}"),
             ButtonAction::FeedbackSkip => f.write_str("feedback_skip"),
             ButtonAction::NewRequest => f.write_str("new_request"),
+            ButtonAction::Answered => f.write_str("answered"),
             ButtonAction::Agent(action) => f.write_str(action.code()),
         }
     }
@@ -356,6 +362,7 @@ mod tests {
             ("hand_back", ButtonStyle::Secondary),
             ("close", ButtonStyle::Danger),
             ("new_request", ButtonStyle::Primary),
+            ("answered", ButtonStyle::Secondary),
         ];
         for (written, style) in table {
             let action = ButtonAction::read(written).unwrap();

@@ -17,7 +17,7 @@ pub mod verdict;
 pub use address::{Address, ChatUserId, Platform};
 pub use case::{Case, CaseState, Decision, Outcome};
 pub use codes::{Reason, Resolution};
-pub use conversation::{Intake, OrderBrief};
+pub use conversation::{Intake, OrderBrief, Said};
 pub use ids::{ButtonId, CaseId, DraftId, EscalationId, MessageId, OrderId};
 pub use job::JobKind;
 pub use live::{CaseThread, LiveState};

@@ -8,7 +8,7 @@ pub mod understand;
 
 use prompts::*;
 
-pub use crate::domain::{Choice, Intake, OrderBrief};
+pub use crate::domain::{Choice, Intake, OrderBrief, Said};
 
 use crate::domain::{ButtonAction, CaseId, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
@@ -131,11 +131,20 @@ pub fn step(state: Intake, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
         _ => {}
     }
     match state {
-        Intake::Identify { order_id, email, failures, unclear } => {
-            on_identify(order_id, email, failures, unclear, input)
+        Intake::Identify { order_id, email, failures, unclear, said } => {
+            let said = match &input {
+                Input::Read(text, reading) => said_in(text, reading).or(said),
+                _ => said,
+            };
+            if let Input::Checked(OrderCheck::Proven(order)) = input {
+                return ask_reason(order, said);
+            }
+            carry(on_identify(order_id, email, failures, unclear, input), said)
         }
-        Intake::ChooseOrder { email, candidates, unclear } => on_choose_order(email, candidates, unclear, input),
-        Intake::Reason { order, unclear } => on_reason(order, unclear, input),
+        Intake::ChooseOrder { email, candidates, unclear, said } => {
+            carry(on_choose_order(email, candidates, unclear, input), said)
+        }
+        Intake::Reason { order, unclear, carried } => on_reason(order, unclear, carried, input),
         Intake::Details { order, reason } => on_details(order, reason, input),
         Intake::Support { order, reason, details, unclear } => on_support(order, reason, details, unclear, input),
         Intake::Resolution { order, reason, details, unclear } => on_resolution(order, reason, details, unclear, input),
@@ -160,7 +169,8 @@ fn on_identify(
             let order_id = found.order_id.or(order_id);
             let email = found.email.or(email);
             if let (None, Some(suffix), Some(email)) = (&order_id, &reading.order_suffix, &email) {
-                let state = Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear };
+                let state =
+                    Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear, said: None };
                 return (Some(state), vec![Effect::CheckSuffix { suffix: suffix.clone(), email: email.clone() }]);
             }
             match (order_id, email) {
@@ -170,6 +180,7 @@ fn on_identify(
                         email: Some(email.clone()),
                         failures,
                         unclear,
+                        said: None,
                     };
                     (Some(state), vec![Effect::CheckOrder { order_id, email }])
                 }
@@ -178,23 +189,26 @@ fn on_identify(
                     let unclear = if understood { unclear } else { unclear + 1 };
                     let reply = Reply::AskEmail { order_id: order_id.to_string() };
                     (
-                        Some(Intake::Identify { order_id: Some(order_id), email: None, failures, unclear }),
+                        Some(Intake::Identify { order_id: Some(order_id), email: None, failures, unclear, said: None }),
                         vec![say(reply, Some("email"), vec![])],
                     )
                 }
                 (None, Some(email)) => {
                     let unclear = if understood { unclear } else { unclear + 1 };
-                    let state = Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear };
+                    let state =
+                        Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear, said: None };
                     (Some(state), vec![Effect::ListOrders { email }])
                 }
                 (None, None) => {
-                    let state = Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1 };
+                    let state =
+                        Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1, said: None };
                     let hint = "Please send your order id (it's in your receipt email) and the email you bought with.";
                     (Some(state), vec![not_understood(hint, Some("order_id"), vec![])])
                 }
             }
         }
-        Input::Checked(OrderCheck::Proven(order)) => ask_reason(order),
+        // Handled by `step`, which knows what the customer said before.
+        Input::Checked(OrderCheck::Proven(order)) => ask_reason(order, None),
         Input::Checked(OrderCheck::AlreadyOpen(case_id)) => {
             let reply = Reply::AlreadyOpen {
                 case_id: case_id.0,
@@ -216,7 +230,7 @@ fn on_identify(
             if unclear >= 1 {
                 return hand_off(HandOffWhy::RecordsDown);
             }
-            let state = Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1 };
+            let state = Intake::Identify { order_id: None, email: None, failures, unclear: unclear + 1, said: None };
             (Some(state), vec![say(Reply::OrderCheckUnavailable {}, Some("order_id"), vec![])])
         }
         Input::Checked(OrderCheck::Candidates(candidates)) => match candidates.len() {
@@ -224,7 +238,7 @@ fn on_identify(
                 let email_text = email.as_ref().map(|e| e.to_string()).unwrap_or_default();
                 let reply = Reply::AskOrderId { email: email_text };
                 (
-                    Some(Intake::Identify { order_id, email, failures, unclear }),
+                    Some(Intake::Identify { order_id, email, failures, unclear, said: None }),
                     vec![say(reply, Some("order_id"), vec![])],
                 )
             }
@@ -237,12 +251,15 @@ fn on_identify(
                 }
                 let reply = Reply::ChooseOrder { email: email.to_string() };
                 let buttons = order_buttons(&candidates);
-                (Some(Intake::ChooseOrder { email, candidates, unclear: 0 }), vec![say(reply, None, buttons)])
+                (
+                    Some(Intake::ChooseOrder { email, candidates, unclear: 0, said: None }),
+                    vec![say(reply, None, buttons)],
+                )
             }
         },
         // Typed text arrives read (`step` reads it), so `Text` is never seen here.
         Input::Choice(_) | Input::Text(_) => {
-            let state = Intake::Identify { order_id, email, failures, unclear };
+            let state = Intake::Identify { order_id, email, failures, unclear, said: None };
             let hint = "First I need your order id and purchase email.";
             (Some(state), vec![not_understood(hint, Some("order_id"), vec![])])
         }
@@ -267,29 +284,49 @@ fn on_choose_order(
         return hand_off(HandOffWhy::Unclear);
     }
     let effect = not_understood("Please pick the order with one of the buttons.", None, order_buttons(&candidates));
-    (Some(Intake::ChooseOrder { email, candidates, unclear: unclear + 1 }), vec![effect])
+    (Some(Intake::ChooseOrder { email, candidates, unclear: unclear + 1, said: None }), vec![effect])
 }
 
-fn on_reason(order: OrderBrief, unclear: u32, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
+fn on_reason(
+    order: OrderBrief,
+    unclear: u32,
+    carried: Option<Said>,
+    input: Input<'_>,
+) -> (Option<Intake>, Vec<Effect>) {
+    let suggested = carried.as_ref().and_then(|c| c.reason);
     let (reason, text, likeliest) = match input {
         Input::Choice(Choice::Reason(reason)) => (Some(reason), None, vec![]),
+        // "Yes" to the reason the bot read from the first message.
+        Input::Read(text, _) if suggested.is_some() && understand::is_yes(text) => (suggested, Some(text), vec![]),
         Input::Read(text, reading) => {
-            let likeliest: Vec<Reason> =
-                reading.reason.into_iter().chain(reading.alternatives.iter().copied()).collect();
+            let likeliest: Vec<Reason> = suggested
+                .into_iter()
+                .chain(reading.reason)
+                .chain(reading.alternatives.iter().copied())
+                .fold(vec![], |mut seen, r| {
+                    if !seen.contains(&r) {
+                        seen.push(r);
+                    }
+                    seen
+                });
             // An unsure reading is asked about once, then taken.
             let taken = if reading.sure() || unclear >= 1 { reading.reason } else { None };
             (taken, Some(text), likeliest)
         }
         _ => (None, None, vec![]),
     };
+    let details = carried.as_ref().and_then(|c| c.details.clone());
     match (reason, text) {
-        (Some(reason), _) => ask_details(order, reason),
+        (Some(reason), _) => match details {
+            Some(details) => after_details(order, reason, details),
+            None => ask_details(order, reason),
+        },
         // A second unclear answer is taken as the explanation itself rather than asking again.
         (None, Some(text)) if unclear >= 1 && !text.trim().is_empty() => {
             ask_resolution(order, Reason::Other, text.trim().to_string())
         }
         _ => {
-            let state = Intake::Reason { order, unclear: unclear + 1 };
+            let state = Intake::Reason { order, unclear: unclear + 1, carried };
             (Some(state), vec![say(Reply::ReasonUnclear {}, None, reason_buttons_ranked(&likeliest))])
         }
     }
@@ -303,12 +340,50 @@ fn on_details(order: OrderBrief, reason: Reason, input: Input<'_>) -> (Option<In
             return (Some(Intake::Details { order, reason }), vec![not_understood(hint, Some("details"), vec![])]);
         }
     };
+    after_details(order, reason, details)
+}
+
+/// With the details known: help is offered first for something that doesn't work, else the
+/// resolution is asked.
+fn after_details(order: OrderBrief, reason: Reason, details: String) -> (Option<Intake>, Vec<Effect>) {
     if reason == Reason::TechnicalIssue {
         let reply = Reply::OfferSupport { product: order.product.clone() };
         let state = Intake::Support { order, reason, details, unclear: 0 };
         return (Some(state), vec![say(reply, None, support_buttons())]);
     }
     ask_resolution(order, reason, details)
+}
+
+/// What a message says before the bot asks for it: a reason the reader is sure of, and the
+/// message itself as the details when it explains enough.
+fn said_in(text: &str, reading: &Reading) -> Option<Said> {
+    let reason = if reading.sure() { reading.reason } else { None };
+    let details = reading.explains(text).then(|| text.trim().to_string());
+    (reason.is_some() || details.is_some()).then_some(Said { reason, details })
+}
+
+/// Keeps what was said in the state that waits for the order.
+fn carry((state, effects): (Option<Intake>, Vec<Effect>), said: Option<Said>) -> (Option<Intake>, Vec<Effect>) {
+    let state = state.map(|state| match state {
+        Intake::Identify { order_id, email, failures, unclear, said: None } => {
+            Intake::Identify { order_id, email, failures, unclear, said: said.clone() }
+        }
+        Intake::ChooseOrder { email, candidates, unclear, said: None } => {
+            Intake::ChooseOrder { email, candidates, unclear, said: said.clone() }
+        }
+        other => other,
+    });
+    (state, effects)
+}
+
+/// Remembers what a first message said when it named no order yet (the greeting asks for it).
+pub fn remember(state: Intake, text: &str, reading: &Reading) -> Intake {
+    match state {
+        Intake::Identify { order_id, email, failures, unclear, said } => {
+            Intake::Identify { order_id, email, failures, unclear, said: said_in(text, reading).or(said) }
+        }
+        other => other,
+    }
 }
 
 /// A resolution from a button or from typed words.

@@ -1,6 +1,6 @@
 //! The intake's replies: each question with the buttons and typed answer it waits for.
 
-use super::{Effect, HandOffWhy, Intake, OrderBrief, Prompt};
+use super::{Effect, HandOffWhy, Intake, OrderBrief, Prompt, Said};
 use crate::domain::{ButtonAction, Choice, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
 
@@ -41,12 +41,19 @@ pub(super) fn confirm_buttons() -> Vec<(ButtonAction, String)> {
 }
 
 pub(super) fn identify(failures: u32) -> Intake {
-    Intake::Identify { order_id: None, email: None, failures, unclear: 0 }
+    Intake::Identify { order_id: None, email: None, failures, unclear: 0, said: None }
 }
 
-pub(super) fn ask_reason(order: OrderBrief) -> (Option<Intake>, Vec<Effect>) {
-    let reply = Reply::AskReason { product: order.product.clone() };
-    (Some(Intake::Reason { order, unclear: 0 }), vec![say(reply, None, reason_buttons())])
+/// Asks why; a reason the customer already gave is confirmed instead, first among the buttons.
+pub(super) fn ask_reason(order: OrderBrief, said: Option<Said>) -> (Option<Intake>, Vec<Effect>) {
+    let (reply, buttons) = match said.as_ref().and_then(|s| s.reason) {
+        Some(reason) => (
+            Reply::ConfirmReason { reason_label: reason.label().to_string(), product: order.product.clone() },
+            reason_buttons_ranked(&[reason]),
+        ),
+        None => (Reply::AskReason { product: order.product.clone() }, reason_buttons()),
+    };
+    (Some(Intake::Reason { order, unclear: 0, carried: said }), vec![say(reply, None, buttons)])
 }
 
 pub(super) fn ask_details(order: OrderBrief, reason: Reason) -> (Option<Intake>, Vec<Effect>) {
@@ -120,7 +127,12 @@ pub(super) fn check_choice(order_id: &str, email: Email) -> (Option<Intake>, Vec
     let Some(order_id) = OrderId::parse(order_id) else {
         return (Some(identify(0)), vec![]);
     };
-    let state =
-        Intake::Identify { order_id: Some(order_id.clone()), email: Some(email.clone()), failures: 0, unclear: 0 };
+    let state = Intake::Identify {
+        order_id: Some(order_id.clone()),
+        email: Some(email.clone()),
+        failures: 0,
+        unclear: 0,
+        said: None,
+    };
     (Some(state), vec![Effect::CheckOrder { order_id, email }])
 }

@@ -46,9 +46,11 @@ fn click(action: &str) -> Input<'static> {
 fn choice(action: &str) -> Option<Choice> {
     match ButtonAction::parse(action)? {
         ButtonAction::Choice(choice) => Some(choice),
-        ButtonAction::Feedback(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_) | ButtonAction::NewRequest => {
-            None
-        }
+        ButtonAction::Feedback(_)
+        | ButtonAction::FeedbackSkip
+        | ButtonAction::Agent(_)
+        | ButtonAction::NewRequest
+        | ButtonAction::Answered => None,
     }
 }
 
@@ -82,7 +84,7 @@ fn ebook() -> OrderBrief {
 // States.
 
 fn identify_st(order_id: Option<&str>, mail: Option<&str>, failures: u32, unclear: u32) -> Intake {
-    Intake::Identify { order_id: order_id.map(oid), email: mail.map(email), failures, unclear }
+    Intake::Identify { order_id: order_id.map(oid), email: mail.map(email), failures, unclear, said: None }
 }
 
 fn fresh() -> Intake {
@@ -90,11 +92,11 @@ fn fresh() -> Intake {
 }
 
 fn choose_st(unclear: u32) -> Intake {
-    Intake::ChooseOrder { email: alice(), candidates: vec![course(), ebook()], unclear }
+    Intake::ChooseOrder { email: alice(), candidates: vec![course(), ebook()], unclear, said: None }
 }
 
 fn reason_st(unclear: u32) -> Intake {
-    Intake::Reason { order: course(), unclear }
+    Intake::Reason { order: course(), unclear, carried: None }
 }
 
 fn details_st(reason: Reason) -> Intake {

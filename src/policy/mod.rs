@@ -112,6 +112,11 @@ impl Policy {
         self.currency
     }
 
+    /// The `[default]` rules, for a customer whose product is not known.
+    pub fn default_rules(&self) -> &Rules {
+        &self.default
+    }
+
     /// The rules for a sku: the first `[[product]]` whose glob matches, else `[default]`.
     pub fn rules_for(&self, sku: &str) -> &Rules {
         self.products.iter().find(|p| p.matcher.is_match(sku)).map_or(&self.default, |p| &p.rules)

@@ -31,6 +31,9 @@ const PHRASES: &[&str] = &[
     "Hand back to the bot",
     "Close",
     "Ask about another order",
+    // Under an answer to a question.
+    "Request a refund",
+    "That answered it",
     // Hints after an answer the intake did not follow.
     "Please send your order id (it's in your receipt email) and the email you bought with.",
     "First I need your order id and purchase email.",

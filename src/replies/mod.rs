@@ -60,6 +60,21 @@ replies! {
     AlreadyOpen => "already_open" { case_id: i64, order_id: String }
     AskReason => "ask_reason" { product: String }
     ReasonUnclear => "reason_unclear" {}
+    /// The reason read from the customer's first message, to confirm rather than ask.
+    ConfirmReason => "confirm_reason" { reason_label: String, product: String }
+    /// A question answered without opening a case; `topic` is `refund_policy`, `refund_time`,
+    /// `store_credit`, `cancel_subscription` or `refund_status` (no refund found). The policy's
+    /// window and usage rule are those of `product` (empty: the default rules).
+    AnswerQuestion => "answer_question" {
+        topic: String, product: String, window_days: u32, usage_metric: String, usage_full_max: String,
+        has_partial: bool,
+    }
+    /// An answer from the seller's knowledge base (`kb/*.md`).
+    AnswerKb => "answer_kb" { question: String, answer: String }
+    /// Where a refunded customer's money is; `sent` when the refund went out, else approved.
+    RefundWhereabouts => "refund_whereabouts" { amount: String, date: String, method: String, sent: bool }
+    /// After "That answered it".
+    AnswerThanks => "answer_thanks" {}
     AskDetails => "ask_details" { reason_label: String }
     OfferSupport => "offer_support" { product: String }
     AskResolution => "ask_resolution" {}

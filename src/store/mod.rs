@@ -1,6 +1,7 @@
 //! The database: one `Store` over SQLite or PostgreSQL (chosen by the URL scheme), and `Tx`,
 //! the unit of work in which a state change and the outbound actions it causes commit together.
 
+mod answers;
 mod cases;
 mod decisions;
 mod messages;

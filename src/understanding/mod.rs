@@ -11,6 +11,7 @@ mod text;
 
 pub use orders::{BadPattern, DEFAULT_PATTERNS};
 pub use reason::SURE;
+pub use text::{fold, Phrase};
 
 use crate::domain::code::codes;
 use crate::domain::{Email, OrderId, Reason, Resolution};
@@ -75,7 +76,7 @@ impl Reading {
 }
 
 /// A reason score from which a message is a request, not only a question.
-const REQUEST_STRENGTH: f32 = 1.5;
+const REQUEST_STRENGTH: f32 = 1.0;
 
 /// The seller's settings for reading messages, compiled once.
 #[derive(Debug)]

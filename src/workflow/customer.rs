@@ -31,6 +31,11 @@ impl Turn<'_> {
                 return self.relay_in(live, &text).await;
             }
         }
+        // A question asked outside any request is answered without opening a case.
+        let settled = active.as_ref().is_none_or(|a| matches!(a.state, CaseState::AwaitingFeedback));
+        if settled && self.answer_question(&customer, &text, &reading).await? {
+            return Ok(());
+        }
         let (mut case, opened) = match active {
             Some(waiting) if names_another_order(&waiting, &text, &reading) => {
                 let detail = "named another order: a new request";
@@ -62,7 +67,10 @@ impl Turn<'_> {
                 if text.is_empty() {
                     let hint = "It looks like that message was empty.";
                     self.tell(&case, Reply::NotUnderstood { hint: hint.into() }, None, vec![]).await?;
-                } else if !greeting_is_enough {
+                } else if greeting_is_enough {
+                    // What it said is kept for when the order is known.
+                    case.intake = case.intake.take().map(|state| intake::remember(state, &text, &reading));
+                } else {
                     self.run_intake(&mut case, Input::Read(&text, &reading)).await?;
                 }
             }
@@ -288,7 +296,7 @@ impl Turn<'_> {
 
     /// Where the case stands; while it waits for staff, with a way to ask about another order
     /// (not while the customer has choices or a feedback question open: those buttons would go).
-    async fn tell_status(&mut self, case: &Case) -> Result<(), EngineError> {
+    pub(super) async fn tell_status(&mut self, case: &Case) -> Result<(), EngineError> {
         let reply = Reply::CaseInReview { case_id: case.id.0, status: case.state.status_words().to_string() };
         let waits_for_staff =
             matches!(case.state, CaseState::AwaitingAgent | CaseState::AwaitingManager | CaseState::AwaitingRefund);
@@ -331,10 +339,10 @@ impl Turn<'_> {
         user: &str,
         button: &ButtonRecord,
     ) -> Result<Handled, EngineError> {
-        let case_id = button
-            .message
-            .case_id
-            .ok_or_else(|| EngineError::Internal(format!("button {} without a case", button.id)))?;
+        let Some(case_id) = button.message.case_id else {
+            // Only an answer to a question is sent without a case.
+            return self.on_answer_click(user, &button.action).await;
+        };
         let mut case = self
             .tx
             .load_case(case_id)
@@ -365,9 +373,10 @@ impl Turn<'_> {
                 Ok(())
             }
             // The question was answered or the case moved on (staff buttons never reach a customer).
-            (_, ButtonAction::Choice(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_)) => {
-                Err(Refusal::ButtonExpired)
-            }
+            (
+                _,
+                ButtonAction::Choice(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_) | ButtonAction::Answered,
+            ) => Err(Refusal::ButtonExpired),
         };
         self.save(&case).await?;
         Ok(handled)

@@ -176,7 +176,7 @@ impl Turn<'_> {
             && self.tx.pending_draft(case.id).await?.is_none();
         if handed_off_in_intake {
             case.state = CaseState::Intake;
-            case.intake = Some(Intake::Identify { order_id: None, email: None, failures: 0, unclear: 0 });
+            case.intake = Some(Intake::Identify { order_id: None, email: None, failures: 0, unclear: 0, said: None });
             let idle = Duration::hours(i64::from(self.engine.settings.sla.idle_timeout_hours));
             self.tx.schedule(JobKind::IdleTimeout, case.id, self.now + idle).await?;
             self.tell(case, Reply::Greeting { restarted: true }, Some("order_id"), vec![]).await?;

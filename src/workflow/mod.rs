@@ -8,6 +8,7 @@ mod jobs;
 mod live;
 mod managers;
 mod propose;
+mod questions;
 mod refusal;
 mod screen;
 mod settings;

@@ -14,6 +14,8 @@ pub struct Settings {
     pub stripe: Option<Arc<Client>>,
     /// How customers' messages are read: order id shapes, the seller's addresses, abusive words.
     pub understanding: Arc<crate::understanding::Understanding>,
+    /// The seller's answers to common questions.
+    pub kb: Arc<crate::kb::KnowledgeBase>,
     pub live: Live,
     /// Whether the staff platform keeps a thread per case (`chat::keeps_case_threads`): then a
     /// case's later staff posts go to its thread and its card shows where the case stands;

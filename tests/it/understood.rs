@@ -62,3 +62,85 @@ fn an_unsure_reason_is_asked_with_the_likeliest_first() {
     assert_eq!(one_to(&out, "dm:cust-1")["expects"], "details", "taken the second time");
     bot.stop();
 }
+
+crate::on_both_backends! {
+    fn a_question_is_answered_without_opening_a_case(fixture: &Fixture) {
+        let mut bot = fixture.local();
+        let out = bot.say("cust-1", "What is your refund policy?");
+        let answer = one_to(&out, "dm:cust-1").clone();
+        assert!(answer["text"].as_str().unwrap().contains("30 days"), "the policy's window: {answer}");
+        let actions: Vec<&str> = answer["buttons"].as_array().unwrap().iter().map(|b| b["action"].as_str().unwrap()).collect();
+        assert_eq!(actions, ["new_request", "answered"]);
+        let out = bot.click("cust-1", &button(&answer, "answered"));
+        assert!(one_to(&out, "dm:cust-1")["text"].as_str().unwrap().contains("Glad"), "{out:#?}");
+        let out = bot.say("cust-1", "¿Cuánto tarda el reembolso?");
+        let answer = one_to(&out, "dm:cust-1").clone();
+        assert!(answer["text"].as_str().unwrap().contains("días hábiles"), "answered in Spanish: {answer}");
+        assert_eq!(answer["buttons"][0]["label"], "Solicitar un reembolso");
+        bot.stop();
+        assert!(fixture.cases().is_empty(), "no case for questions");
+        let mut bot = fixture.local();
+        let out = bot.click("cust-1", &button(&answer, "new_request"));
+        assert_eq!(one_to(&out, "dm:cust-1")["expects"], "order_id", "a request starts: {out:#?}");
+        bot.stop();
+        assert_eq!(fixture.cases().len(), 1);
+    }
+
+    fn the_first_message_s_reason_is_confirmed_and_kept_as_the_details(fixture: &Fixture) {
+        let mut bot = fixture.local();
+        let first = "I was charged twice for the web design course, order ORD-1001, alice@example.com";
+        let out = bot.say("cust-1", first);
+        let confirm = sends_to(&out, "dm:cust-1").last().cloned().unwrap().clone();
+        assert!(confirm["text"].as_str().unwrap().contains("I was charged twice"), "{confirm}");
+        assert_eq!(confirm["buttons"][0]["action"], "reason:duplicate_purchase");
+        let out = bot.click("cust-1", &button(&confirm, "reason:duplicate_purchase"));
+        let ask = one_to(&out, "dm:cust-1").clone();
+        assert!(ask.get("expects").is_none(), "the details are not asked again: {ask}");
+        let out = bot.click("cust-1", &button(&ask, "resolution:refund"));
+        let summary = one_to(&out, "dm:cust-1");
+        assert!(summary["text"].as_str().unwrap().contains("web design course, order ORD-1001"), "{summary}");
+        bot.stop();
+
+        // Said before the order is known: confirmed once it is, also with a typed yes.
+        let mut bot = fixture.local();
+        bot.say("cust-2", "Hi, I bought the ebook by accident yesterday, my kid pressed buy on my phone");
+        let out = bot.say("cust-2", "ORD-1003 carol@example.com");
+        let confirm = one_to(&out, "dm:cust-2");
+        assert_eq!(confirm["buttons"][0]["action"], "reason:accidental_purchase", "{confirm}");
+        let out = bot.say("cust-2", "yes");
+        assert!(one_to(&out, "dm:cust-2").get("expects").is_none(), "{out:#?}");
+        bot.stop();
+    }
+
+    fn a_refunded_customer_asking_where_the_money_is_gets_date_amount_and_method(fixture: &Fixture) {
+        let mut bot = fixture.local();
+        let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
+        let out = bot.click("agent-1", &button(&draft, "approve"));
+        let mark = out.iter().find(|v| v["kind"] == "send" && v["to"] != "dm:cust-1").unwrap().clone();
+        bot.click("agent-1", &button(&mark, "mark_refunded"));
+        let out = bot.say("cust-1", "Where is my refund? I still don't see it");
+        let text = one_to(&out, "dm:cust-1")["text"].as_str().unwrap().to_string();
+        assert!(text.contains("$49.00") && text.contains("2026-11-23") && text.contains("original payment method"), "{text}");
+        bot.stop();
+    }
+}
+
+#[test]
+fn the_seller_s_knowledge_base_answers_in_the_bot_and_in_understand() {
+    let fixture = Fixture::new();
+    std::fs::create_dir_all(fixture.path().join("kb")).unwrap();
+    let faq = "# Do you sell gift cards?\nkeywords: gift card, giftcard\nYes: in the shop, under Gifts.\n";
+    std::fs::write(fixture.path().join("kb/faq.md"), faq).unwrap();
+    let mut bot = fixture.local();
+    let out = bot.say("cust-1", "hi, can I buy a gift card for my brother?");
+    let answer = one_to(&out, "dm:cust-1");
+    assert!(answer["text"].as_str().unwrap().contains("under Gifts"), "{answer}");
+    bot.stop();
+    assert!(fixture.cases().is_empty());
+    std::fs::write(fixture.path().join("asks.txt"), "can I buy a gift card?\nhow long does a refund take?\n").unwrap();
+    let out = fixture.cli(&["understand", "asks.txt"]);
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert!(lines[0]["question"].as_str().unwrap().contains("under Gifts"), "{}", lines[0]);
+    assert!(lines[1]["question"].as_str().unwrap().contains("business days"), "{}", lines[1]);
+}

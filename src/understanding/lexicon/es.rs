@@ -22,6 +22,8 @@ pub const LEXICON: Lexicon = Lexicon {
                 "doble cargo",
                 "dos cargos",
                 "dos cobros",
+                "cobraron 2 veces",
+                "cobrado 2 veces",
             ],
         ),
         (
@@ -36,7 +38,7 @@ pub const LEXICON: Lexicon = Lexicon {
                 "lo mismo dos veces",
             ],
         ),
-        (DuplicatePurchase, 0.6, &["dos veces"]),
+        (DuplicatePurchase, 0.6, &["dos veces", "2 veces"]),
         (
             AccidentalPurchase,
             1.8,

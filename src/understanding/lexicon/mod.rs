@@ -7,7 +7,9 @@ mod en;
 mod es;
 mod fr;
 mod ja;
+mod ko;
 mod pt;
+mod zh;
 
 use super::text::Phrase;
 use super::Topic;
@@ -51,7 +53,8 @@ pub struct Compiled {
     pub at_self: Vec<Phrase>,
 }
 
-const ALL: &[&Lexicon] = &[&en::LEXICON, &es::LEXICON, &de::LEXICON, &fr::LEXICON, &pt::LEXICON, &ja::LEXICON];
+const ALL: &[&Lexicon] =
+    &[&en::LEXICON, &es::LEXICON, &de::LEXICON, &fr::LEXICON, &pt::LEXICON, &ja::LEXICON, &zh::LEXICON, &ko::LEXICON];
 
 /// Every language's lexicon, compiled once.
 pub fn all() -> &'static [Compiled] {

@@ -22,7 +22,7 @@ pub const LEXICON: Lexicon = Lexicon {
                 "pagamento duplicado",
             ],
         ),
-        (DuplicatePurchase, 1.5, &["duplicad*", "ja tinha comprado", "comprei ~ duas vezes", "ja comprei"]),
+        (DuplicatePurchase, 1.5, &["2x", "duplicad*", "ja tinha comprado", "comprei ~ duas vezes", "ja comprei"]),
         (DuplicatePurchase, 0.6, &["duas vezes"]),
         (
             AccidentalPurchase,
@@ -51,7 +51,11 @@ pub const LEXICON: Lexicon = Lexicon {
                 "cliquei errado",
             ],
         ),
-        (AccidentalPurchase, 1.0, &["engano", "renovou", "nao queria", "meu filho", "minha filha", "cancelei"]),
+        (
+            AccidentalPurchase,
+            1.0,
+            &["sem perceber", "engano", "renovou", "nao queria", "meu filho", "minha filha", "cancelei"],
+        ),
         (
             TechnicalIssue,
             1.8,

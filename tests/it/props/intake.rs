@@ -65,11 +65,12 @@ fn count() -> impl Strategy<Value = u32> {
 fn state() -> impl Strategy<Value = Intake> {
     let details = ".{0,40}";
     prop_oneof![
-        (prop::option::of(order_id()), prop::option::of(email()), count(), count())
-            .prop_map(|(order_id, email, failures, unclear)| Intake::Identify { order_id, email, failures, unclear }),
+        (prop::option::of(order_id()), prop::option::of(email()), count(), count()).prop_map(
+            |(order_id, email, failures, unclear)| Intake::Identify { order_id, email, failures, unclear, said: None }
+        ),
         (email(), prop::collection::vec(brief(), 0..4), count())
-            .prop_map(|(email, candidates, unclear)| Intake::ChooseOrder { email, candidates, unclear }),
-        (brief(), count()).prop_map(|(order, unclear)| Intake::Reason { order, unclear }),
+            .prop_map(|(email, candidates, unclear)| Intake::ChooseOrder { email, candidates, unclear, said: None }),
+        (brief(), count()).prop_map(|(order, unclear)| Intake::Reason { order, unclear, carried: None }),
         (brief(), reason()).prop_map(|(order, reason)| Intake::Details { order, reason }),
         (brief(), reason(), details, count()).prop_map(|(order, reason, details, unclear)| Intake::Support {
             order,
