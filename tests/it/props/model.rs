@@ -188,7 +188,7 @@ struct Run<'f> {
     button_ids: HashSet<String>,
 }
 
-const DM_ACTIONS: &[&str] = &["confirm", "cancel", "feedback_skip", "new_request"];
+const DM_ACTIONS: &[&str] = &["confirm", "cancel", "feedback_skip", "new_request", "answered"];
 const DM_PREFIXES: &[&str] = &["reason:", "resolution:", "order:", "feedback:"];
 const STAFF_ACTIONS: &[&str] = &[
     "approve",
