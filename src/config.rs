@@ -26,6 +26,8 @@ pub struct Config {
     pub timezone: TimeZone,
     /// `[import]`: how `orders import` reads the seller's exports.
     pub import: Import,
+    /// `[live]`: people talking to a customer through the bot.
+    pub live: Live,
 }
 
 impl Default for Config {
@@ -45,6 +47,7 @@ impl Default for Config {
             http: None,
             timezone: TimeZone::default(),
             import: Import::default(),
+            live: Live::default(),
         }
     }
 }
@@ -259,6 +262,32 @@ impl<'de> Deserialize<'de> for TimeZone {
 #[serde(default, deny_unknown_fields)]
 pub struct Import {
     pub columns: std::collections::BTreeMap<String, String>,
+}
+
+/// `[live]`: how agents' messages from a case's thread reach the customer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Live {
+    /// Agents' messages reach the customer only as the team, not signed with the agent's name.
+    pub anonymous: bool,
+    /// A staff message in a thread starting with this is an internal note, never relayed.
+    #[serde(deserialize_with = "note_prefix")]
+    pub note_prefix: String,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live { anonymous: false, note_prefix: "!note".into() }
+    }
+}
+
+/// An empty prefix would make every message a note (nothing would reach the customer).
+fn note_prefix<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let prefix = String::deserialize(d)?;
+    match prefix.trim() {
+        "" => Err(serde::de::Error::custom("note_prefix must not be empty: every message would stay internal")),
+        trimmed => Ok(trimmed.to_string()),
+    }
 }
 
 /// A config error that says where: file, line and column.

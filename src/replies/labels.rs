@@ -26,6 +26,11 @@ const PHRASES: &[&str] = &[
     "Mark refunded",
     "Write a reply",
     "Write the reply",
+    // Live conversations: the card's controls, and the customer's way to a new request.
+    "Take over",
+    "Hand back to the bot",
+    "Close",
+    "Ask about another order",
     // Hints after an answer the intake did not follow.
     "Please send your order id (it's in your receipt email) and the email you bought with.",
     "First I need your order id and purchase email.",

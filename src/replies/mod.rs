@@ -107,6 +107,38 @@ replies! {
     RefundAlreadyRecorded => "refund_already_recorded" {}
     NotAManager => "not_a_manager" {}
     EscalationAlreadyDecided => "escalation_already_decided" { case_id: i64, decided_by: String }
+    /// *Take over* on a case an agent already holds.
+    AlreadyLive => "already_live" { case_id: i64, agent: String }
+    /// *Hand back* on a case the bot already answers.
+    NotLive => "not_live" { case_id: i64 }
+    /// *Close* while a manager decides or money is on its way; `status` in plain words.
+    CannotCloseYet => "cannot_close_yet" { case_id: i64, status: String }
+    /// To someone who wrote in a case's thread but is not an agent: nothing was relayed.
+    ThreadNotAnAgent => "thread_not_an_agent" {}
+    /// To an agent who wrote in the thread of a case that is not live: nothing was relayed.
+    ThreadNotLive => "thread_not_live" { case_id: i64 }
+
+    // Live conversations: people talking to the customer from the case's thread.
+    /// The status line of a case's card; `agent` is empty while a hand-off waits for one.
+    CardStatus => "card_status" { status: String, live: bool, agent: String }
+    /// A customer's message, relayed into the thread (quoted; never pings).
+    LiveRelayIn => "live_relay_in" { customer: String, text: String }
+    /// An agent's message, relayed to the customer, signed with `agent` unless `anonymous`.
+    LiveRelayOut => "live_relay_out" { agent: String, anonymous: bool, text: String }
+    /// In the thread: an agent took the case over.
+    LiveStarted => "live_started" { case_id: i64, agent: String, note_prefix: String }
+    /// To the customer: a person joins.
+    LiveJoining => "live_joining" { agent: String, anonymous: bool }
+    /// To the customer: the bot answers again.
+    LiveHandedBack => "live_handed_back" {}
+    /// To the customer: the conversation is over; their next message starts a new request.
+    LiveClosed => "live_closed" { case_id: i64 }
+    /// In the thread: handed back (`closed` false) or closed by `actor`.
+    LiveEnded => "live_ended" { case_id: i64, actor: String, closed: bool }
+    /// In the thread: the customer waits for an answer.
+    LiveReminder => "live_reminder" { case_id: i64, waiting: String }
+    /// In the thread: the customer's platform refused a message (`error` as it said).
+    LiveRelayFailed => "live_relay_failed" { case_id: i64, customer: String, error: String, text: String }
 
     // Verdict drafts: an agent approves them before the customer sees them.
     Approved => "approved" { product: String, order_id: String, amount: String, rules: Vec<String> }
@@ -136,7 +168,10 @@ replies! {
     AgentRefundFailed => "agent_refund_failed" {
         case_id: i64, amount: String, order_id: String, target: String, why: String, can_mark_refunded: bool,
     }
-    AgentSupportRequest => "agent_support_request" { case_id: i64, customer: String, product: String, details: String }
+    /// `live` when the conversation went live with the request (support chosen in the intake).
+    AgentSupportRequest => "agent_support_request" {
+        case_id: i64, customer: String, product: String, details: String, live: bool,
+    }
     /// `kind` is `chargeback_risk` or `abusive`.
     AgentAlert => "agent_alert" { case_id: i64, customer: String, kind: String, excerpt: String }
     AgentRejected => "agent_rejected" { case_id: i64, actor: String }

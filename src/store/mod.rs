@@ -9,6 +9,7 @@ mod platform;
 mod records;
 mod refunds;
 mod stats;
+mod threads;
 mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
@@ -18,6 +19,7 @@ pub use records::{
 };
 pub use refunds::{NewProcessorRefund, PendingRefund};
 pub use stats::RefundFact;
+pub use threads::{LiveCustomer, OpenPrompt, Refused};
 pub use time::{from_ts, ts};
 
 use crate::domain::Platform;

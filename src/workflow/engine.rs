@@ -166,6 +166,7 @@ impl Engine {
         turn.platform = platform;
         turn.platform_language = language;
         turn.roles = event.roles().to_vec();
+        turn.name = event.name().map(str::to_string);
         turn.looked_up = looked_up.clone();
         if let Some(key) = event_key {
             if !turn.tx.first_sighting(key, now).await? {
@@ -173,7 +174,9 @@ impl Engine {
             }
         }
         match event {
-            Inbound::Message { user, text } => turn.on_message(user, text).await?,
+            Inbound::Message { user, text, to: None, .. } => turn.on_message(user, text).await?,
+            Inbound::Message { user, text, to: Some(to), .. } => turn.on_thread_message(user, to, text).await?,
+            Inbound::Refused { message, error } => turn.on_refused(message, error).await?,
             Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
             Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
             Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
@@ -185,6 +188,14 @@ impl Engine {
         }
         turn.commit().await?;
         Ok(Run::Committed)
+    }
+
+    /// Reports, once each, deliveries a platform refused for good (see `Turn::report_refusals`).
+    pub async fn report_refusals(&self, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let _one_at_a_time = self.serial.lock().await;
+        let mut turn = Turn::begin(self, now).await?;
+        turn.report_refusals().await?;
+        turn.commit().await
     }
 
     /// A notice to the managers' channel that belongs to no case (a refused policy, say).

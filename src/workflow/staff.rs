@@ -24,7 +24,7 @@ impl Turn<'_> {
         let Some(button) = found else {
             return self.refuse(user, None, Refusal::ButtonUnknown).await;
         };
-        let handled = if !button.message.active {
+        let handled = if !button.message.active || button.retired {
             Err(Refusal::ButtonExpired)
         } else {
             match &button.message.recipient {
@@ -73,6 +73,9 @@ impl Turn<'_> {
             (Some(AgentAction::Edit), _, None) => Err(Refusal::EditWithoutText),
             (Some(AgentAction::MarkRefunded), Purpose::Refund(Some(draft)), _) => {
                 self.mark_refunded(user, &mut case, button, draft).await?
+            }
+            (Some(action @ (AgentAction::TakeOver | AgentAction::HandBack | AgentAction::Close)), _, _) => {
+                self.live_action(user, &mut case, action).await?
             }
             // Any other pair means nothing (a customer's button never sits on a staff post).
             (

@@ -3,7 +3,7 @@
 use super::engine::{Engine, EngineError};
 use crate::domain::case::Case;
 use crate::domain::timeline::EventKind;
-use crate::domain::{Address, ButtonAction, CaseId, ChatUserId, MessageId, Platform, Purpose};
+use crate::domain::{Address, AgentAction, ButtonAction, CaseId, ChatUserId, MessageId, Platform, Purpose};
 use crate::language::{Detection, Language, LanguageSource};
 use crate::replies::Reply;
 use crate::store::{NewMessage, Tx};
@@ -24,7 +24,17 @@ pub(crate) struct Turn<'e> {
     pub looked_up: super::stripe_orders::LookedUp,
     /// The acting person's language as their platform reports it (Discord interactions).
     pub platform_language: Option<Language>,
+    /// How the acting person is shown (their display name), where the event says.
+    pub name: Option<String>,
+    /// Cases whose staff posts or state this turn changed: their cards are brought up to date
+    /// before the commit.
+    pub touched: std::collections::BTreeSet<CaseId>,
+    /// Cards posted in this turn: still queued, so their status goes into the post itself.
+    pub fresh_cards: Vec<MessageId>,
 }
+
+/// The label of the button that makes a case live.
+pub(crate) const TAKE_OVER: &str = "Take over";
 
 /// A staff post: where it goes and what it carries.
 pub(crate) struct Post {
@@ -51,6 +61,9 @@ impl<'e> Turn<'e> {
             order_lookups: Vec::new(),
             looked_up: Default::default(),
             platform_language: None,
+            name: None,
+            touched: Default::default(),
+            fresh_cards: Vec::new(),
             engine,
             tx,
             now,
@@ -62,9 +75,16 @@ impl<'e> Turn<'e> {
         ChatUserId::on(self.platform, user)
     }
 
-    pub async fn commit(self) -> Result<(), EngineError> {
+    /// Brings the cards of the cases this turn touched up to date, then commits.
+    pub async fn commit(mut self) -> Result<(), EngineError> {
+        self.refresh_cards().await?;
         self.tx.commit().await?;
         Ok(())
+    }
+
+    /// How the acting person signs: their display name where the event gave one, else their id.
+    pub fn display_name(&self, user: &str) -> String {
+        self.name.clone().filter(|n| !n.trim().is_empty()).unwrap_or_else(|| user.to_string())
     }
 
     /// A reply in the seller's locale: staff posts, refusals to staff.
@@ -122,6 +142,7 @@ impl<'e> Turn<'e> {
         message.case_id = Some(case.id);
         message.expects = expects.map(str::to_string);
         message.buttons = buttons;
+        self.touched.insert(case.id);
         Ok(self.tx.send(message, self.now).await?)
     }
 
@@ -144,17 +165,31 @@ impl<'e> Turn<'e> {
         Ok(())
     }
 
-    /// Posts to a staff channel, in the seller's locale.
+    /// Posts to a staff channel, in the seller's locale. The case's first post in the agents'
+    /// channel is its card; its later ones go to its thread (where the staff platform keeps
+    /// threads: else to the agents' channel, as posts to a thread do there).
     pub async fn post(&mut self, case: CaseId, reply: Reply, post: Post) -> Result<MessageId, EngineError> {
         let text = self.staff_text(case, &reply).await?;
-        let buttons = post
-            .buttons
-            .into_iter()
-            .map(|(action, label)| (action, self.engine.replies.label_in(None, &label)))
-            .collect();
+        let staff_thread = matches!(post.to, Address::Agents | Address::Thread(_));
+        let card = match staff_thread {
+            true => self.tx.thread_of(case).await?.map(|t| t.card),
+            false => None,
+        };
+        let is_card = staff_thread && card.is_none();
+        let to = match post.to {
+            Address::Agents | Address::Thread(_) if is_card || !self.engine.settings.case_threads => Address::Agents,
+            Address::Agents | Address::Thread(_) => Address::Thread(case),
+            other => other,
+        };
+        let mut buttons = post.buttons;
+        if is_card {
+            buttons.push((AgentAction::TakeOver.into(), TAKE_OVER.into()));
+        }
+        let buttons =
+            buttons.into_iter().map(|(action, label)| (action, self.engine.replies.label_in(None, &label))).collect();
         let message = NewMessage {
             case_id: Some(case),
-            to: post.to,
+            to,
             purpose: post.purpose,
             text,
             expects: post.expects.map(str::to_string),
@@ -162,7 +197,13 @@ impl<'e> Turn<'e> {
             mentions: post.mentions,
             reactions: post.reactions,
         };
-        Ok(self.tx.send(message, self.now).await?)
+        let id = self.tx.send(message, self.now).await?;
+        if is_card {
+            self.tx.create_thread(case, id).await?;
+            self.fresh_cards.push(id);
+        }
+        self.touched.insert(case);
+        Ok(id)
     }
 
     /// A staff post about a case in the seller's locale, with a note of the customer's language
@@ -183,6 +224,7 @@ impl<'e> Turn<'e> {
     }
 
     pub async fn save(&mut self, case: &Case) -> Result<(), EngineError> {
+        self.touched.insert(case.id);
         Ok(self.tx.save_case(case, self.now).await?)
     }
 }

@@ -71,14 +71,14 @@ crate::on_both_backends! {
             text(&draft),
             &["**Case #", "Reason: I bought it by accident", "Wants: A refund", words, "Tu reembolso de", "🌐 Customer writes in Spanish"],
         );
-        assert_eq!(labels(&draft), ["Approve & send", "Edit", "Reject"]);
+        assert_eq!(labels(&draft), ["Approve & send", "Edit", "Reject", "Take over"]);
         // A refusal is in Spanish too: an old button of the intake.
         let out = bot.click("cust-es", &button(&ask_reason, "reason:changed_mind"));
         contains_all(text(one_to(&out, dm)), &["Ese botón ya no está activo"]);
 
         let out = bot.click("agent-1", &button(&draft, "approve"));
         contains_all(text(one_to(&out, dm)), &["Gracias por tu paciencia. Tu reembolso de **$49.00**"]);
-        let mark = one_to(&out, AGENTS).clone();
+        let mark = one_to_agents(&out).clone();
         assert!(text(&mark).contains("Refund to issue"), "{mark}");
         let out = bot.click("agent-1", &button(&mark, "mark_refunded"));
         contains_all(text(one_to(&out, dm)), &["va de camino a tu método de pago original", "5–10 días hábiles"]);
@@ -144,7 +144,7 @@ crate::on_both_backends! {
                 "🌐 El cliente escribe en inglés",
             ],
         );
-        assert_eq!(labels(&draft), ["Aprobar y enviar", "Editar", "Rechazar"]);
+        assert_eq!(labels(&draft), ["Aprobar y enviar", "Editar", "Rechazar", "Tomar el control"]);
         let out = bot.click("agent-1", &button(&draft, "approve"));
         contains_all(text(one_to(&out, "dm:cust-en")), &["Thanks for your patience."]);
         bot.stop();

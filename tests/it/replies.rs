@@ -200,6 +200,7 @@ fn multi_line_customer_text_is_quoted_line_by_line() {
             customer: "cust-9".into(),
             product: "Web Design Course".into(),
             details: "first line\nsecond line".into(),
+            live: true,
         })
         .unwrap();
     assert!(text.starts_with("🛠️ **Case #9**"), "{text}");

@@ -55,7 +55,7 @@ impl Handler {
 
     /// `/refund` and the panel button both open a conversation in the customer's DMs.
     async fn start(&self, key: String, user: String, language: Option<Language>) {
-        let event = Inbound::Message { user, text: "I'd like a refund".into() };
+        let event = Inbound::dm(user, "I'd like a refund");
         self.handle(key, event, language).await;
     }
 
@@ -83,7 +83,8 @@ impl Handler {
         }
         respond(ctx, component.id, &component.token, json!({"type": 6})).await;
         let roles = roles_of(component.member.as_ref());
-        self.handle(key, Inbound::Click { user, button: component.data.custom_id, roles }, language).await;
+        let event = Inbound::Click { user, button: component.data.custom_id, roles, name: None };
+        self.handle(key, event, language).await;
     }
 
     async fn on_modal(&self, ctx: &Context, modal: ModalInteraction) {
@@ -123,7 +124,7 @@ impl EventHandler for Handler {
         let user = message.author.id.to_string();
         self.discord.remember_dm_channel(&user, message.channel_id);
         let key = format!("discord:message:{}", message.id);
-        self.handle(key, Inbound::Message { user, text: message.content }, None).await;
+        self.handle(key, Inbound::dm(user, message.content), None).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
