@@ -198,6 +198,9 @@ replies! {
     }
     /// A reloaded policy file that does not load; `error` (file, line, column) is shown as it came.
     ManagerPolicyRefused => "manager_policy_refused" { error: String }
+    /// One post for a surge of staff posts on a platform that paces a channel (Slack): the
+    /// posts follow in its thread. `count` is how many were waiting when it was posted.
+    StaffBacklog => "staff_backlog" { count: i64 }
     /// The bot lacks `permission` (its name on the platform, e.g. "Embed Links") in a channel.
     /// `channel` is `agents`, `managers` or `other`; `effect` is what the bot does meanwhile:
     /// `plain_text`, `no_reactions`, `reactions_stay` or `not_posted`.

@@ -343,6 +343,7 @@ impl Reply {
             Reply::ManagerPolicyRefused {
                 error: s("policy.toml:3:1: unknown field `window_dayz`, expected one of `window_days`, `usage`"),
             },
+            Reply::StaffBacklog { count: 12 },
             Reply::ManagerPermissionMissing {
                 permission: s("Embed Links"),
                 channel: s("agents"),
