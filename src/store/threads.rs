@@ -178,8 +178,8 @@ impl Tx<'_> {
             return Ok(());
         }
         let action = Outbound::Edit { id: card.to_string(), text: text.to_string(), buttons };
-        let lane = message.recipient.to_string();
-        self.enqueue(message.case_id, message.platform, &lane, &action, now).await
+        self.enqueue(message.case_id, message.platform, &super::messages::lane_of(&message.recipient), &action, now)
+            .await
     }
 
     /// Replaces the text and buttons of a message's send that is still queued; false when it
