@@ -313,6 +313,15 @@ impl Tx<'_> {
 
 /// The look-ups a chat adapter needs for case threads, each in its own short transaction.
 impl super::Store {
+    /// Whether a refused delivery waits to be reported: a plain read, no write lock taken (the
+    /// runner asks every second).
+    pub async fn has_unreported_refusals(&self) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM outbox WHERE refused = 1 AND refusal_reported_at IS NULL LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
     /// The case whose card is the platform's message `platform_message_id` (a Discord thread's
     /// id is its starter message's id).
     pub async fn case_of_card(&self, platform: &str, platform_message_id: &str) -> StoreResult<Option<CaseId>> {
