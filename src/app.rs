@@ -145,6 +145,7 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         processor: config.payments.processor,
         stripe: stripe_client(config)?,
         abusive_words: config.moderation.abusive_words.clone(),
+        retention_days: config.retention.days,
     };
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());

@@ -66,6 +66,16 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The ledger of refunds that went back, for the accountant.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+    /// A customer's personal data.
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
+    },
     /// Apply the database migrations.
     Migrate,
     /// Check a running bot: GET /healthz on `[http] listen`; exit 0 on 200, 1 otherwise.
@@ -88,6 +98,32 @@ pub enum Command {
 pub enum DiscordCommand {
     /// Post the persistent "Request a refund" button to a channel.
     PostPanel { channel_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// One row per executed refund (date, order, customer email, product, amount, processor
+    /// and its refund id, case, who approved), then the totals per currency.
+    Export {
+        /// From this time on (RFC 3339); default: the first refund.
+        #[arg(long, value_parser = parse_time)]
+        since: Option<DateTime<Utc>>,
+        /// Up to this time, excluded (RFC 3339); default: now.
+        #[arg(long, value_parser = parse_time)]
+        until: Option<DateTime<Utc>>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::ledger::Format,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomerCommand {
+    /// Erase a customer's personal data (emails, message texts, platform user ids) from their
+    /// closed cases, keeping amounts and counts; refused while one of their cases is open.
+    Forget { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,6 +239,12 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             crate::report::report_command(config, since, until, days, json).await
         }
         Command::Health { url, timeout } => health(config, url, timeout).await,
+        Command::Ledger { command: LedgerCommand::Export { since, until, format, output } } => {
+            crate::ledger::export_command(config, since, until, format, output.as_deref()).await
+        }
+        Command::Customer { command: CustomerCommand::Forget { email } } => {
+            crate::privacy::forget_command(config, &email).await
+        }
         Command::Migrate => {
             let loaded = app::load_config(config)?;
             app::open_store(&loaded).await?;

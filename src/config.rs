@@ -26,6 +26,8 @@ pub struct Config {
     pub timezone: TimeZone,
     /// `[import]`: how `orders import` reads the seller's exports.
     pub import: Import,
+    /// `[retention]`: how long a customer's personal data is kept after their last case ended.
+    pub retention: Retention,
 }
 
 impl Default for Config {
@@ -45,6 +47,7 @@ impl Default for Config {
             http: None,
             timezone: TimeZone::default(),
             import: Import::default(),
+            retention: Retention::default(),
         }
     }
 }
@@ -259,6 +262,21 @@ impl<'de> Deserialize<'de> for TimeZone {
 #[serde(default, deny_unknown_fields)]
 pub struct Import {
     pub columns: std::collections::BTreeMap<String, String>,
+}
+
+/// `[retention] days`: a customer whose every case ended longer ago than this is forgotten
+/// as `customer forget` would (personal data erased, amounts and counts kept). Unset: kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    #[serde(deserialize_with = "some_within::<_, 1, 36_600>")]
+    pub days: Option<u32>,
+}
+
+fn some_within<'de, D: serde::Deserializer<'de>, const MIN: u32, const MAX: u32>(
+    d: D,
+) -> Result<Option<u32>, D::Error> {
+    within::<D, MIN, MAX>(d).map(Some)
 }
 
 /// A config error that says where: file, line and column.

@@ -19,6 +19,8 @@ pub mod events;
 pub mod http;
 /// The customer conversation as a pure state machine.
 pub mod intake;
+/// `ledger export`: the refunds executed, for the accountant.
+pub mod ledger;
 /// Abuse and chargeback detection in customer text.
 pub mod moderation;
 /// Health, metrics and policy reload.
@@ -29,6 +31,8 @@ pub mod orders_file;
 pub mod payments;
 /// The refund policy: parsing and the pure verdict.
 pub mod policy;
+/// Forgetting customers: `customer forget` and `[retention] days`.
+pub mod privacy;
 /// Handlebars reply templates.
 pub mod replies;
 /// `report`: outcomes, reasons, refunds and trends over a period.

@@ -15,5 +15,14 @@ codes! {
         IdleTimeout => "idle_timeout",
         /// Calls Stripe for a case's pending refund (and retries it).
         StripeRefund => "stripe_refund",
+        /// Forgets the customers whose last case ended before `[retention] days` (no case).
+        RetentionSweep => "retention_sweep",
+    }
+}
+
+impl JobKind {
+    /// Whether a job of this kind belongs to no case (one of it at most, in the whole database).
+    pub fn without_case(self) -> bool {
+        matches!(self, JobKind::RetentionSweep)
     }
 }

@@ -45,5 +45,7 @@ codes! {
         DisputeClosed => "dispute_closed",
         /// An outbound action given up on after its last attempt.
         DeadLetter => "dead_letter",
+        /// The customer's personal data was erased (on request or after the retention period).
+        Erased => "erased",
     }
 }

@@ -3,20 +3,26 @@
 
 mod cases;
 mod decisions;
+mod erasure;
+mod ledger;
 mod messages;
 mod orders;
 mod platform;
 mod records;
 mod refunds;
+mod scrub;
 mod stats;
 mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
+pub use erasure::{Busy, PersonCase, ERASED};
+pub use ledger::LedgerEntry;
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{
     ButtonRecord, DraftRecord, DraftStatus, EscalationRecord, EscalationStatus, MessageRecord, OutboxRecord,
 };
 pub use refunds::{NewProcessorRefund, PendingRefund};
+pub use scrub::{replace_all, Needle, TextColumn};
 pub use stats::RefundFact;
 pub use time::{from_ts, ts};
 

@@ -1,6 +1,7 @@
 //! The case lifecycle: intake hand-over, verdicts, drafts for agents, escalations to managers,
 //! refunds, follow-ups and reminders. Each inbound event is one `Turn` in one transaction.
 
+mod background;
 mod customer;
 mod engine;
 mod jobs;

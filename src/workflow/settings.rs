@@ -13,6 +13,8 @@ pub struct Settings {
     /// Set when `processor = "stripe"` (app start refuses to run without the key).
     pub stripe: Option<Arc<Client>>,
     pub abusive_words: Vec<String>,
+    /// `[retention] days`: customers whose last case ended longer ago are forgotten.
+    pub retention_days: Option<u32>,
 }
 
 /// Platform user ids or role/user-group ids allowed to act as agents and managers.
