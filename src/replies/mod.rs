@@ -157,6 +157,12 @@ replies! {
     }
     /// A reloaded policy file that does not load; `error` (file, line, column) is shown as it came.
     ManagerPolicyRefused => "manager_policy_refused" { error: String }
+    /// The bot lacks `permission` (its name on the platform, e.g. "Embed Links") in a channel.
+    /// `channel` is `agents`, `managers` or `other`; `effect` is what the bot does meanwhile:
+    /// `plain_text`, `no_reactions`, `reactions_stay` or `not_posted`.
+    ManagerPermissionMissing => "manager_permission_missing" {
+        permission: String, channel: String, channel_id: String, effect: String,
+    }
     /// `action` is `approved`, `rejected` or `edited`; `text` is what was sent (may be empty).
     DraftDecided => "draft_decided" { case_id: i64, action: String, actor: String, text: String }
     EscalationDecided => "escalation_decided" { case_id: i64, approved: bool, actor: String }

@@ -310,6 +310,30 @@ impl Reply {
             Reply::ManagerPolicyRefused {
                 error: s("policy.toml:3:1: unknown field `window_dayz`, expected one of `window_days`, `usage`"),
             },
+            Reply::ManagerPermissionMissing {
+                permission: s("Embed Links"),
+                channel: s("agents"),
+                channel_id: s("920000000000000001"),
+                effect: s("plain_text"),
+            },
+            Reply::ManagerPermissionMissing {
+                permission: s("Add Reactions"),
+                channel: s("managers"),
+                channel_id: s("920000000000000002"),
+                effect: s("no_reactions"),
+            },
+            Reply::ManagerPermissionMissing {
+                permission: s("Manage Messages"),
+                channel: s("other"),
+                channel_id: s("920000000000000003"),
+                effect: s("reactions_stay"),
+            },
+            Reply::ManagerPermissionMissing {
+                permission: s("Send Messages"),
+                channel: s("agents"),
+                channel_id: s("920000000000000001"),
+                effect: s("not_posted"),
+            },
             Reply::DraftDecided {
                 case_id: 12,
                 action: s("approved"),

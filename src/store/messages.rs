@@ -118,7 +118,8 @@ impl Tx<'_> {
             mentions: msg.mentions,
             reactions: msg.reactions,
         };
-        self.enqueue(msg.case_id, platform, &action, now).await?;
+        let lane = msg.to.to_string();
+        self.enqueue(msg.case_id, platform, &lane, &action, now).await?;
         Ok(message_id)
     }
 
@@ -140,7 +141,8 @@ impl Tx<'_> {
             .await?;
         let buttons = if active { self.buttons_of(id).await? } else { Vec::new() };
         let action = Outbound::Edit { id: id.to_string(), text: text.to_string(), buttons };
-        self.enqueue(message.case_id, message.platform, &action, now).await
+        let lane = message.recipient.to_string();
+        self.enqueue(message.case_id, message.platform, &lane, &action, now).await
     }
 
     pub async fn react(
@@ -150,9 +152,9 @@ impl Tx<'_> {
         emoji: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let platform = self.platform_of(message).await?;
+        let (platform, lane) = self.destination_of(message).await?;
         let action = Outbound::React { message: message.to_string(), emoji: emoji.to_string() };
-        self.enqueue(case, platform, &action, now).await
+        self.enqueue(case, platform, &lane, &action, now).await
     }
 
     /// Removes another person's reaction (a refused decision) on platforms that allow it.
@@ -164,33 +166,40 @@ impl Tx<'_> {
         emoji: &str,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
-        let platform = self.platform_of(message).await?;
+        let (platform, lane) = self.destination_of(message).await?;
         let action =
             Outbound::Unreact { message: message.to_string(), user: user.to_string(), emoji: emoji.to_string() };
-        self.enqueue(case, platform, &action, now).await
+        self.enqueue(case, platform, &lane, &action, now).await
     }
 
-    /// The platform a sent message is on: reactions and edits go where it went.
-    async fn platform_of(&mut self, message: MessageId) -> StoreResult<Platform> {
+    /// The platform and lane of a sent message: reactions and edits go where it went, after it.
+    async fn destination_of(&mut self, message: MessageId) -> StoreResult<(Platform, String)> {
         let found = self.find_message(message).await?;
-        found.map(|m| m.platform).ok_or_else(|| StoreError::NotFound(message.to_string()))
+        found.map(|m| (m.platform, m.recipient.to_string())).ok_or_else(|| StoreError::NotFound(message.to_string()))
     }
 
+    /// Queues an action. `lane` is its destination (a customer's DM, a staff channel): actions
+    /// of one lane go out in order, lanes side by side, so a customer's reply never waits
+    /// behind a surge of staff cards paced by their channel.
     async fn enqueue(
         &mut self,
         case: Option<CaseId>,
         platform: Platform,
+        lane: &str,
         action: &Outbound,
         now: DateTime<Utc>,
     ) -> StoreResult<()> {
         let json = serde_json::to_string(action).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        sqlx::query("INSERT INTO outbox (case_id, platform, action_json, created_at) VALUES ($1, $2, $3, $4)")
-            .bind(case.map(|c| c.0))
-            .bind(platform.code())
-            .bind(json)
-            .bind(ts(now))
-            .execute(self.conn())
-            .await?;
+        sqlx::query(
+            "INSERT INTO outbox (case_id, platform, lane, action_json, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(case.map(|c| c.0))
+        .bind(platform.code())
+        .bind(lane)
+        .bind(json)
+        .bind(ts(now))
+        .execute(self.conn())
+        .await?;
         Ok(())
     }
 

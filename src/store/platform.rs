@@ -1,7 +1,9 @@
 //! Where our messages landed on a chat platform, and customers' direct-message channels there.
 
+use super::time::ts;
 use super::{Store, StoreResult, Tx};
-use crate::domain::MessageId;
+use crate::domain::{MessageId, Platform};
+use chrono::{DateTime, Utc};
 use sqlx::Row;
 
 impl Tx<'_> {
@@ -54,6 +56,28 @@ impl Tx<'_> {
                 .fetch_optional(self.conn())
                 .await?;
         Ok(row.map(|r| r.try_get("message_id")).transpose()?.map(MessageId))
+    }
+
+    /// Notes that the bot lacks `permission` in a platform channel; true only the first time
+    /// ever (the managers are told then), on every replica.
+    pub async fn first_warning(
+        &mut self,
+        platform: Platform,
+        channel_id: &str,
+        permission: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<bool> {
+        let inserted = sqlx::query(
+            "INSERT INTO platform_warnings (platform, channel_id, permission, warned_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (platform, channel_id, permission) DO NOTHING",
+        )
+        .bind(platform.code())
+        .bind(channel_id)
+        .bind(permission)
+        .bind(ts(now))
+        .execute(self.conn())
+        .await?;
+        Ok(inserted.rows_affected() == 1)
     }
 
     pub async fn dm_channel(&mut self, platform: &str, user: &str) -> StoreResult<Option<String>> {

@@ -178,6 +178,29 @@ impl Engine {
         Ok(())
     }
 
+    /// A setup problem on a platform (the bot lacks `permission` in `channel_id`) told to the
+    /// managers once per platform, channel and permission, across restarts and replicas: the
+    /// note and the notice commit together. Returns whether this call told them.
+    pub async fn warn_managers_once(
+        &self,
+        platform: Platform,
+        channel_id: &str,
+        permission: &str,
+        reply: &Reply,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        let text = self.replies.render(reply)?;
+        let mut tx = self.store.begin().await?;
+        if !tx.first_warning(platform, channel_id, permission, now).await? {
+            return Ok(false);
+        }
+        let mut message = crate::store::NewMessage::new(Address::Managers, Purpose::Notice, text);
+        message.mentions = vec!["role:managers".into()];
+        tx.send(message, now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Runs every job due at `now`, each in its own transaction; returns how many ran.
     pub async fn run_due_jobs(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
         // The first run of a process schedules the jobs without a case, at its own clock.

@@ -1,13 +1,14 @@
 //! The engine's outbound actions as Discord REST calls: messages with buttons and a stable
 //! `nonce`, edits, reactions; customer text never pings (`allowed_mentions` is explicit).
 
+use super::permission::{is_missing_permissions, Effect};
 use super::{Discord, PLATFORM};
 use crate::chat::split_text;
 use crate::domain::{Address, MessageId as OurMessageId, Platform};
 use crate::events::{ButtonOut, ButtonStyle, Outbound};
 use anyhow::{anyhow, Context as _};
 use serde_json::{json, Value};
-use serenity::all::{ChannelId, MessageId, ReactionType, UserId};
+use serenity::all::{ChannelId, Message, MessageId, Permissions, ReactionType, UserId};
 use std::time::{Duration, Instant};
 
 /// Discord's limit for a message's content.
@@ -18,9 +19,10 @@ pub const MAX_EMBED: usize = 4096;
 const EMBED_COLOUR: u32 = 0x3B82F6;
 
 /// One piece of a post: customers get plain messages; staff channels get an embed (the case
-/// card) with any role ping in the content, where Discord pings from.
-fn piece_body(piece: String, staff: bool, prefix: &str) -> Value {
-    if staff {
+/// card) with any role ping in the content, where Discord pings from, unless the bot may not
+/// embed there.
+fn piece_body(piece: String, embed: bool, prefix: &str) -> Value {
+    if embed {
         json!({"content": prefix.trim_end(), "embeds": [{"description": piece, "color": EMBED_COLOUR}]})
     } else {
         json!({"content": format!("{prefix}{piece}")})
@@ -147,6 +149,53 @@ impl Discord {
     }
 }
 
+/// A post to refuse or to make, piece by piece: what `post` needs besides the channel.
+struct Post<'a> {
+    id: &'a str,
+    to: &'a str,
+    text: &'a str,
+    buttons: &'a [ButtonOut],
+    prefix: &'a str,
+    allowed: &'a Value,
+}
+
+/// Why a post did not go out.
+enum Refused {
+    /// 50013: the bot lacks a permission in the channel (which one depends on what was sent).
+    Permission,
+    Other(anyhow::Error),
+}
+
+/// Posts `post` in pieces (embeds when `embed`), the last one with the buttons; returns the last
+/// piece. The stable outbox id is the nonce: a resend after a crash returns the first post.
+async fn post(shared: &Discord, channel: ChannelId, post: &Post<'_>, embed: bool) -> Result<Message, Refused> {
+    let limit = if embed { MAX_EMBED } else { MAX_CONTENT - post.prefix.chars().count() };
+    let pieces = split_text(post.text, limit);
+    let last = pieces.len() - 1;
+    let mut posted = None;
+    for (index, piece) in pieces.into_iter().enumerate() {
+        let nonce = if index == last { post.id.to_string() } else { format!("{}.{index}", post.id) };
+        let mut body = piece_body(piece, embed, if index == 0 { post.prefix } else { "" });
+        body["allowed_mentions"] = post.allowed.clone();
+        body["nonce"] = json!(nonce);
+        body["enforce_nonce"] = json!(true);
+        if index == last {
+            body["components"] = components(post.buttons);
+        }
+        shared.cap.wait().await;
+        match shared.http.send_message(channel, vec![], &body).await {
+            Ok(message) => posted = Some(message),
+            Err(error) if is_missing_permissions(&error) => return Err(Refused::Permission),
+            Err(error) => {
+                return Err(Refused::Other(
+                    anyhow::Error::new(error).context(format!("posting {} to {}", post.id, post.to)),
+                ))
+            }
+        }
+    }
+    Ok(posted.expect("at least one piece"))
+}
+
 pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
     let http = &shared.http;
     match action {
@@ -154,34 +203,36 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             let channel = shared.channel_for(&to).await?;
             let (prefix, allowed) = shared.pings(&mentions);
             let staff = to.starts_with("channel:");
-            let limit = if staff { MAX_EMBED } else { MAX_CONTENT - prefix.chars().count() };
-            let pieces = split_text(&text, limit);
-            let last = pieces.len() - 1;
-            let mut posted = None;
-            for (index, piece) in pieces.into_iter().enumerate() {
-                // The stable outbox id is the nonce: a resend after a crash returns the first post.
-                let nonce = if index == last { id.clone() } else { format!("{id}.{index}") };
-                let mut body = piece_body(piece, staff, if index == 0 { &prefix } else { "" });
-                body["allowed_mentions"] = allowed.clone();
-                body["nonce"] = json!(nonce);
-                body["enforce_nonce"] = json!(true);
-                if index == last {
-                    body["components"] = components(&buttons);
-                }
-                shared.cap.wait().await;
-                posted = Some(
-                    http.send_message(channel, vec![], &body).await.with_context(|| format!("posting {id} to {to}"))?,
-                );
+            let request = Post { id: &id, to: &to, text: &text, buttons: &buttons, prefix: &prefix, allowed: &allowed };
+            let embed = staff && shared.embeds_allowed(channel);
+            let mut outcome = post(shared, channel, &request, embed).await;
+            if embed && matches!(outcome, Err(Refused::Permission)) {
+                // No Embed Links here: the card as plain text beats no card at all.
+                shared.missing(channel, Permissions::EMBED_LINKS, Effect::PlainText).await;
+                outcome = post(shared, channel, &request, false).await;
             }
-            let posted = posted.expect("at least one piece");
+            let posted = match outcome {
+                Ok(posted) => posted,
+                Err(Refused::Permission) => {
+                    shared.missing(channel, Permissions::SEND_MESSAGES, Effect::NotPosted).await;
+                    anyhow::bail!("posting {id} to {to}: Missing Permissions (Send Messages)")
+                }
+                Err(Refused::Other(error)) => return Err(error),
+            };
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
             let store = shared.app.engine.store();
             store.record_platform_message(ours, PLATFORM, &channel.to_string(), &posted.id.to_string()).await?;
             for emoji in reactions {
                 shared.cap.wait().await;
-                http.create_reaction(channel, posted.id, &ReactionType::Unicode(emoji))
-                    .await
-                    .context("adding a reaction")?;
+                match http.create_reaction(channel, posted.id, &ReactionType::Unicode(emoji)).await {
+                    Ok(()) => {}
+                    // The post is out; retrying it would only fail the same way into a dead letter.
+                    Err(error) if is_missing_permissions(&error) => {
+                        shared.missing(channel, Permissions::ADD_REACTIONS, Effect::NoReactions).await;
+                        break;
+                    }
+                    Err(error) => return Err(anyhow::Error::new(error).context("adding a reaction")),
+                }
             }
             Ok(())
         }
@@ -193,25 +244,45 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             let staff = [&shared.config.agents_channel_id, &shared.config.managers_channel_id]
                 .iter()
                 .any(|c| c.as_str() == channel.to_string());
-            let text: String = text.chars().take(if staff { MAX_EMBED } else { MAX_CONTENT }).collect();
-            let mut body = piece_body(text, staff, "");
-            if staff {
-                // Keep the role ping line of an escalation as it was; only the card changes.
-                body.as_object_mut().expect("object").remove("content");
-            }
-            body["components"] = components(&buttons);
-            body["allowed_mentions"] = json!({"parse": []});
+            let embed = staff && shared.embeds_allowed(channel);
+            let body = |embed: bool| {
+                let text: String = text.chars().take(if embed { MAX_EMBED } else { MAX_CONTENT }).collect();
+                let mut body = piece_body(text, embed, "");
+                if embed {
+                    // Keep the role ping line of an escalation as it was; only the card changes.
+                    body.as_object_mut().expect("object").remove("content");
+                } else if staff {
+                    // A card that was an embed becomes plain text: the old embed goes.
+                    body["embeds"] = json!([]);
+                }
+                body["components"] = components(&buttons);
+                body["allowed_mentions"] = json!({"parse": []});
+                body
+            };
             shared.cap.wait().await;
-            http.edit_message(channel, message, &body, vec![]).await.context("editing a message")?;
-            Ok(())
+            match http.edit_message(channel, message, &body(embed), vec![]).await {
+                Ok(_) => Ok(()),
+                Err(error) if embed && is_missing_permissions(&error) => {
+                    shared.missing(channel, Permissions::EMBED_LINKS, Effect::PlainText).await;
+                    shared.cap.wait().await;
+                    http.edit_message(channel, message, &body(false), vec![]).await.context("editing a message")?;
+                    Ok(())
+                }
+                Err(error) => Err(anyhow::Error::new(error).context("editing a message")),
+            }
         }
         Outbound::React { message, emoji } => {
             let Some((channel, id)) = shared.located(&message).await? else {
                 return Ok(());
             };
             shared.cap.wait().await;
-            http.create_reaction(channel, id, &ReactionType::Unicode(emoji)).await.context("reacting")?;
-            Ok(())
+            match http.create_reaction(channel, id, &ReactionType::Unicode(emoji)).await {
+                Err(error) if is_missing_permissions(&error) => {
+                    shared.missing(channel, Permissions::ADD_REACTIONS, Effect::NoReactions).await;
+                    Ok(())
+                }
+                done => done.context("reacting"),
+            }
         }
         Outbound::Unreact { message, user, emoji } => {
             let Some((channel, id)) = shared.located(&message).await? else {
@@ -219,10 +290,13 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             };
             shared.cap.wait().await;
             let user = UserId::new(snowflake(&user)?);
-            http.delete_reaction(channel, id, user, &ReactionType::Unicode(emoji))
-                .await
-                .context("removing a reaction")?;
-            Ok(())
+            match http.delete_reaction(channel, id, user, &ReactionType::Unicode(emoji)).await {
+                Err(error) if is_missing_permissions(&error) => {
+                    shared.missing(channel, Permissions::MANAGE_MESSAGES, Effect::ReactionsStay).await;
+                    Ok(())
+                }
+                done => done.context("removing a reaction"),
+            }
         }
     }
 }

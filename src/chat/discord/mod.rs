@@ -3,6 +3,7 @@
 
 mod deliver;
 mod handler;
+mod permission;
 
 pub use deliver::RateCap;
 
@@ -33,6 +34,9 @@ pub struct Discord {
     /// Customers' DM channels seen on their messages this run, so a reply needs no call to
     /// open the channel again (one REST call per first reply, not two).
     dm_channels: std::sync::Mutex<HashMap<String, ChannelId>>,
+    /// Staff channels that refused an embed (no Embed Links), and since when: cards there go
+    /// out as plain text for a while without a refused call first.
+    plain_channels: std::sync::Mutex<HashMap<ChannelId, std::time::Instant>>,
 }
 
 /// serenity's HTTP client; against a non-Discord base (a test fake, a proxy) serenity's own
@@ -89,6 +93,7 @@ impl Discord {
             cap: RateCap::per_second(50),
             bot_user_id: me.id.to_string(),
             dm_channels: Default::default(),
+            plain_channels: Default::default(),
         }))
     }
 }
@@ -100,7 +105,10 @@ impl ChatPlatform for Discord {
     }
 
     async fn run(self: Arc<Self>, wake: Wake, shutdown: Shutdown) -> anyhow::Result<()> {
+        // GUILD_MESSAGES: what agents write in a case's thread arrives as a guild message
+        // (its text needs MESSAGE_CONTENT); server chatter outside threads is ignored.
         let intents = GatewayIntents::DIRECT_MESSAGES
+            | GatewayIntents::GUILD_MESSAGES
             | GatewayIntents::MESSAGE_CONTENT
             | GatewayIntents::GUILD_MESSAGE_REACTIONS
             | GatewayIntents::GUILDS;

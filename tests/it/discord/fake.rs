@@ -1,6 +1,8 @@
 //! A fake Discord on 127.0.0.1: the REST routes the bot uses and a gateway WebSocket speaking
 //! Hello / Identify / Ready / heartbeat acks / Resume, with sequence numbers. Every dispatch it
-//! sends is first checked to deserialize in serenity, so no event is silently dropped.
+//! sends is first checked to deserialize in serenity, so no event is silently dropped. The bot's
+//! channel permissions are checked for what it sends (a test denies one with `deny`), answered
+//! like Discord: 403 with code 50013 "Missing Permissions".
 
 use axum::body::Bytes;
 use axum::http::{Method, StatusCode, Uri};
@@ -8,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
+use serenity::all::Permissions;
 use serenity::model::event::{Event, GatewayEvent};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -80,9 +83,19 @@ pub struct State {
     pub rate_limited: usize,
     /// When each REST request arrived, every route (for the benchmarks).
     pub rest_at: Vec<Instant>,
+    /// Permissions the bot lacks, per channel (everything else is granted).
+    denied: HashMap<String, Permissions>,
+    /// Calls refused with 50013, as (method, path, the permissions the call lacked).
+    pub refused: Vec<(String, String, Permissions)>,
 }
 
 impl State {
+    /// The permissions of `needed` the bot lacks in `channel`, if any.
+    fn lacks(&self, channel: &str, needed: Permissions) -> Option<Permissions> {
+        let lacking = self.denied.get(channel).copied().unwrap_or_else(Permissions::empty) & needed;
+        (!lacking.is_empty()).then_some(lacking)
+    }
+
     fn snowflake(&mut self) -> String {
         self.next_id += 1;
         format!("{}", 950_000_000_000_000_000u64 + self.next_id)
@@ -139,6 +152,11 @@ impl FakeDiscord {
         fake
     }
 
+    /// Takes `permissions` away from the bot in `channel` (as a channel override would).
+    pub fn deny(&self, channel: &str, permissions: Permissions) {
+        *self.state.lock().unwrap().denied.entry(channel.to_string()).or_insert_with(Permissions::empty) |= permissions;
+    }
+
     pub fn api_base(&self) -> String {
         format!("http://{}", self.rest)
     }
@@ -151,6 +169,13 @@ impl FakeDiscord {
         let mut state = self.state.lock().unwrap();
         state.rest_at.push(Instant::now());
         let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
+        if let Some((channel, needed)) = needed_permissions(method.as_str(), &parts, &body) {
+            if let Some(lacking) = state.lacks(channel, needed) {
+                state.refused.push((method.to_string(), path.clone(), lacking));
+                let error = json!({"code": 50013, "message": "Missing Permissions"});
+                return (StatusCode::FORBIDDEN, axum::Json(error)).into_response();
+            }
+        }
         match (method.as_str(), parts.as_slice()) {
             ("GET", ["gateway"]) => ok(json!({"url": format!("ws://{}", self.gateway)})),
             ("GET", ["users", "@me"]) => ok(user(BOT_ID, "refund-bot", true)),
@@ -465,6 +490,32 @@ impl FakeDiscord {
         }
         panic!("timed out waiting for {what}");
     }
+}
+
+/// The channel a REST call acts in and the permissions Discord wants the bot to have there for
+/// it (https://discord.com/developers/docs/topics/permissions); `None` for calls outside a
+/// channel. Editing its own message needs no permission but Embed Links for an embed.
+fn needed_permissions<'a>(method: &str, parts: &[&'a str], body: &Value) -> Option<(&'a str, Permissions)> {
+    let embeds = body["embeds"].as_array().is_some_and(|e| !e.is_empty());
+    let with_embeds = |base: Permissions| if embeds { base | Permissions::EMBED_LINKS } else { base };
+    let needed = match (method, parts) {
+        ("POST", ["channels", channel, "messages"]) => {
+            (*channel, with_embeds(Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES))
+        }
+        ("PATCH", ["channels", channel, "messages", _]) => (*channel, with_embeds(Permissions::VIEW_CHANNEL)),
+        ("PUT", ["channels", channel, "messages", _, "reactions", _, "@me"]) => {
+            (*channel, Permissions::VIEW_CHANNEL | Permissions::READ_MESSAGE_HISTORY | Permissions::ADD_REACTIONS)
+        }
+        ("DELETE", ["channels", channel, "messages", _, "reactions", _, "@me"]) => {
+            (*channel, Permissions::VIEW_CHANNEL)
+        }
+        // Someone else's reaction.
+        ("DELETE", ["channels", channel, "messages", _, "reactions", _, _]) => {
+            (*channel, Permissions::VIEW_CHANNEL | Permissions::MANAGE_MESSAGES)
+        }
+        _ => return None,
+    };
+    Some(needed)
 }
 
 fn percent_decode(raw: &str) -> String {

@@ -5,6 +5,7 @@ mod fake;
 use crate::support::*;
 use fake::*;
 use serde_json::json;
+use serenity::all::Permissions;
 use std::process::{Child, Command, Stdio};
 
 const ALICE: &str = "800000000000000001";
@@ -25,13 +26,25 @@ impl Drop for Running {
 }
 
 fn fixture_for(fake: &FakeDiscord) -> Fixture {
-    Fixture::with_config(&format!(
+    Fixture::with_config(&discord_config(fake))
+}
+
+/// The fixture on SQLite, or on PostgreSQL when `TEST_DATABASE_URL` names a server (else none).
+fn fixture_on(fake: &FakeDiscord, postgres: bool) -> Option<Fixture> {
+    match postgres {
+        false => Some(fixture_for(fake)),
+        true => Fixture::postgres_with_config(&discord_config(fake)),
+    }
+}
+
+fn discord_config(fake: &FakeDiscord) -> String {
+    format!(
         "[discord]\nguild_id = \"{GUILD_ID}\"\nagents_channel_id = \"{AGENTS_CHANNEL}\"\nmanagers_channel_id = \"{MANAGERS_CHANNEL}\"\n\
          agent_role_id = \"{AGENT_ROLE}\"\nmanager_role_id = \"{MANAGER_ROLE}\"\napi_base = \"{}\"\n\
          [http]\nlisten = \"127.0.0.1:{}\"\n",
         fake.api_base(),
         std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    ))
+    )
 }
 
 async fn start_bot(fake: &FakeDiscord, fixture: &Fixture) -> Running {
@@ -285,4 +298,129 @@ async fn a_long_story_is_split_to_fit_discord() {
     assert!(pieces.len() >= 2, "the 6,900-character story went out in pieces");
     assert!(pieces.iter().all(|p| p.text().chars().count() <= 4096 + 2));
     assert_eq!(pieces.last().unwrap().id, draft.id, "the buttons ride on the last piece");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_permissions_degrade_the_posts_and_the_managers_are_told_once() {
+    missing_permissions_degrade_the_posts_and_the_managers_are_told_once_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn missing_permissions_degrade_the_posts_and_the_managers_are_told_once_on_postgres() {
+    missing_permissions_degrade_the_posts_and_the_managers_are_told_once_on(true).await;
+}
+
+/// The managers' notices about a missing permission, oldest first.
+fn permission_notices(fake: &FakeDiscord) -> Vec<Posted> {
+    fake.posted_in(MANAGERS_CHANNEL).into_iter().filter(|p| p.text().contains("I'm missing the")).collect()
+}
+
+/// A seller who followed an invite link without Embed Links (agents' channel), Add Reactions and
+/// Manage Messages (managers' channel): every card still arrives, as plain text, the managers are
+/// told once per channel and permission (across a restart), and nothing ends as a dead letter.
+async fn missing_permissions_degrade_the_posts_and_the_managers_are_told_once_on(postgres: bool) {
+    let fake = FakeDiscord::start().await;
+    let Some(fixture) = fixture_on(&fake, postgres) else { return };
+    fake.deny(AGENTS_CHANNEL, Permissions::EMBED_LINKS);
+    fake.deny(MANAGERS_CHANNEL, Permissions::ADD_REACTIONS | Permissions::MANAGE_MESSAGES);
+    let bot = start_bot(&fake, &fixture).await;
+
+    request(&fake, ALICE, "ORD-1001 alice@example.com", "by accident").await;
+    let card = post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
+    assert!(card.body["embeds"].as_array().is_none_or(|e| e.is_empty()), "no embed: {:#}", card.body);
+    assert!(card.content().contains("ORD-1001") && card.content().contains("Wrong product"), "{}", card.content());
+    assert!(!card.content().contains("@everyone") && !card.content().contains("<@123>"), "{}", card.content());
+    assert_eq!(card.body["allowed_mentions"]["parse"], json!([]), "plain text pings no one either");
+    let notice = fake.until("the Embed Links notice", |f| permission_notices(f).into_iter().next()).await;
+    assert!(notice.text().contains("Embed Links"), "{}", notice.text());
+    assert!(notice.text().contains(&format!("<#{AGENTS_CHANNEL}>")), "names the channel: {}", notice.text());
+    assert!(notice.text().contains("plain text"), "says what happens meanwhile: {}", notice.text());
+    assert!(notice.content().starts_with(&format!("<@&{MANAGER_ROLE}>")), "pings the managers: {}", notice.content());
+
+    // An escalation: posted (an embed is allowed there) without the bot's own ✅ / ❌.
+    request(&fake, DAVE, "ORD-1004 dave@example.com", "changed my mind").await;
+    let escalation = fake
+        .until("the escalation", |f| f.posted_in(MANAGERS_CHANNEL).into_iter().find(|p| p.text().contains("ORD-1004")))
+        .await;
+    assert_eq!(escalation.body["embeds"].as_array().map(Vec::len), Some(1), "an embed where it is allowed");
+    fake.until("the Add Reactions notice", |f| {
+        permission_notices(f).into_iter().find(|p| p.text().contains("Add Reactions"))
+    })
+    .await;
+    assert!(fake.state.lock().unwrap().reactions.is_empty(), "no reaction went through");
+
+    // A non-manager's ✅ cannot be taken away: they are told, the managers once, it decides nothing.
+    fake.react(STRANGER, &[], &escalation, "✅");
+    fake.until("the Manage Messages notice", |f| {
+        permission_notices(f).into_iter().find(|p| p.text().contains("Manage Messages"))
+    })
+    .await;
+    fake.until("the refusal", |f| f.dm_of(STRANGER).last().cloned()).await;
+
+    // A restart forgets that the agents' channel refused embeds; the database remembers the notice.
+    drop(bot);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.react(MANAGER, &[MANAGER_ROLE], &escalation, "✅");
+    let exception = fake
+        .until("the exception draft", |f| {
+            f.posted_in(AGENTS_CHANNEL)
+                .into_iter()
+                .find(|p| p.text().contains("ORD-1004") && p.body["components"].to_string().contains("Approve"))
+        })
+        .await;
+    assert!(exception.body["embeds"].as_array().is_none_or(|e| e.is_empty()), "{:#}", exception.body);
+    fake.press(AGENT, Some(&[AGENT_ROLE]), &card, &card.button("Approve"));
+    let edited = fake
+        .until("Alice's card edited", |f| {
+            f.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.id == card.id && !p.edits.is_empty())
+        })
+        .await;
+    let edit = edited.edits.last().unwrap();
+    assert_eq!(edit["embeds"], json!([]), "the edit is plain text too: {edit:#}");
+    assert!(edit["content"].as_str().is_some_and(|c| c.contains("approved")), "{edit:#}");
+    dm_count(&fake, ALICE, 7).await;
+    post_with_button(&fake, AGENTS_CHANNEL, "Mark refunded").await;
+
+    let notices = permission_notices(&fake);
+    assert_eq!(notices.len(), 3, "once per channel and permission: {notices:#?}");
+    let refused = fake.state.lock().unwrap().refused.clone();
+    assert!(refused.iter().filter(|(_, _, lacking)| *lacking == Permissions::EMBED_LINKS).count() >= 2, "{refused:?}");
+    for case in fixture.cases() {
+        let shown = fixture.case(case["id"].as_i64().unwrap());
+        let events = shown["events"].as_array().unwrap();
+        assert!(events.iter().all(|e| e["kind"] != "dead_letter"), "{events:#?}");
+    }
+}
+
+/// The README's invite link asks for exactly what the bot uses: what it posts (embed cards,
+/// reactions, removing others' reactions) and the case threads (create, post, archive, files).
+#[test]
+fn the_readme_invite_link_grants_every_permission_the_bot_needs() {
+    let readme = include_str!("../../../README.md");
+    let link = readme.split("permissions=").nth(1).expect("an invite link with permissions");
+    let bits: u64 = link.split(|c: char| !c.is_ascii_digit()).next().unwrap().parse().unwrap();
+    let needed = Permissions::VIEW_CHANNEL
+        | Permissions::SEND_MESSAGES
+        | Permissions::EMBED_LINKS
+        | Permissions::READ_MESSAGE_HISTORY
+        | Permissions::ADD_REACTIONS
+        | Permissions::MANAGE_MESSAGES
+        | Permissions::ATTACH_FILES
+        | Permissions::CREATE_PUBLIC_THREADS
+        | Permissions::SEND_MESSAGES_IN_THREADS
+        | Permissions::MANAGE_THREADS;
+    assert_eq!(Permissions::from_bits(bits), Some(needed), "{:?}", Permissions::from_bits_truncate(bits));
+    assert!(readme.contains(&format!("**{}**", group_thousands(needed.bits()))), "the README shows the sum");
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
