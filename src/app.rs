@@ -7,7 +7,7 @@ use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
-use crate::workflow::{Engine, Roles, Settings, Sla};
+use crate::workflow::{Engine, IncidentRules, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -146,6 +146,12 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         stripe: stripe_client(config)?,
         abusive_words: config.moderation.abusive_words.clone(),
         retention_days: config.retention.days,
+        incidents: config.incidents.as_ref().map(|i| IncidentRules {
+            window_hours: i.window_hours,
+            factor: i.factor,
+            min_cases: i.min_cases,
+            bulk_send: i.bulk_send,
+        }),
     };
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());

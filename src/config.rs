@@ -28,6 +28,9 @@ pub struct Config {
     pub import: Import,
     /// `[retention]`: how long a customer's personal data is kept after their last case ended.
     pub retention: Retention,
+    /// `[incidents]`: spikes of requests about one product become one incident for managers.
+    /// Off unless the section is there.
+    pub incidents: Option<Incidents>,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             timezone: TimeZone::default(),
             import: Import::default(),
             retention: Retention::default(),
+            incidents: None,
         }
     }
 }
@@ -277,6 +281,38 @@ fn some_within<'de, D: serde::Deserializer<'de>, const MIN: u32, const MAX: u32>
     d: D,
 ) -> Result<Option<u32>, D::Error> {
     within::<D, MIN, MAX>(d).map(Some)
+}
+
+/// `[incidents]`: when requests about one product (or one product and reason) in the last
+/// `window_hours` reach `min_cases` and exceed `factor` times their usual rate (the 28 days
+/// before), they become one incident that managers decide with one reaction.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Incidents {
+    #[serde(deserialize_with = "within::<_, 1, 720>")]
+    pub window_hours: u32,
+    #[serde(deserialize_with = "factor")]
+    pub factor: f64,
+    #[serde(deserialize_with = "within::<_, 2, 100_000>")]
+    pub min_cases: u32,
+    /// After a ✅, send each refund reply at once instead of drafts for agents to approve.
+    pub bulk_send: bool,
+}
+
+impl Default for Incidents {
+    fn default() -> Self {
+        Incidents { window_hours: 24, factor: 3.0, min_cases: 5, bulk_send: false }
+    }
+}
+
+/// A multiple of the usual rate: at least 1 (a spike is more than usual), at most 1000.
+fn factor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let value = f64::deserialize(d)?;
+    if (1.0..=1000.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(format!("{value} is out of range: use 1 to 1000")))
+    }
 }
 
 /// A config error that says where: file, line and column.

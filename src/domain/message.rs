@@ -2,7 +2,7 @@
 //! and what its buttons do.
 
 use super::code::{codes, UnknownCode};
-use super::{DraftId, EscalationId, OrderId, Reason, Resolution};
+use super::{DraftId, EscalationId, IncidentId, OrderId, Reason, Resolution};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -21,6 +21,8 @@ codes! {
         Escalation => "escalation",
         Reminder => "reminder",
         Alert => "alert",
+        Incident => "incident",
+        IncidentDrafts => "incident_drafts",
     }
 }
 
@@ -50,6 +52,10 @@ pub enum Purpose {
     Escalation(EscalationId),
     Reminder,
     Alert,
+    /// A spike incident for managers to decide, for all its cases at once, by reacting.
+    Incident(IncidentId),
+    /// The agents' post with one button that approves every draft of an approved incident.
+    IncidentDrafts(IncidentId),
 }
 
 impl Purpose {
@@ -67,6 +73,8 @@ impl Purpose {
             Purpose::Escalation(_) => PurposeKind::Escalation,
             Purpose::Reminder => PurposeKind::Reminder,
             Purpose::Alert => PurposeKind::Alert,
+            Purpose::Incident(_) => PurposeKind::Incident,
+            Purpose::IncidentDrafts(_) => PurposeKind::IncidentDrafts,
         }
     }
 
@@ -76,6 +84,7 @@ impl Purpose {
             Purpose::Draft(draft) | Purpose::Rejected(draft) => Some(draft.0),
             Purpose::Refund(draft) => draft.map(|d| d.0),
             Purpose::Escalation(escalation) => Some(escalation.0),
+            Purpose::Incident(incident) | Purpose::IncidentDrafts(incident) => Some(incident.0),
             Purpose::Customer
             | Purpose::Reply
             | Purpose::Notice
@@ -103,6 +112,8 @@ impl Purpose {
             PurposeKind::Escalation => Purpose::Escalation(EscalationId(reference?)),
             PurposeKind::Reminder => Purpose::Reminder,
             PurposeKind::Alert => Purpose::Alert,
+            PurposeKind::Incident => Purpose::Incident(IncidentId(reference?)),
+            PurposeKind::IncidentDrafts => Purpose::IncidentDrafts(IncidentId(reference?)),
         })
     }
 }
@@ -152,6 +163,8 @@ codes! {
         Edit => "edit",
         Reject => "reject",
         MarkRefunded => "mark_refunded",
+        /// Approve every waiting draft of an incident managers approved.
+        ApproveIncident => "approve_incident",
     }
 }
 
@@ -215,7 +228,7 @@ impl ButtonAction {
     /// How prominent the platform should draw the button.
     pub fn style(&self) -> ButtonStyle {
         match self {
-            ButtonAction::Agent(AgentAction::Approve | AgentAction::MarkRefunded)
+            ButtonAction::Agent(AgentAction::Approve | AgentAction::MarkRefunded | AgentAction::ApproveIncident)
             | ButtonAction::Choice(Choice::Confirm) => ButtonStyle::Success,
             ButtonAction::Agent(AgentAction::Reject) => ButtonStyle::Danger,
             ButtonAction::Choice(Choice::Cancel) | ButtonAction::FeedbackSkip => ButtonStyle::Secondary,

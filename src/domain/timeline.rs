@@ -47,5 +47,7 @@ codes! {
         DeadLetter => "dead_letter",
         /// The customer's personal data was erased (on request or after the retention period).
         Erased => "erased",
+        /// The case joined a spike incident, or the incident was decided for it.
+        Incident => "incident",
     }
 }

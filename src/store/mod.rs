@@ -4,6 +4,7 @@
 mod cases;
 mod decisions;
 mod erasure;
+mod incidents;
 mod ledger;
 mod messages;
 mod orders;
@@ -16,6 +17,7 @@ mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
 pub use erasure::{Busy, PersonCase, ERASED};
+pub use incidents::{IncidentCase, IncidentRecord, IncidentState};
 pub use ledger::LedgerEntry;
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{

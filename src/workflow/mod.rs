@@ -4,6 +4,7 @@
 mod background;
 mod customer;
 mod engine;
+mod incidents;
 mod jobs;
 mod managers;
 mod propose;
@@ -16,7 +17,7 @@ mod stripe_refund;
 mod turn;
 
 pub use engine::{Engine, EngineError};
-pub use settings::{Processor, Roles, Settings, Sla};
+pub use settings::{IncidentRules, Processor, Roles, Settings, Sla};
 
 /// What the engine reports as it works, for whoever keeps metrics (the engine knows no
 /// exporter). `source` names where the event came from (`discord`, `jsonl`, `local`).

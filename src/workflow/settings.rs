@@ -15,6 +15,17 @@ pub struct Settings {
     pub abusive_words: Vec<String>,
     /// `[retention] days`: customers whose last case ended longer ago are forgotten.
     pub retention_days: Option<u32>,
+    /// `[incidents]`, when spikes become incidents.
+    pub incidents: Option<IncidentRules>,
+}
+
+/// When requests about one product are a spike, and what a manager's ✅ does then.
+#[derive(Debug, Clone)]
+pub struct IncidentRules {
+    pub window_hours: u32,
+    pub factor: f64,
+    pub min_cases: u32,
+    pub bulk_send: bool,
 }
 
 /// Platform user ids or role/user-group ids allowed to act as agents and managers.

@@ -10,6 +10,7 @@ mod crash;
 mod deploy;
 mod discord;
 mod flows;
+mod incidents;
 mod intake;
 mod jobs;
 mod ledger;
