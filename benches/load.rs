@@ -284,11 +284,11 @@ impl Sim {
 }
 
 fn message(user: &str, text: &str) -> Inbound {
-    Inbound::Message { user: user.into(), text: text.into() }
+    Inbound::dm(user, text)
 }
 
 fn click(user: &str, button: String) -> Inbound {
-    Inbound::Click { roles: Vec::new(), user: user.into(), button }
+    Inbound::Click { roles: Vec::new(), user: user.into(), button, name: None }
 }
 
 /// Customer `i`'s order: a course bought 5 days ago, 12 % watched (full refund) or, every

@@ -7,7 +7,7 @@ use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
-use crate::workflow::{Engine, IncidentRules, Roles, Settings, Sla};
+use crate::workflow::{Engine, IncidentRules, Live, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -152,6 +152,8 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
             min_cases: i.min_cases,
             bulk_send: i.bulk_send,
         }),
+        live: Live { anonymous: config.live.anonymous, note_prefix: config.live.note_prefix.clone() },
+        case_threads: crate::chat::keeps_case_threads(staff),
     };
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());

@@ -72,6 +72,8 @@ pub async fn case_json(tx: &mut Tx<'_>, case: &Case) -> Result<Value, CliError> 
         "refunds": tx.refunds_of_case(case.id).await.map_err(runtime)?,
         "feedback": tx.feedback_of(case.id).await.map_err(runtime)?,
         "flags": case.flags,
+        "language": case.language.map(|d| d.language.code()),
+        "language_source": case.language.map(|d| d.source.code()),
         "events": tx.timeline(case.id).await.map_err(runtime)?,
         "dead_letters": tx.dead_letters(case.id).await.map_err(runtime)?,
     });
@@ -94,6 +96,9 @@ async fn show(store: &Store, id: CaseId, as_json: bool) -> Result<(), CliError> 
     println!("customer: {}   order: {}", case.customer, case.order_id.as_ref().map_or("-", |o| o.as_str()));
     if let Some(reason) = case.reason {
         println!("reason:   {}", reason.label());
+    }
+    if let Some(language) = case.language {
+        println!("language: {} ({})", language.language.name(), language.source.code());
     }
     if !case.flags.is_empty() {
         println!("flags:    {}", case.flags.iter().map(|f| f.code()).collect::<Vec<_>>().join(", "));

@@ -203,6 +203,8 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             crate::chat::console::run(&app).await.map_err(CliError::runtime)
         }
         Command::Jsonl { clock } => {
+            // Listening before start-up, so a signal while the templates load is a clean stop too.
+            let shutdown = crate::runner::Shutdown::on_signal();
             let app = std::sync::Arc::new(app::open(config, Platform::Local, false).await?);
             if let Some(http) = app.loaded.config.http.clone() {
                 crate::ops::serve(&http.listen, app.engine.clone(), app.metrics.clone(), Default::default())
@@ -213,7 +215,6 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
                 tokio::spawn(crate::ops::watch_policy(app.engine.clone(), path, std::time::Duration::from_secs(1)));
             }
             let stdin = tokio::io::BufReader::new(tokio::io::stdin());
-            let shutdown = crate::runner::Shutdown::on_signal();
             let result = crate::chat::jsonl::run(&app.engine, clock, stdin, std::io::stdout(), shutdown.wait()).await;
             app.engine.store().close().await;
             result.map_err(CliError::runtime)

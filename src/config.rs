@@ -31,6 +31,8 @@ pub struct Config {
     /// `[incidents]`: spikes of requests about one product become one incident for managers.
     /// Off unless the section is there.
     pub incidents: Option<Incidents>,
+    /// `[live]`: people talking to a customer through the bot.
+    pub live: Live,
 }
 
 impl Default for Config {
@@ -52,6 +54,7 @@ impl Default for Config {
             import: Import::default(),
             retention: Retention::default(),
             incidents: None,
+            live: Live::default(),
         }
     }
 }
@@ -312,6 +315,32 @@ fn factor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
         Ok(value)
     } else {
         Err(serde::de::Error::custom(format!("{value} is out of range: use 1 to 1000")))
+    }
+}
+
+/// `[live]`: how agents' messages from a case's thread reach the customer.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Live {
+    /// Agents' messages reach the customer only as the team, not signed with the agent's name.
+    pub anonymous: bool,
+    /// A staff message in a thread starting with this is an internal note, never relayed.
+    #[serde(deserialize_with = "note_prefix")]
+    pub note_prefix: String,
+}
+
+impl Default for Live {
+    fn default() -> Self {
+        Live { anonymous: false, note_prefix: "!note".into() }
+    }
+}
+
+/// An empty prefix would make every message a note (nothing would reach the customer).
+fn note_prefix<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let prefix = String::deserialize(d)?;
+    match prefix.trim() {
+        "" => Err(serde::de::Error::custom("note_prefix must not be empty: every message would stay internal")),
+        trimmed => Ok(trimmed.to_string()),
     }
 }
 

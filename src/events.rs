@@ -7,8 +7,19 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Inbound {
-    /// A direct message to the bot.
-    Message { user: String, text: String },
+    /// A direct message to the bot, or with `to` (`thread:<case>`) a message written in a
+    /// case's staff thread. `roles` as for clicks; `name` is how the person is shown (their
+    /// display name), where the platform tells it.
+    Message {
+        user: String,
+        text: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        to: Option<String>,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        roles: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
+    },
     /// A button of an earlier send. `roles`: the platform roles of the person, where the
     /// platform tells them (Discord members); `[roles]` may name role ids as well as user ids.
     Click {
@@ -16,6 +27,8 @@ pub enum Inbound {
         button: String,
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         roles: Vec<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        name: Option<String>,
     },
     /// A form behind a button (the edit of a draft).
     Submit {
@@ -35,6 +48,9 @@ pub enum Inbound {
     },
     /// Moves the clock and runs what is due.
     Tick { advance_secs: u64 },
+    /// The platform refused to deliver a message the bot sent (the customer closed their DMs):
+    /// reported to staff once, never retried.
+    Refused { message: String, error: String },
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
@@ -88,15 +104,33 @@ impl Inbound {
             | Inbound::Click { user, .. }
             | Inbound::Submit { user, .. }
             | Inbound::React { user, .. } => Some(user),
-            Inbound::Tick { .. } => None,
+            Inbound::Tick { .. } | Inbound::Refused { .. } => None,
         }
     }
 
     /// The platform roles the acting person has, as the event tells them.
     pub fn roles(&self) -> &[String] {
         match self {
-            Inbound::Click { roles, .. } | Inbound::Submit { roles, .. } | Inbound::React { roles, .. } => roles,
-            _ => &[],
+            Inbound::Message { roles, .. }
+            | Inbound::Click { roles, .. }
+            | Inbound::Submit { roles, .. }
+            | Inbound::React { roles, .. } => roles,
+            Inbound::Tick { .. } | Inbound::Refused { .. } => &[],
+        }
+    }
+}
+
+impl Inbound {
+    /// A direct message to the bot from `user`.
+    pub fn dm(user: impl Into<String>, text: impl Into<String>) -> Inbound {
+        Inbound::Message { user: user.into(), text: text.into(), to: None, roles: Vec::new(), name: None }
+    }
+
+    /// How the acting person is shown, where the event says.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            Inbound::Message { name, .. } | Inbound::Click { name, .. } => name.as_deref(),
+            _ => None,
         }
     }
 }

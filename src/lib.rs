@@ -19,6 +19,8 @@ pub mod events;
 pub mod http;
 /// The customer conversation as a pure state machine.
 pub mod intake;
+/// The customer's language, from their words or their platform.
+pub mod language;
 /// `ledger export`: the refunds executed, for the accountant.
 pub mod ledger;
 /// Abuse and chargeback detection in customer text.

@@ -23,6 +23,8 @@ struct Console {
     inbox: HashMap<String, Vec<String>>,
     /// The buttons shown last, numbered from 1.
     choices: Vec<ButtonOut>,
+    /// The case thread being viewed (`/thread 4`): what is typed is written in it.
+    thread: Option<String>,
 }
 
 const HELP: &str = "\
@@ -31,6 +33,9 @@ Type to talk as the current person. Commands:
   1, 2, 3 ...             press a button shown in the last message
   /edit N new text        submit the form behind button N (an agent's Edit)
   /react m-9 ✅            react to a message (managers: ✅ approve, ❌ deny; also yes/no)
+  /thread 4               view case 4's staff thread; what you type is written there
+                          (agents: relayed to the customer while the case is live; start
+                          with !note to keep it internal). /thread alone leaves it
   /tick 2h                move the clock (30m, 2h, 3d) and run what is due
   /cases                  list the cases          /help   this text     /quit  leave";
 
@@ -46,13 +51,17 @@ pub async fn run(app: &App) -> anyhow::Result<()> {
         clock: AdapterClock::new(None),
         inbox: HashMap::new(),
         choices: vec![],
+        thread: None,
     };
     // What fell due while the console was closed (reminders, follow-ups) shows at once.
     console.run_due(app).await?;
     console.show();
     let mut lines = tokio::io::BufReader::new(tokio::io::stdin()).lines();
     loop {
-        print!("{} > ", console.user);
+        match &console.thread {
+            Some(thread) => print!("{} in {thread} > ", console.user),
+            None => print!("{} > ", console.user),
+        }
         std::io::stdout().flush()?;
         let Some(line) = lines.next_line().await? else {
             break;
@@ -125,13 +134,14 @@ impl Console {
         let user = self.user.clone();
         if let Ok(n) = line.parse::<usize>() {
             let button = self.choices.get(n.wrapping_sub(1)).ok_or(format!("there is no button {n}"))?;
-            return Ok(Some(Inbound::Click { roles: Vec::new(), user, button: button.id.clone() }));
+            return Ok(Some(Inbound::Click { roles: Vec::new(), user, button: button.id.clone(), name: None }));
         }
         let (head, rest) = line.split_once(' ').unwrap_or((line, ""));
         match head {
             "/help" => Err(HELP.into()),
             "/cases" => Ok(None),
             "/as" => self.switch(rest).map(|_| None),
+            "/thread" => self.view_thread(rest).map(|_| None),
             "/tick" => parse_duration(rest).map(|advance_secs| Some(Inbound::Tick { advance_secs })),
             "/edit" => {
                 let (n, text) = rest.split_once(' ').ok_or("usage: /edit N new text")?;
@@ -154,8 +164,35 @@ impl Console {
                 }))
             }
             _ if head.starts_with('/') => Err(format!("unknown command {head}; /help lists them")),
-            _ => Ok(Some(Inbound::Message { user, text: line.to_string() })),
+            _ => match &self.thread {
+                Some(thread) => Ok(Some(Inbound::Message {
+                    user,
+                    text: line.to_string(),
+                    to: Some(thread.clone()),
+                    roles: Vec::new(),
+                    name: None,
+                })),
+                None => Ok(Some(Inbound::dm(user, line))),
+            },
         }
+    }
+
+    /// Enters a case's thread view (its posts so far that were not seen are shown), or leaves it.
+    fn view_thread(&mut self, rest: &str) -> Result<(), String> {
+        let rest = rest.trim();
+        if rest.is_empty() {
+            self.thread = None;
+            println!("(back to your own conversation)");
+            return Ok(());
+        }
+        let case: i64 = rest.trim_start_matches('#').parse().map_err(|_| "usage: /thread 4 (a case number)")?;
+        if case <= 0 {
+            return Err("usage: /thread 4 (a case number)".into());
+        }
+        self.thread = Some(format!("thread:{case}"));
+        println!("(case #{case}'s thread: what you type is written here; /thread to leave)");
+        self.show();
+        Ok(())
     }
 
     fn switch(&mut self, rest: &str) -> Result<(), String> {
@@ -174,15 +211,26 @@ impl Console {
         self.role = role;
         self.user = words.next().unwrap_or(default).to_string();
         self.choices.clear();
+        self.thread = None;
         println!("(you are now {:?} `{}`)", role, self.user);
         self.show();
         Ok(())
     }
 
     fn views(&self) -> Vec<String> {
+        if let Some(thread) = &self.thread {
+            return vec![thread.clone(), format!("dm:{}", self.user)];
+        }
         let mut views = vec![format!("dm:{}", self.user)];
         match self.role {
-            Role::Agent => views.push("channel:agents".into()),
+            Role::Agent => {
+                // Agents see their channel and, beneath it, every case's thread.
+                views.push("channel:agents".into());
+                let mut threads: Vec<String> =
+                    self.inbox.keys().filter(|k| k.starts_with("thread:")).cloned().collect();
+                threads.sort_by_key(|t| t.trim_start_matches("thread:").parse::<i64>().unwrap_or(0));
+                views.extend(threads);
+            }
             Role::Manager => views.push("channel:managers".into()),
             Role::Customer => {}
         }
@@ -282,6 +330,7 @@ fn short(view: &str) -> &str {
         "channel:agents" => "#agents",
         "channel:managers" => "#managers",
         "edits" => "(updated)",
+        other if other.starts_with("thread:") => other,
         other => other.strip_prefix("dm:").unwrap_or(other),
     }
 }

@@ -3,7 +3,7 @@
 //! `error` for a line that cannot be read. An inbound line may carry an `"id"`: a line with an id
 //! seen before is not handled again, so a script can resend its unacknowledged lines after a crash.
 
-use crate::domain::{ChatUserId, Platform};
+use crate::domain::{Address, ChatUserId, Platform};
 use crate::events::Inbound;
 use crate::runner::{self, AdapterClock};
 use crate::workflow::Engine;
@@ -108,6 +108,13 @@ fn parse_line(line: &str) -> Result<(Option<String>, Inbound), String> {
     let event = serde_json::from_value::<Inbound>(value).map_err(|e| format!("not a valid inbound event: {e}"))?;
     if let Some(user) = event.user() {
         check_user(user)?;
+    }
+    if let Inbound::Message { to: Some(to), .. } = &event {
+        if !matches!(Address::parse(to), Some(Address::Thread(_))) {
+            return Err(format!(
+                "`to` \"{to}\" is not a case's thread: write thread:<case id>, or leave it out for a direct message"
+            ));
+        }
     }
     Ok((id, event))
 }

@@ -25,6 +25,16 @@ pub async fn configured(app: &Arc<App>, health: &Arc<Health>) -> Result<Vec<Arc<
     Ok(platforms)
 }
 
+/// Whether the staff platform keeps a thread per case (CONTRACTS section 4): the local chats
+/// have `thread:<case>` views. Discord and Slack map their threads onto it in their own folders;
+/// until they do, a case's staff posts stay in the agents' channel.
+pub fn keeps_case_threads(staff: crate::domain::Platform) -> bool {
+    match staff {
+        crate::domain::Platform::Local => true,
+        crate::domain::Platform::Discord | crate::domain::Platform::Slack => false,
+    }
+}
+
 /// Splits text at line ends (or hard at the limit) into pieces of at most `limit` characters,
 /// for platforms that cap a message or a block.
 pub fn split_text(text: &str, limit: usize) -> Vec<String> {

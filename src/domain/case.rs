@@ -101,6 +101,8 @@ pub struct Case {
     pub opened_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub last_customer_at: DateTime<Utc>,
+    /// The language the customer writes in, once their words or their platform tell.
+    pub language: Option<crate::language::Detection>,
 }
 
 impl Case {

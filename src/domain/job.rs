@@ -15,6 +15,8 @@ codes! {
         IdleTimeout => "idle_timeout",
         /// Calls Stripe for a case's pending refund (and retries it).
         StripeRefund => "stripe_refund",
+        /// Reminds agents in the thread of a live case whose customer waits for an answer.
+        LiveReminder => "live_reminder",
         /// Forgets the customers whose last case ended before `[retention] days` (no case).
         RetentionSweep => "retention_sweep",
     }

@@ -21,6 +21,8 @@ codes! {
         Escalation => "escalation",
         Reminder => "reminder",
         Alert => "alert",
+        Relay => "relay",
+        Live => "live",
         Incident => "incident",
         IncidentDrafts => "incident_drafts",
     }
@@ -52,6 +54,11 @@ pub enum Purpose {
     Escalation(EscalationId),
     Reminder,
     Alert,
+    /// A message relayed in a live conversation: the customer's into the staff thread, an
+    /// agent's to the customer.
+    Relay,
+    /// A live conversation starting, changing hands or ending.
+    Live,
     /// A spike incident for managers to decide, for all its cases at once, by reacting.
     Incident(IncidentId),
     /// The agents' post with one button that approves every draft of an approved incident.
@@ -73,6 +80,8 @@ impl Purpose {
             Purpose::Escalation(_) => PurposeKind::Escalation,
             Purpose::Reminder => PurposeKind::Reminder,
             Purpose::Alert => PurposeKind::Alert,
+            Purpose::Relay => PurposeKind::Relay,
+            Purpose::Live => PurposeKind::Live,
             Purpose::Incident(_) => PurposeKind::Incident,
             Purpose::IncidentDrafts(_) => PurposeKind::IncidentDrafts,
         }
@@ -92,7 +101,9 @@ impl Purpose {
             | Purpose::Support
             | Purpose::RefundNote
             | Purpose::Reminder
-            | Purpose::Alert => None,
+            | Purpose::Alert
+            | Purpose::Relay
+            | Purpose::Live => None,
         }
     }
 
@@ -112,6 +123,8 @@ impl Purpose {
             PurposeKind::Escalation => Purpose::Escalation(EscalationId(reference?)),
             PurposeKind::Reminder => Purpose::Reminder,
             PurposeKind::Alert => Purpose::Alert,
+            PurposeKind::Relay => Purpose::Relay,
+            PurposeKind::Live => Purpose::Live,
             PurposeKind::Incident => Purpose::Incident(IncidentId(reference?)),
             PurposeKind::IncidentDrafts => Purpose::IncidentDrafts(IncidentId(reference?)),
         })
@@ -137,6 +150,8 @@ pub enum ButtonAction {
     FeedbackSkip,
     /// Staff deciding a draft or marking a refund.
     Agent(AgentAction),
+    /// A customer whose case waits asks about something else: a new case.
+    NewRequest,
 }
 
 /// A button press a customer can make during the intake (a resolution is also how a customer
@@ -163,6 +178,12 @@ codes! {
         Edit => "edit",
         Reject => "reject",
         MarkRefunded => "mark_refunded",
+        /// People talk to the customer from the case's thread; the bot stops answering them.
+        TakeOver => "take_over",
+        /// The bot carries on where the case stands.
+        HandBack => "hand_back",
+        /// The conversation ends; the customer's next message starts a new request.
+        Close => "close",
         /// Approve every waiting draft of an incident managers approved.
         ApproveIncident => "approve_incident",
     }
@@ -207,6 +228,7 @@ impl ButtonAction {
                 "confirm" => choice(Choice::Confirm),
                 "cancel" => choice(Choice::Cancel),
                 "feedback_skip" => Some(ButtonAction::FeedbackSkip),
+                "new_request" => Some(ButtonAction::NewRequest),
                 agent => AgentAction::parse(agent).map(ButtonAction::Agent),
             },
         }
@@ -221,7 +243,10 @@ impl ButtonAction {
     pub fn agent(&self) -> Option<AgentAction> {
         match self {
             ButtonAction::Agent(action) => Some(*action),
-            ButtonAction::Choice(_) | ButtonAction::Feedback(_) | ButtonAction::FeedbackSkip => None,
+            ButtonAction::Choice(_)
+            | ButtonAction::Feedback(_)
+            | ButtonAction::FeedbackSkip
+            | ButtonAction::NewRequest => None,
         }
     }
 
@@ -230,11 +255,19 @@ impl ButtonAction {
         match self {
             ButtonAction::Agent(AgentAction::Approve | AgentAction::MarkRefunded | AgentAction::ApproveIncident)
             | ButtonAction::Choice(Choice::Confirm) => ButtonStyle::Success,
-            ButtonAction::Agent(AgentAction::Reject) => ButtonStyle::Danger,
-            ButtonAction::Choice(Choice::Cancel) | ButtonAction::FeedbackSkip => ButtonStyle::Secondary,
-            ButtonAction::Agent(AgentAction::ApproveNoRefund | AgentAction::ApproveFullRefund | AgentAction::Edit)
+            ButtonAction::Agent(AgentAction::Reject | AgentAction::Close) => ButtonStyle::Danger,
+            ButtonAction::Choice(Choice::Cancel)
+            | ButtonAction::FeedbackSkip
+            | ButtonAction::Agent(AgentAction::HandBack) => ButtonStyle::Secondary,
+            ButtonAction::Agent(
+                AgentAction::ApproveNoRefund
+                | AgentAction::ApproveFullRefund
+                | AgentAction::Edit
+                | AgentAction::TakeOver,
+            )
             | ButtonAction::Choice(Choice::Reason(_) | Choice::Resolution(_) | Choice::Order(_))
-            | ButtonAction::Feedback(_) => ButtonStyle::Primary,
+            | ButtonAction::Feedback(_)
+            | ButtonAction::NewRequest => ButtonStyle::Primary,
         }
     }
 }
@@ -261,6 +294,7 @@ impl fmt::Display for ButtonAction {
             ButtonAction::Choice(Choice::Cancel) => f.write_str("cancel"),
             ButtonAction::Feedback(score) => write!(f, "feedback:{score}"),
             ButtonAction::FeedbackSkip => f.write_str("feedback_skip"),
+            ButtonAction::NewRequest => f.write_str("new_request"),
             ButtonAction::Agent(action) => f.write_str(action.code()),
         }
     }
@@ -301,6 +335,8 @@ mod tests {
             Purpose::Escalation(EscalationId(6)),
             Purpose::Reminder,
             Purpose::Alert,
+            Purpose::Relay,
+            Purpose::Live,
         ];
         for purpose in all {
             let kind = PurposeKind::read(purpose.kind().code()).unwrap();
@@ -329,6 +365,10 @@ mod tests {
             ("edit", ButtonStyle::Primary),
             ("reject", ButtonStyle::Danger),
             ("mark_refunded", ButtonStyle::Success),
+            ("take_over", ButtonStyle::Primary),
+            ("hand_back", ButtonStyle::Secondary),
+            ("close", ButtonStyle::Danger),
+            ("new_request", ButtonStyle::Primary),
         ];
         for (written, style) in table {
             let action = ButtonAction::read(written).unwrap();

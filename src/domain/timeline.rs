@@ -43,6 +43,22 @@ codes! {
         Refused => "refused",
         Dispute => "dispute",
         DisputeClosed => "dispute_closed",
+        /// A customer's message relayed into the case's staff thread while the case is live.
+        RelayedIn => "relayed_in",
+        /// An agent's message from the thread relayed to the customer.
+        RelayedOut => "relayed_out",
+        /// An agent's internal note in the thread (`[live] note_prefix`): never sent.
+        Note => "note",
+        /// The case went live: an agent took it over, or the bot handed the conversation to people.
+        TakenOver => "taken_over",
+        /// An agent gave the conversation back to the bot.
+        HandedBack => "handed_back",
+        /// A delivery the customer's platform refused for good (they closed their DMs).
+        RelayFailed => "relay_failed",
+        /// A message in a case's thread that was not relayed (not an agent, case not live).
+        NotRelayed => "not_relayed",
+        /// The customer started another request while this case waits.
+        NewRequest => "new_request",
         /// An outbound action given up on after its last attempt.
         DeadLetter => "dead_letter",
         /// The customer's personal data was erased (on request or after the retention period).

@@ -46,7 +46,9 @@ fn click(action: &str) -> Input<'static> {
 fn choice(action: &str) -> Option<Choice> {
     match ButtonAction::parse(action)? {
         ButtonAction::Choice(choice) => Some(choice),
-        ButtonAction::Feedback(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_) => None,
+        ButtonAction::Feedback(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_) | ButtonAction::NewRequest => {
+            None
+        }
     }
 }
 

@@ -10,7 +10,7 @@ mod outbox;
 mod shutdown;
 
 pub use clock::AdapterClock;
-pub use outbox::{drain_outbox, Drained, MAX_ATTEMPTS};
+pub use outbox::{drain_outbox, Drained, Refused, MAX_ATTEMPTS};
 pub use shutdown::{Health, Shutdown, Wake};
 
 use crate::domain::Platform;
@@ -45,7 +45,18 @@ where
     Fut: Future<Output = anyhow::Result<()>>,
 {
     engine.run_due_jobs(now).await?;
-    drain_outbox(engine.store(), Platform::Local, now, deliver).await
+    let mut deliver = deliver;
+    let mut drained = drain_outbox(engine.store(), Platform::Local, now, &mut deliver).await?;
+    if drained.refused > 0 {
+        // Staff hear of it in the same step, in the case's thread.
+        engine.report_refusals(now).await?;
+        let more = drain_outbox(engine.store(), Platform::Local, now, &mut deliver).await?;
+        drained.delivered += more.delivered;
+        drained.failed += more.failed;
+        drained.dead += more.dead;
+        drained.refused += more.refused;
+    }
+    Ok(drained)
 }
 
 /// How often due jobs and retries are looked at when nothing wakes the runner.
@@ -100,10 +111,23 @@ async fn finish(engine: &Engine, platforms: &[Arc<dyn ChatPlatform>]) {
 }
 
 /// Hands one platform everything due in the outbox; failures are logged and retried later.
+/// Deliveries the platform refused for good are reported to staff (and that report delivered).
 pub async fn deliver_due(engine: &Engine, platform: &dyn ChatPlatform, now: DateTime<Utc>) {
-    let drained = drain_outbox(engine.store(), platform.platform(), now, |action| platform.deliver(action)).await;
-    if let Err(error) = drained {
-        tracing::error!(platform = %platform.platform(), error = %format!("{error:#}"), "delivering failed");
+    for _ in 0..2 {
+        let drained = drain_outbox(engine.store(), platform.platform(), now, |action| platform.deliver(action)).await;
+        match drained {
+            Ok(drained) if drained.refused > 0 => {
+                if let Err(error) = engine.report_refusals(now).await {
+                    tracing::error!(%error, "reporting refused deliveries failed");
+                    return;
+                }
+            }
+            Ok(_) => return,
+            Err(error) => {
+                tracing::error!(platform = %platform.platform(), error = %format!("{error:#}"), "delivering failed");
+                return;
+            }
+        }
     }
 }
 

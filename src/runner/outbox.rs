@@ -22,6 +22,17 @@ pub struct Drained {
     pub delivered: usize,
     pub failed: usize,
     pub dead: usize,
+    /// Refused by the platform for good ([`Refused`]): not retried, reported to staff.
+    pub refused: usize,
+}
+
+/// The error an adapter's delivery returns when the platform refuses it for good (Discord
+/// 50007: the customer closed their DMs or left; Slack `messages_tab_disabled`): retrying would
+/// only fail again, so the row is kept as refused and staff are told once.
+#[derive(Debug, thiserror::Error)]
+#[error("refused by the platform: {reason}")]
+pub struct Refused {
+    pub reason: String,
 }
 
 /// Rows read per batch.
@@ -126,6 +137,12 @@ async fn settle(
         drained.delivered += 1;
         return Ok(());
     };
+    if let Some(refused) = error.downcast_ref::<Refused>() {
+        tracing::warn!(outbox_id = record.id, reason = %refused.reason, "the platform refused a delivery for good");
+        tx.mark_refused(record.id, &refused.reason, now).await?;
+        drained.refused += 1;
+        return Ok(());
+    }
     let attempts = record.attempts + 1;
     let error = format!("{error:#}");
     if attempts < MAX_ATTEMPTS {

@@ -4,6 +4,7 @@ use super::{conflict_or, from_ts, ts, StoreError, StoreResult, Tx};
 use crate::domain::case::{Case, CaseState, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::{CaseId, ChatUserId, Email, JobKind, OrderId, Reason, Resolution};
+use crate::language::{Detection, Language, LanguageSource};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use sqlx::any::AnyRow;
@@ -11,7 +12,7 @@ use sqlx::Row;
 
 pub(super) const CASE_COLUMNS: &str = "id, customer, order_id, email, reason, details, resolution, state, outcome,
     intake_json, verdict_json, policy_hash, decision_json, flags_json, strikes,
-    requested_at, opened_at, updated_at, last_customer_at";
+    requested_at, opened_at, updated_at, last_customer_at, language, language_source";
 
 fn json_col<T: serde::de::DeserializeOwned>(row: &AnyRow, col: &str) -> StoreResult<Option<T>> {
     let Some(text) = row.try_get::<Option<String>, _>(col)? else {
@@ -32,6 +33,14 @@ pub(super) fn case_from_row(row: &AnyRow) -> StoreResult<Case> {
     let resolution: Option<String> = row.try_get("resolution")?;
     let email: Option<String> = row.try_get("email")?;
     let order_id: Option<String> = row.try_get("order_id")?;
+    let language: Option<String> = row.try_get("language")?;
+    let language_source: Option<String> = row.try_get("language_source")?;
+    let language = match (language, language_source) {
+        (Some(language), Some(source)) => {
+            Some(Detection { language: Language::read(&language)?, source: LanguageSource::read(&source)? })
+        }
+        _ => None,
+    };
     Ok(Case {
         id: CaseId(row.try_get("id")?),
         customer: ChatUserId::parse(&row.try_get::<String, _>("customer")?),
@@ -55,6 +64,7 @@ pub(super) fn case_from_row(row: &AnyRow) -> StoreResult<Case> {
         opened_at: from_ts(&row.try_get::<String, _>("opened_at")?)?,
         updated_at: from_ts(&row.try_get::<String, _>("updated_at")?)?,
         last_customer_at: from_ts(&row.try_get::<String, _>("last_customer_at")?)?,
+        language,
     })
 }
 
@@ -169,6 +179,25 @@ impl Tx<'_> {
         .await
         .map_err(|e| conflict_or(e, "another case for this order is already open"))?;
         Ok(())
+    }
+
+    /// Keeps the language read for a case at once (staff posts of the same turn read it back).
+    pub async fn set_case_language(&mut self, case: CaseId, language: Detection) -> StoreResult<()> {
+        sqlx::query("UPDATE cases SET language = $1, language_source = $2 WHERE id = $3")
+            .bind(language.language.code())
+            .bind(language.source.code())
+            .bind(case.0)
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
+    /// The language a case's customer writes in, if it is known.
+    pub async fn case_language(&mut self, case: CaseId) -> StoreResult<Option<Language>> {
+        let row =
+            sqlx::query("SELECT language FROM cases WHERE id = $1").bind(case.0).fetch_optional(self.conn()).await?;
+        let code: Option<String> = row.map(|r| r.try_get("language")).transpose()?.flatten();
+        Ok(code.as_deref().map(Language::read).transpose()?)
     }
 
     /// Appends to a case's timeline.

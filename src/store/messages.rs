@@ -81,8 +81,8 @@ impl Tx<'_> {
                 .await?;
         }
         let id: i64 = sqlx::query(
-            "INSERT INTO messages (case_id, recipient, platform, purpose, ref_id, text, active, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6, 1, $7) RETURNING id",
+            "INSERT INTO messages (case_id, recipient, platform, purpose, ref_id, text, active, created_at, expects)
+             VALUES ($1, $2, $3, $4, $5, $6, 1, $7, $8) RETURNING id",
         )
         .bind(msg.case_id.map(|c| c.0))
         .bind(&to)
@@ -91,6 +91,7 @@ impl Tx<'_> {
         .bind(msg.purpose.reference())
         .bind(&msg.text)
         .bind(ts(now))
+        .bind(msg.expects.clone())
         .fetch_one(self.conn())
         .await?
         .try_get("id")?;
@@ -118,7 +119,11 @@ impl Tx<'_> {
             mentions: msg.mentions,
             reactions: msg.reactions,
         };
-        let lane = msg.to.to_string();
+        // A thread hangs off its case's card: its posts wait for the card's, in the agents' lane.
+        let lane = match &msg.to {
+            Address::Thread(_) => Address::Agents.to_string(),
+            to => to.to_string(),
+        };
         self.enqueue(msg.case_id, platform, &lane, &action, now).await?;
         Ok(message_id)
     }
@@ -139,7 +144,7 @@ impl Tx<'_> {
             .bind(id.0)
             .execute(self.conn())
             .await?;
-        let buttons = if active { self.buttons_of(id).await? } else { Vec::new() };
+        let buttons = if active { self.live_buttons_of(id).await? } else { Vec::new() };
         let action = Outbound::Edit { id: id.to_string(), text: text.to_string(), buttons };
         let lane = message.recipient.to_string();
         self.enqueue(message.case_id, message.platform, &lane, &action, now).await
@@ -181,7 +186,7 @@ impl Tx<'_> {
     /// Queues an action. `lane` is its destination (a customer's DM, a staff channel): actions
     /// of one lane go out in order, lanes side by side, so a customer's reply never waits
     /// behind a surge of staff cards paced by their channel.
-    async fn enqueue(
+    pub(super) async fn enqueue(
         &mut self,
         case: Option<CaseId>,
         platform: Platform,
@@ -203,24 +208,6 @@ impl Tx<'_> {
         Ok(())
     }
 
-    async fn buttons_of(&mut self, id: MessageId) -> StoreResult<Vec<ButtonOut>> {
-        let rows = sqlx::query("SELECT id, action, label FROM buttons WHERE message_id = $1 ORDER BY id")
-            .bind(id.0)
-            .fetch_all(self.conn())
-            .await?;
-        rows.iter()
-            .map(|row| {
-                let action = ButtonAction::read(&row.try_get::<String, _>("action")?)?;
-                Ok(ButtonOut {
-                    id: ButtonId(row.try_get("id")?).to_string(),
-                    style: action.style(),
-                    action: action.to_string(),
-                    label: row.try_get("label")?,
-                })
-            })
-            .collect()
-    }
-
     pub async fn find_message(&mut self, id: MessageId) -> StoreResult<Option<MessageRecord>> {
         let sql = format!("SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1");
         let row = sqlx::query(&sql).bind(id.0).fetch_optional(self.conn()).await?;
@@ -228,7 +215,7 @@ impl Tx<'_> {
     }
 
     pub async fn find_button(&mut self, id: ButtonId) -> StoreResult<Option<ButtonRecord>> {
-        let row = sqlx::query("SELECT message_id, action, label FROM buttons WHERE id = $1")
+        let row = sqlx::query("SELECT message_id, action, label, retired FROM buttons WHERE id = $1")
             .bind(id.0)
             .fetch_optional(self.conn())
             .await?;
@@ -239,7 +226,8 @@ impl Tx<'_> {
             .await?
             .ok_or_else(|| StoreError::Corrupt(format!("button {id} without its message")))?;
         let action = ButtonAction::read(&row.try_get::<String, _>("action")?)?;
-        Ok(Some(ButtonRecord { id, message, action, label: row.try_get("label")? }))
+        let retired = row.try_get::<i64, _>("retired")? != 0;
+        Ok(Some(ButtonRecord { id, message, action, label: row.try_get("label")?, retired }))
     }
 
     /// One platform's outbound actions due for delivery, oldest first. On PostgreSQL a row

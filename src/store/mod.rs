@@ -13,6 +13,7 @@ mod records;
 mod refunds;
 mod scrub;
 mod stats;
+mod threads;
 mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
@@ -26,6 +27,7 @@ pub use records::{
 pub use refunds::{NewProcessorRefund, PendingRefund};
 pub use scrub::{replace_all, Needle, TextColumn};
 pub use stats::RefundFact;
+pub use threads::{LiveCustomer, OpenPrompt, Refused};
 pub use time::{from_ts, ts};
 
 use crate::domain::Platform;

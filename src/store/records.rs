@@ -42,6 +42,8 @@ pub struct ButtonRecord {
     pub message: MessageRecord,
     pub action: ButtonAction,
     pub label: String,
+    /// Taken off its message (a card's live controls change with the case).
+    pub retired: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -31,7 +31,8 @@ impl Turn<'_> {
             | JobKind::ManagerReminder
             | JobKind::Followup
             | JobKind::IdleTimeout
-            | JobKind::StripeRefund => Ok(()),
+            | JobKind::StripeRefund
+            | JobKind::LiveReminder => Ok(()),
         }
     }
 

@@ -7,7 +7,7 @@ use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Flag, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
-use crate::domain::{AgentAction, ButtonAction, JobKind, Purpose};
+use crate::domain::{ButtonAction, JobKind, Purpose};
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
 use crate::moderation;
@@ -22,9 +22,26 @@ impl Turn<'_> {
     pub async fn on_message(&mut self, user: &str, raw_text: &str) -> Result<(), EngineError> {
         let text = understand::clean(raw_text);
         let customer = self.person(user);
-        let (mut case, opened) = match self.tx.active_case_for(&customer).await? {
-            Some(case) => (case, false),
-            None => (self.open_case(&customer).await?, true),
+        let active = self.tx.active_case_for(&customer).await?;
+        // While a case is live the customer talks to people, unless they started a newer
+        // request with the bot since.
+        if let Some(live) = self.tx.live_case_of(&customer).await? {
+            let newer_intake = active.as_ref().is_some_and(|a| a.id != live && a.state == CaseState::Intake);
+            if !newer_intake {
+                return self.relay_in(live, &text).await;
+            }
+        }
+        let (mut case, opened) = match active {
+            Some(waiting) if names_another_order(&waiting, &text) => {
+                let detail = "named another order: a new request";
+                self.event(waiting.id, &customer.to_string(), EventKind::NewRequest, detail).await?;
+                (self.open_case(&customer, &text).await?, true)
+            }
+            Some(mut case) => {
+                self.learn_language(&mut case, &text).await?;
+                (case, false)
+            }
+            None => (self.open_case(&customer, &text).await?, true),
         };
         self.event(case.id, user, EventKind::Message, &text).await?;
         if case.state == CaseState::Intake {
@@ -60,11 +77,13 @@ impl Turn<'_> {
         self.save(&case).await
     }
 
-    /// Starts a new case: acknowledge at once and ask for the order.
-    async fn open_case(&mut self, customer: &ChatUserId) -> Result<Case, EngineError> {
+    /// Starts a new case: acknowledge at once, in the language of `text` (the first message),
+    /// and ask for the order.
+    pub(super) async fn open_case(&mut self, customer: &ChatUserId, text: &str) -> Result<Case, EngineError> {
         let id = self.tx.create_case(customer, self.now).await?;
         let mut case =
             self.tx.load_case(id).await?.ok_or_else(|| EngineError::Internal(format!("case {id} vanished")))?;
+        self.learn_language(&mut case, text).await?;
         self.event(id, &customer.to_string(), EventKind::Opened, "customer started a request").await?;
         let (state, effects) = intake::start();
         case.intake = Some(state);
@@ -151,14 +170,18 @@ impl Turn<'_> {
                     self.submit(case).await?;
                 }
                 Effect::ChoseSupport { reason, details } => {
+                    // People help from here: the case is live until an agent closes it (with
+                    // outcome `alternative`) or hands it back.
                     case.reason = Some(reason);
                     case.details = Some(details.clone());
                     case.resolution = Some(Resolution::Support);
-                    case.close(Outcome::Alternative);
+                    case.state = CaseState::AwaitingAgent;
+                    case.intake = None;
                     self.tx.cancel_job(JobKind::IdleTimeout, case.id).await?;
                     self.event(case.id, &case.customer.to_string(), EventKind::Alternative, "chose help from support")
                         .await?;
-                    self.post_support_request(case, details).await?;
+                    self.post_support_request(case, details, true).await?;
+                    self.go_live_by_bot(case, "the customer chose help from support").await?;
                 }
                 Effect::Cancel => {
                     case.close(Outcome::Cancelled);
@@ -254,26 +277,39 @@ impl Turn<'_> {
             attempts,
         };
         let mut post = Post::to(Address::Agents, Purpose::Handoff);
-        post.buttons = vec![(AgentAction::Edit.into(), "Write a reply".into())];
-        post.expects = Some("text");
+        post.mentions = vec!["role:agents".into()];
         self.post(case.id, reply, post).await?;
-        self.schedule_agent_reminder(case).await
+        self.go_live_by_bot(case, &detail).await
     }
 
-    async fn post_support_request(&mut self, case: &Case, details: String) -> Result<(), EngineError> {
+    /// Asks agents to help the customer; `live` when the conversation goes live with it (then
+    /// the agents' role is pinged once).
+    async fn post_support_request(&mut self, case: &Case, details: String, live: bool) -> Result<(), EngineError> {
         let product = match &case.order_id {
             Some(id) => self.tx.find_order(id).await?.map(|o| o.product).unwrap_or_default(),
             None => String::new(),
         };
-        let reply =
-            Reply::AgentSupportRequest { case_id: case.id.0, customer: case.customer.to_string(), product, details };
-        self.post(case.id, reply, Post::to(Address::Agents, Purpose::Support)).await?;
+        let customer = case.customer.to_string();
+        let reply = Reply::AgentSupportRequest { case_id: case.id.0, customer, product, details, live };
+        let mut post = Post::to(Address::Agents, Purpose::Support);
+        if live {
+            post.mentions = vec!["role:agents".into()];
+        }
+        self.post(case.id, reply, post).await?;
         Ok(())
     }
 
+    /// Where the case stands; while it waits for staff, with a way to ask about another order
+    /// (not while the customer has choices or a feedback question open: those buttons would go).
     async fn tell_status(&mut self, case: &Case) -> Result<(), EngineError> {
         let reply = Reply::CaseInReview { case_id: case.id.0, status: case.state.status_words().to_string() };
-        self.tell(case, reply, None, vec![]).await?;
+        let waits_for_staff =
+            matches!(case.state, CaseState::AwaitingAgent | CaseState::AwaitingManager | CaseState::AwaitingRefund);
+        let buttons = match waits_for_staff {
+            true => vec![(ButtonAction::NewRequest, "Ask about another order".to_string())],
+            false => vec![],
+        };
+        self.tell(case, reply, None, buttons).await?;
         Ok(())
     }
 
@@ -288,7 +324,7 @@ impl Turn<'_> {
         let reply = Reply::AlternativeChosen { resolution_label: resolution.label().to_string() };
         self.tell(case, reply, None, vec![]).await?;
         let details = format!("The customer accepted: {}.", resolution.label());
-        self.post_support_request(case, details).await
+        self.post_support_request(case, details, false).await
     }
 
     async fn take_feedback_comment(&mut self, case: &mut Case, text: &str) -> Result<(), EngineError> {
@@ -318,8 +354,16 @@ impl Turn<'_> {
             .await?
             .ok_or_else(|| EngineError::Internal(format!("case {case_id} missing")))?;
         self.event(case.id, user, EventKind::Clicked, &button.label).await?;
+        self.learn_language(&mut case, "").await?;
         let handled = match (case.state, &button.action) {
             (_, ButtonAction::Feedback(score)) => return self.take_feedback_score(&mut case, score.stars()).await,
+            (_, ButtonAction::NewRequest) => {
+                let detail = "asked about another order: a new request";
+                self.event(case.id, user, EventKind::NewRequest, detail).await?;
+                let customer = case.customer.clone();
+                self.open_case(&customer, "").await?;
+                Ok(())
+            }
             (CaseState::FeedbackComment, ButtonAction::FeedbackSkip) => {
                 self.take_feedback_comment(&mut case, "skip").await?;
                 Ok(())
@@ -362,6 +406,14 @@ pub(super) fn brief(order: &crate::domain::Order) -> OrderBrief {
         product: order.product.clone(),
         amount_paid: order.amount.to_string(),
     }
+}
+
+/// Whether a message to a case that waits for staff (or was refunded) names another order than
+/// the case's: that is a new request, not a question about this one.
+fn names_another_order(case: &Case, text: &str) -> bool {
+    let waiting = !matches!(case.state, CaseState::Intake | CaseState::FeedbackComment);
+    let named = understand::identity(text).order_id;
+    waiting && named.is_some_and(|order| case.order_id.as_ref() != Some(&order))
 }
 
 /// The start of a flagged message, for the alert to agents.

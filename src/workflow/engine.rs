@@ -7,6 +7,7 @@ use super::turn::Turn;
 use super::Observer;
 use crate::domain::{Address, AgentAction, ButtonAction, ButtonId, Platform, Purpose};
 use crate::events::Inbound;
+use crate::language::Language;
 use crate::policy::Policy;
 use crate::replies::{Replies, RepliesError, Reply};
 use crate::store::{Store, StoreError};
@@ -75,6 +76,12 @@ impl Engine {
         Ok(self.replies.render(reply)?)
     }
 
+    /// Like `render`, for a person whose platform reports their language (a Discord
+    /// interaction's locale): in it where a locale has it.
+    pub fn render_in(&self, language: Option<Language>, reply: &Reply) -> Result<String, EngineError> {
+        Ok(self.replies.render_in(language, reply)?)
+    }
+
     pub fn settings(&self) -> &Settings {
         &self.settings
     }
@@ -95,7 +102,7 @@ impl Engine {
             self.run_due_jobs(now).await?;
             return Ok(());
         }
-        self.handle_keyed(Platform::Local, None, event, now).await.map(|_| ())
+        self.handle_keyed(Platform::Local, None, event, None, now).await.map(|_| ())
     }
 
     /// Handles an event from `platform` (its users are that platform's users); a platform
@@ -108,7 +115,20 @@ impl Engine {
         event: &Inbound,
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
-        self.handle_keyed(platform, Some(event_key), event, now).await
+        self.handle_keyed(platform, Some(event_key), event, None, now).await
+    }
+
+    /// `handle_once` for an event whose platform reports the person's language (Discord
+    /// interactions carry their locale): a case takes it until the customer's own words tell.
+    pub async fn handle_once_in(
+        &self,
+        platform: Platform,
+        event_key: &str,
+        event: &Inbound,
+        language: Option<Language>,
+        now: DateTime<Utc>,
+    ) -> Result<bool, EngineError> {
+        self.handle_keyed(platform, Some(event_key), event, language, now).await
     }
 
     async fn handle_keyed(
@@ -116,12 +136,13 @@ impl Engine {
         platform: Platform,
         event_key: Option<&str>,
         event: &Inbound,
+        language: Option<Language>,
         now: DateTime<Utc>,
     ) -> Result<bool, EngineError> {
         let started = std::time::Instant::now();
         let mut looked_up = LookedUp::default();
         loop {
-            match self.run_once(platform, event_key, event, now, &looked_up).await? {
+            match self.run_once(platform, event_key, event, language, now, &looked_up).await? {
                 Run::Duplicate => return Ok(false),
                 Run::Committed => break,
                 // Outside the transaction and the lock, then the same event once more.
@@ -139,13 +160,16 @@ impl Engine {
         platform: Platform,
         event_key: Option<&str>,
         event: &Inbound,
+        language: Option<Language>,
         now: DateTime<Utc>,
         looked_up: &LookedUp,
     ) -> Result<Run, EngineError> {
         let _one_at_a_time = self.serial.lock().await;
         let mut turn = Turn::begin(self, now).await?;
         turn.platform = platform;
+        turn.platform_language = language;
         turn.roles = event.roles().to_vec();
+        turn.name = event.name().map(str::to_string);
         turn.looked_up = looked_up.clone();
         if let Some(key) = event_key {
             if !turn.tx.first_sighting(key, now).await? {
@@ -153,7 +177,9 @@ impl Engine {
             }
         }
         match event {
-            Inbound::Message { user, text } => turn.on_message(user, text).await?,
+            Inbound::Message { user, text, to: None, .. } => turn.on_message(user, text).await?,
+            Inbound::Message { user, text, to: Some(to), .. } => turn.on_thread_message(user, to, text).await?,
+            Inbound::Refused { message, error } => turn.on_refused(message, error).await?,
             Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
             Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,
             Inbound::React { user, message, emoji, .. } => turn.on_react(user, message, emoji).await?,
@@ -165,6 +191,14 @@ impl Engine {
         }
         turn.commit().await?;
         Ok(Run::Committed)
+    }
+
+    /// Reports, once each, deliveries a platform refused for good (see `Turn::report_refusals`).
+    pub async fn report_refusals(&self, now: DateTime<Utc>) -> Result<(), EngineError> {
+        let _one_at_a_time = self.serial.lock().await;
+        let mut turn = Turn::begin(self, now).await?;
+        turn.report_refusals().await?;
+        turn.commit().await
     }
 
     /// A notice to the managers' channel that belongs to no case (a refused policy, say).

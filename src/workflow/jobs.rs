@@ -27,6 +27,7 @@ impl Turn<'_> {
         };
         match job.kind {
             JobKind::StripeRefund => self.begin_stripe_attempt(case_id).await,
+            JobKind::LiveReminder => self.remind_live(case_id).await.map(|()| None),
             JobKind::AgentReminder | JobKind::ManagerReminder | JobKind::Followup | JobKind::IdleTimeout => {
                 self.run_case_job(job.kind, case_id).await.map(|()| None)
             }
@@ -71,7 +72,11 @@ impl Turn<'_> {
                 self.event(case.id, "bot", EventKind::Followup, "asked for feedback").await?;
             }
             (JobKind::IdleTimeout, CaseState::Intake) => {
-                let deadline = case.last_customer_at + Duration::hours(i64::from(sla.idle_timeout_hours));
+                let mut deadline = case.last_customer_at + Duration::hours(i64::from(sla.idle_timeout_hours));
+                if self.tx.thread_of(case.id).await?.is_some_and(|t| t.is_live()) {
+                    // People talk to the customer: the intake waits for the hand-back.
+                    deadline = self.now + Duration::hours(i64::from(sla.idle_timeout_hours));
+                }
                 if deadline > self.now {
                     self.tx.schedule(JobKind::IdleTimeout, case.id, deadline).await?;
                     return Ok(());
@@ -90,7 +95,7 @@ impl Turn<'_> {
 }
 
 /// "45 minutes", "3 hours", "2 days".
-fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
+pub(super) fn waited(since: DateTime<Utc>, now: DateTime<Utc>) -> String {
     let minutes = (now - since).num_minutes().max(0);
     match minutes {
         0..=1 => "a minute".into(),

@@ -113,7 +113,7 @@ impl Turn<'_> {
             };
             (Decision::Deny { alternatives }, reply, format!("Exception denied by {user}"))
         };
-        let text = self.render(&reply)?;
+        let text = self.render_for(&case, &reply)?;
         self.propose(&mut case, Some(&order), Some(decision), text, DraftOrigin { kind: "decision", heading }).await?;
         self.save(&case).await
     }

@@ -34,10 +34,13 @@ impl Turn<'_> {
         let order = self.load_order(case).await?;
         let resolution = case.resolution.unwrap_or(Resolution::Refund);
         if resolution != Resolution::Refund {
-            let text = self.render(&Reply::AlternativeConfirmed {
-                product: order.product.clone(),
-                resolution_label: resolution.label().into(),
-            })?;
+            let text = self.render_for(
+                case,
+                &Reply::AlternativeConfirmed {
+                    product: order.product.clone(),
+                    resolution_label: resolution.label().into(),
+                },
+            )?;
             let origin = DraftOrigin {
                 kind: "alternative",
                 heading: format!("Request for {}", resolution.label().to_lowercase()),
@@ -84,7 +87,7 @@ impl Turn<'_> {
                     amount: verdict.amount().to_string(),
                     rules: verdict.rules.clone(),
                 };
-                let text = self.render(&reply)?;
+                let text = self.render_for(case, &reply)?;
                 self.propose(case, Some(&order), Some(Decision::refund(verdict.amount(), false)), text, origin).await?;
             }
             VerdictOutcome::PartialRefund => {
@@ -96,7 +99,7 @@ impl Turn<'_> {
                     percent: verdict.percent.unwrap_or(0),
                     rules: verdict.rules.clone(),
                 };
-                let text = self.render(&reply)?;
+                let text = self.render_for(case, &reply)?;
                 self.propose(case, Some(&order), Some(Decision::refund(verdict.amount(), true)), text, origin).await?;
             }
             VerdictOutcome::NotEligible => {
@@ -106,7 +109,7 @@ impl Turn<'_> {
                     rules: verdict.rules.clone(),
                     alternatives: labels(&verdict.alternatives),
                 };
-                let text = self.render(&reply)?;
+                let text = self.render_for(case, &reply)?;
                 let decision = Decision::Deny { alternatives: verdict.alternatives.clone() };
                 self.propose(case, Some(&order), Some(decision), text, origin).await?;
             }

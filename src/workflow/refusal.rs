@@ -31,6 +31,12 @@ pub(crate) enum Refusal {
     NoApprovedRefund,
     /// *Mark refunded* a second time for the same approval.
     RefundAlreadyRecorded,
+    /// *Take over* on a case an agent already holds.
+    AlreadyLive { case_id: CaseId, agent: String },
+    /// *Hand back* on a case the bot answers already.
+    NotLive { case_id: CaseId },
+    /// *Close* while a manager decides or a refund is on its way (`status` in plain words).
+    CannotCloseYet { case_id: CaseId, status: String },
     /// ✅ / ❌ on an escalation by someone who is not a manager (the reaction is taken away).
     NotAManager { emoji: String },
     /// ✅ / ❌ on an escalation that `decided_by` decided first.
@@ -65,6 +71,9 @@ impl Refusal {
             | Refusal::ActionDoesNothing { .. }
             | Refusal::DraftAlreadyHandled
             | Refusal::NoApprovedRefund
+            | Refusal::AlreadyLive { .. }
+            | Refusal::NotLive { .. }
+            | Refusal::CannotCloseYet { .. }
             | Refusal::IncidentAlreadyDecided { .. }
             | Refusal::NoIncidentDrafts => None,
         }
@@ -97,6 +106,11 @@ impl Refusal {
             Refusal::NoApprovedRefund => Reply::NoApprovedRefund {},
             Refusal::RefundAlreadyRecorded => Reply::RefundAlreadyRecorded {},
             Refusal::NotAManager { .. } => Reply::NotAManager {},
+            Refusal::AlreadyLive { case_id, agent } => Reply::AlreadyLive { case_id: case_id.0, agent: agent.clone() },
+            Refusal::NotLive { case_id } => Reply::NotLive { case_id: case_id.0 },
+            Refusal::CannotCloseYet { case_id, status } => {
+                Reply::CannotCloseYet { case_id: case_id.0, status: status.clone() }
+            }
             Refusal::EscalationAlreadyDecided { case_id, decided_by, .. } => {
                 Reply::EscalationAlreadyDecided { case_id: case_id.0, decided_by: decided_by.clone() }
             }

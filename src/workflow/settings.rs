@@ -13,6 +13,11 @@ pub struct Settings {
     /// Set when `processor = "stripe"` (app start refuses to run without the key).
     pub stripe: Option<Arc<Client>>,
     pub abusive_words: Vec<String>,
+    pub live: Live,
+    /// Whether the staff platform keeps a thread per case (`chat::keeps_case_threads`): then a
+    /// case's later staff posts go to its thread and its card shows where the case stands;
+    /// otherwise they go to the agents' channel.
+    pub case_threads: bool,
     /// `[retention] days`: customers whose last case ended longer ago are forgotten.
     pub retention_days: Option<u32>,
     /// `[incidents]`, when spikes become incidents.
@@ -26,6 +31,15 @@ pub struct IncidentRules {
     pub factor: f64,
     pub min_cases: u32,
     pub bulk_send: bool,
+}
+
+/// How agents' messages in a case's thread reach the customer.
+#[derive(Debug, Clone)]
+pub struct Live {
+    /// Signed only as the team, not with the agent's name.
+    pub anonymous: bool,
+    /// A thread message starting with this is an internal note.
+    pub note_prefix: String,
 }
 
 /// Platform user ids or role/user-group ids allowed to act as agents and managers.

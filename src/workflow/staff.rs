@@ -24,7 +24,7 @@ impl Turn<'_> {
         let Some(button) = found else {
             return self.refuse(user, None, Refusal::ButtonUnknown).await;
         };
-        let handled = if !button.message.active {
+        let handled = if !button.message.active || button.retired {
             Err(Refusal::ButtonExpired)
         } else {
             match &button.message.recipient {
@@ -76,6 +76,9 @@ impl Turn<'_> {
             (Some(AgentAction::Edit), _, None) => Err(Refusal::EditWithoutText),
             (Some(AgentAction::MarkRefunded), Purpose::Refund(Some(draft)), _) => {
                 self.mark_refunded(user, &mut case, button, draft).await?
+            }
+            (Some(action @ (AgentAction::TakeOver | AgentAction::HandBack | AgentAction::Close)), _, _) => {
+                self.live_action(user, &mut case, action).await?
             }
             // Any other pair means nothing (a customer's button never sits on a staff post).
             (
@@ -267,7 +270,7 @@ impl Turn<'_> {
         self.tx.update_draft_text(draft.id, text).await?;
         let order = self.load_order(case).await?;
         let reply = self.agent_draft_reply(case, Some(&order), &format!("Edited by {user}"), text);
-        let rendered = self.render(&reply)?;
+        let rendered = self.staff_text(case.id, &reply).await?;
         self.tx.edit_message(button.message.id, &rendered, EditButtons::Keep, self.now).await?;
         self.event(case.id, user, EventKind::Edited, &format!("draft {}: {text}", draft.id)).await?;
         Ok(Ok(()))

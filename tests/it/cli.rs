@@ -80,7 +80,7 @@ async fn an_unknown_code_in_a_row_is_reported_with_its_value() {
 
     let fixture = Fixture::new();
     let app = open(Some(&fixture.config()), Platform::Local, false).await.unwrap();
-    let hello = Inbound::Message { user: "cust-1".into(), text: "hello".into() };
+    let hello = Inbound::dm("cust-1", "hello");
     app.engine.handle(&hello, CLOCK.parse().unwrap()).await.unwrap();
     let corrupt = |sql: &'static str| {
         let store = app.engine.store().clone();

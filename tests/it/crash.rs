@@ -7,10 +7,23 @@ use std::collections::{BTreeMap, HashMap};
 
 /// One scripted action; buttons are found in what the bot has sent so far.
 #[derive(Clone)]
-enum Step {
+pub enum Step {
     Say(&'static str, &'static str),
-    Click { user: &'static str, to: &'static str, action: &'static str },
-    React { user: &'static str, emoji: &'static str },
+    /// A message written in the staff thread of the case whose card came last (case numbers
+    /// are not known ahead: PostgreSQL spends one in a transaction a kill rolled back).
+    Write {
+        user: &'static str,
+        text: &'static str,
+    },
+    Click {
+        user: &'static str,
+        to: &'static str,
+        action: &'static str,
+    },
+    React {
+        user: &'static str,
+        emoji: &'static str,
+    },
     Tick(u64),
 }
 
@@ -50,21 +63,25 @@ fn script() -> Vec<Step> {
 
 /// Everything the bot printed, across restarts.
 #[derive(Default)]
-struct Seen {
-    sends: Vec<Value>,
+pub struct Seen {
+    pub sends: Vec<Value>,
 }
 
 impl Seen {
     fn line_for(&self, step: &Step, id: &str) -> Value {
         let mut event = match step {
             Step::Say(user, text) => json!({"kind": "message", "user": user, "text": text}),
+            Step::Write { user, text } => {
+                let card = self.sends.iter().rev().find(|s| s["to"] == "channel:agents").expect("a case's card");
+                json!({"kind": "message", "user": user, "to": format!("thread:{}", card["case"]), "text": text})
+            }
             Step::Click { user, to, action } => {
                 let message = self
                     .sends
                     .iter()
                     .rev()
                     .find(|s| {
-                        s["to"] == *to
+                        (s["to"] == *to || (*to == "channel:agents" && is_agents(&s["to"])))
                             && s["buttons"].as_array().is_some_and(|b| b.iter().any(|b| b["action"] == *action))
                     })
                     .unwrap_or_else(|| panic!("no `{action}` button sent to {to} yet"));
@@ -81,21 +98,21 @@ impl Seen {
     }
 }
 
-struct Outcome {
-    seen: Seen,
-    kills: usize,
+pub struct Outcome {
+    pub seen: Seen,
+    pub kills: usize,
 }
 
 /// Runs the script, killing the process with probability `kill_percent` per attempt at a
 /// random point, and restarting it with the clock where the acknowledged ticks left it.
-fn run(fixture: &Fixture, rng: &mut Rng, kill_percent: u64) -> Outcome {
+pub fn run(fixture: &Fixture, rng: &mut Rng, kill_percent: u64, script: &[Step]) -> Outcome {
     let base = chrono::DateTime::parse_from_rfc3339(CLOCK).unwrap();
     let mut advanced = 0u64;
     let clock = |advanced: u64| (base + chrono::Duration::seconds(advanced as i64)).to_rfc3339();
     let mut seen = Seen::default();
     let mut kills = 0;
     let mut bot = fixture.start_at(&clock(advanced));
-    for (index, step) in script().iter().enumerate() {
+    for (index, step) in script.iter().enumerate() {
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -133,7 +150,8 @@ fn run(fixture: &Fixture, rng: &mut Rng, kill_percent: u64) -> Outcome {
 }
 
 /// How many distinct messages each destination received; a resend of the same id is one.
-fn distinct_per_destination(seen: &Seen) -> BTreeMap<String, usize> {
+/// Case threads count together (`thread:*`): their numbers depend on where kills fell.
+pub fn distinct_per_destination(seen: &Seen) -> BTreeMap<String, usize> {
     let mut texts: HashMap<String, &Value> = HashMap::new();
     for send in &seen.sends {
         let id = send["id"].as_str().unwrap().to_string();
@@ -144,7 +162,9 @@ fn distinct_per_destination(seen: &Seen) -> BTreeMap<String, usize> {
     }
     let mut counts = BTreeMap::new();
     for send in texts.values() {
-        *counts.entry(send["to"].as_str().unwrap().to_string()).or_insert(0) += 1;
+        let to = send["to"].as_str().unwrap();
+        let to = if to.starts_with("thread:") { "thread:*" } else { to };
+        *counts.entry(to.to_string()).or_insert(0) += 1;
     }
     counts
 }
@@ -170,9 +190,9 @@ fn check_outcomes(fixture: &Fixture) {
 
 fn crash_and_compare(killed: &Fixture, seed: u64) -> usize {
     let reference = Fixture::new();
-    let calm = run(&reference, &mut Rng(seed), 0);
+    let calm = run(&reference, &mut Rng(seed), 0, &script());
     check_outcomes(&reference);
-    let crashed = run(killed, &mut Rng(seed), 70);
+    let crashed = run(killed, &mut Rng(seed), 70, &script());
     check_outcomes(killed);
     assert_eq!(
         distinct_per_destination(&crashed.seen),

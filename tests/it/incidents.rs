@@ -87,28 +87,24 @@ fn approved_incident(postgres: bool) {
 
     // One ✅ decides the four of them: a refund draft each, and one button for them all.
     let out = bot.react("manager-1", &id(&post), "✅");
-    let drafts: Vec<&Value> = sends_to(&out, "channel:agents")
+    let drafts: Vec<&Value> = to_agents(&out)
         .into_iter()
         .filter(|v| v["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "approve"))
         .collect();
     assert_eq!(drafts.len(), 4, "{out:#?}");
     assert!(drafts.iter().all(|d| d["text"].as_str().unwrap().contains("$30.00")));
-    let bulk = sends_to(&out, "channel:agents")
-        .into_iter()
-        .find(|v| v["buttons"][0]["action"] == "approve_incident")
-        .unwrap()
-        .clone();
+    let bulk = to_agents(&out).into_iter().find(|v| v["buttons"][0]["action"] == "approve_incident").unwrap().clone();
     assert_eq!(incidents_open(&fixture), "refund_bot_incidents_open 0");
     assert!(sends_to(&out, "dm:cust-1").is_empty(), "nothing reaches a customer before an agent approves");
     // A second reaction, by the same manager or another, changes nothing.
     let out = bot.react("manager-2", &id(&post), "❌");
-    assert!(sends_to(&out, "channel:agents").is_empty());
+    assert!(to_agents(&out).is_empty());
     assert!(one_to(&out, "dm:manager-2")["text"].as_str().unwrap().contains("already decided by manager-1"));
     bot.stop();
     // Nor after a restart.
     let mut bot = fixture.local();
     let out = bot.react("manager-1", &id(&post), "✅");
-    assert!(sends_to(&out, "channel:agents").is_empty(), "{out:#?}");
+    assert!(to_agents(&out).is_empty(), "{out:#?}");
 
     // One click approves the four drafts: each customer gets their reply.
     let out = bot.click("agent-1", &button(&bulk, "approve_incident"));
@@ -138,7 +134,7 @@ fn denied_incident(postgres: bool) {
     assert!(out.iter().any(|v| v["kind"] == "unreact"), "not a manager: {out:#?}");
     let out = bot.react("manager-1", &id(&post), "❌");
     // The case the incident held gets its normal draft; the others keep theirs.
-    let drafts = sends_to(&out, "channel:agents");
+    let drafts = to_agents(&out);
     assert_eq!(drafts.len(), 1, "{out:#?}");
     assert_eq!(case_id(drafts[0]), 3);
     assert_eq!(fixture.case(3)["state"], "awaiting_agent");

@@ -39,7 +39,7 @@ fn a_wrong_pair_reads_like_an_unknown_order_and_three_hand_over() {
     assert_eq!(one_to(&wrong_email, "dm:cust-1")["expects"], "order_id");
     assert_ne!(first, "", "{second}");
     let out = bot.say("cust-1", "ORD-1002 alice@example.com");
-    assert_eq!(sends_to(&out, "channel:agents").len(), 1, "handed to a person: {out:#?}");
+    assert_eq!(to_agents(&out).len(), 1, "handed to a person: {out:#?}");
     assert!(sends_to(&out, "dm:cust-1")[0].get("expects").is_none(), "no more questions");
     bot.stop();
     let case = &fixture.cases()[0];
@@ -73,10 +73,14 @@ fn typed_reason_is_understood() {
         offer["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "resolution:support"),
         "support offered first"
     );
-    bot.click("cust-1", &button(offer, "resolution:support"));
+    let out = bot.click("cust-1", &button(offer, "resolution:support"));
+    let request = one_to_agents(&out);
+    assert_eq!(request["mentions"], serde_json::json!(["role:agents"]), "agents pinged once: {request}");
     bot.stop();
+    // Support chosen: the conversation is live with people until an agent closes it.
     let case = &fixture.cases()[0];
-    assert_eq!(case["outcome"], "alternative");
+    assert_eq!(case["state"], "awaiting_agent");
+    assert_eq!(case["outcome"], "open");
 }
 
 #[test]
@@ -113,7 +117,7 @@ fn abusive_language_gets_a_boundary_and_the_third_strike_closes() {
         let out = bot.say("cust-1", "you useless idiots");
         assert_eq!(sends_to(&out, "dm:cust-1").len(), 1, "strike {strike}: {out:#?}");
         if strike == 3 {
-            assert_eq!(sends_to(&out, "channel:agents").len(), 1);
+            assert_eq!(to_agents(&out).len(), 1);
         }
     }
     bot.stop();
@@ -129,7 +133,7 @@ fn chargeback_talk_is_flagged_and_shown_to_agents_first() {
     bot.say("cust-1", "hello");
     bot.say("cust-1", "ORD-1001 alice@example.com");
     let out = bot.say("cust-1", "refund me or I'll file a chargeback with my bank");
-    assert_eq!(sends_to(&out, "channel:agents").len(), 1, "agents alerted at once");
+    assert_eq!(to_agents(&out).len(), 1, "agents alerted at once");
     bot.stop();
     assert_eq!(fixture.case(1)["flags"], json!(["chargeback_risk"]));
 }

@@ -64,7 +64,7 @@ fn metrics_parse_and_show_a_scripted_case() {
     let mut bot = fixture.start();
     let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
     let out = bot.click("agent-1", &button(&draft, "approve"));
-    let mark = one_to(&out, "channel:agents").clone();
+    let mark = one_to_agents(&out).clone();
     bot.click("agent-1", &button(&mark, "mark_refunded"));
     let (status, text) = get(port, "/metrics");
     assert_eq!(status, 200);

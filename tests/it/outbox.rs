@@ -12,7 +12,7 @@ async fn a_failing_delivery_is_retried_then_kept_as_a_dead_letter() {
     let fixture = Fixture::new();
     let app = open(Some(&fixture.config()), Platform::Local, false).await.unwrap();
     let mut now: DateTime<Utc> = CLOCK.parse().unwrap();
-    let hello = Inbound::Message { user: "cust-1".into(), text: "hello".into() };
+    let hello = Inbound::dm("cust-1", "hello");
     app.engine.handle(&hello, now).await.unwrap();
 
     let failing = |_| async { Err(anyhow::anyhow!("platform said 503")) };
@@ -42,7 +42,7 @@ async fn a_redelivered_platform_event_is_handled_once() {
     let fixture = Fixture::new();
     let app = open(Some(&fixture.config()), Platform::Local, false).await.unwrap();
     let now: DateTime<Utc> = CLOCK.parse().unwrap();
-    let hello = Inbound::Message { user: "cust-1".into(), text: "hello".into() };
+    let hello = Inbound::dm("cust-1", "hello");
     assert!(app.engine.handle_once(Platform::Local, "discord:1234", &hello, now).await.unwrap());
     assert!(!app.engine.handle_once(Platform::Local, "discord:1234", &hello, now).await.unwrap());
     let events = fixture.case(1)["events"].as_array().unwrap().iter().filter(|e| e["kind"] == "message").count();

@@ -41,7 +41,7 @@ async fn each_platform_is_handed_only_its_own_rows() {
     // Customers on the local chat, staff on Discord.
     let app = open(Some(&fixture.config()), Platform::Discord, false).await.unwrap();
     let now: DateTime<Utc> = CLOCK.parse().unwrap();
-    app.engine.handle(&Inbound::Message { user: "cust-1".into(), text: "hello".into() }, now).await.unwrap();
+    app.engine.handle(&Inbound::dm("cust-1", "hello"), now).await.unwrap();
     let notice = Reply::ManagerPolicyRefused { error: "policy.toml:3:1 unknown key".into() };
     app.engine.notify_managers(&notice, now).await.unwrap();
 

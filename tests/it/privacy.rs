@@ -62,7 +62,7 @@ fn report(fixture: &Fixture) -> Value {
 fn refunded_with_feedback(bot: &mut impl Chat) -> i64 {
     let draft = request(bot, "cust-alice", "ORD-1001", "Alice@Example.com", "accidental_purchase", "refund");
     let out = bot.click("agent-1", &button(&draft, "approve"));
-    let mark = one_to(&out, "channel:agents").clone();
+    let mark = one_to_agents(&out).clone();
     bot.click("agent-1", &button(&mark, "mark_refunded"));
     let out = bot.tick(3 * 86400);
     let ask = one_to(&out, "dm:cust-alice").clone();

@@ -68,10 +68,19 @@ impl Cluster {
             .collect()
     }
 
-    /// The newest button with `action` sent to `to`.
+    /// The newest button with `action` sent to `to` (for `channel:agents`: also to the cases'
+    /// threads, where a case's later staff posts go).
     fn button(&self, to: &str, action: &str) -> String {
-        self.sends_to(to)
-            .iter()
+        let mut sent = self.sends_to(to);
+        if to == "channel:agents" {
+            let sink = self.sink.lock().unwrap();
+            sent = sink
+                .iter()
+                .filter(|o| matches!(o, Outbound::Send { to: t, .. } if t == to || t.starts_with("thread:")))
+                .cloned()
+                .collect();
+        }
+        sent.iter()
             .rev()
             .find_map(|o| match o {
                 Outbound::Send { buttons, .. } => buttons.iter().find(|b| b.action == action).map(|b| b.id.clone()),
@@ -82,11 +91,11 @@ impl Cluster {
 }
 
 fn message(user: &str, text: &str) -> Inbound {
-    Inbound::Message { user: user.into(), text: text.into() }
+    Inbound::dm(user, text)
 }
 
 fn click(user: &str, button: String) -> Inbound {
-    Inbound::Click { roles: Vec::new(), user: user.into(), button }
+    Inbound::Click { roles: Vec::new(), user: user.into(), button, name: None }
 }
 
 async fn customer_requests(cluster: &Cluster, user: &str, order_line: &str) {

@@ -89,13 +89,17 @@ fn missing_folder_for_en_falls_back_to_built_ins() {
 
 #[test]
 fn other_locale_needs_its_folder_and_falls_back_per_template() {
-    let err = Replies::load(None, "fr").unwrap_err().to_string();
-    assert!(err.contains("\"fr\""), "{err}");
+    // French ships built in; Italian needs a folder.
+    assert!(Replies::load(None, "fr").unwrap().render(&Reply::Cancelled {}).unwrap().starts_with("C'est fait"));
+    let err = Replies::load(None, "it").unwrap_err().to_string();
+    assert!(err.contains("\"it\""), "{err}");
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir_all(dir.path().join("fr")).unwrap();
-    std::fs::write(dir.path().join("fr/cancelled.hbs"), "C'est annulé.").unwrap();
-    let replies = Replies::load(Some(dir.path()), "fr").unwrap();
-    assert_eq!(replies.render(&Reply::Cancelled {}).unwrap(), "C'est annulé.");
+    std::fs::create_dir_all(dir.path().join("it")).unwrap();
+    std::fs::write(dir.path().join("it/cancelled.hbs"), "Annullato.").unwrap();
+    let replies = Replies::load(Some(dir.path()), "it").unwrap();
+    assert_eq!(replies.render(&Reply::Cancelled {}).unwrap(), "Annullato.");
+    let builtin = Replies::builtin().render(&Reply::IdleClosed {}).unwrap();
+    assert_eq!(replies.render(&Reply::IdleClosed {}).unwrap(), builtin);
     assert!(matches!(Replies::load(Some(dir.path()), "../en"), Err(RepliesError::Locale { .. })));
 }
 
@@ -196,6 +200,7 @@ fn multi_line_customer_text_is_quoted_line_by_line() {
             customer: "cust-9".into(),
             product: "Web Design Course".into(),
             details: "first line\nsecond line".into(),
+            live: true,
         })
         .unwrap();
     assert!(text.starts_with("🛠️ **Case #9**"), "{text}");

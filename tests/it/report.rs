@@ -15,7 +15,7 @@ crate::on_both_backends! {
         // A full refund the customer rates 4, and a denial.
         let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
         let out = bot.click("agent-1", &button(&draft, "approve"));
-        let mark = one_to(&out, "channel:agents").clone();
+        let mark = one_to_agents(&out).clone();
         bot.click("agent-1", &button(&mark, "mark_refunded"));
         let denied = request(&mut bot, "cust-3", "ORD-1003", "carol@example.com", "changed_mind", "refund");
         bot.click("agent-1", &button(&denied, "approve"));

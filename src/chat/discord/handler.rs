@@ -5,6 +5,7 @@
 use super::Discord;
 use crate::domain::Platform;
 use crate::events::Inbound;
+use crate::language::Language;
 use crate::replies::Reply;
 use crate::runner::Wake;
 use serde_json::{json, Value};
@@ -32,18 +33,20 @@ async fn respond(ctx: &Context, id: serenity::all::InteractionId, token: &str, b
 }
 
 impl Handler {
-    /// The answer in the channel where a conversation was started: "look in your DMs".
-    fn started(&self) -> Value {
-        let text = self.discord.app.engine.render(&Reply::DmStarted {}).unwrap_or_else(|error| {
+    /// The answer in the channel where a conversation was started: "look in your DMs", in the
+    /// language of the person's Discord client where a locale has it.
+    fn started(&self, language: Option<Language>) -> Value {
+        let text = self.discord.app.engine.render_in(language, &Reply::DmStarted {}).unwrap_or_else(|error| {
             tracing::error!(%error, "rendering dm_started failed");
             String::new()
         });
         json!({"type": 4, "data": {"content": text, "flags": 64}})
     }
 
-    async fn handle(&self, key: String, event: Inbound) {
+    /// `language`: the person's Discord locale, which interactions carry (messages do not).
+    async fn handle(&self, key: String, event: Inbound, language: Option<Language>) {
         let now = chrono::Utc::now();
-        match self.discord.app.engine.handle_once(Platform::Discord, &key, &event, now).await {
+        match self.discord.app.engine.handle_once_in(Platform::Discord, &key, &event, language, now).await {
             Ok(true) => self.wake.wake(),
             Ok(false) => tracing::debug!(%key, "duplicate gateway event skipped"),
             Err(error) => tracing::error!(%key, %error, "handling a Discord event failed"),
@@ -51,17 +54,18 @@ impl Handler {
     }
 
     /// `/refund` and the panel button both open a conversation in the customer's DMs.
-    async fn start(&self, key: String, user: String) {
-        let event = Inbound::Message { user, text: "I'd like a refund".into() };
-        self.handle(key, event).await;
+    async fn start(&self, key: String, user: String, language: Option<Language>) {
+        let event = Inbound::dm(user, "I'd like a refund");
+        self.handle(key, event, language).await;
     }
 
     async fn on_component(&self, ctx: &Context, component: ComponentInteraction) {
         let key = format!("discord:interaction:{}", component.id);
         let user = component.user.id.to_string();
+        let language = Language::from_tag(&component.locale);
         if component.data.custom_id == "panel:refund" {
-            respond(ctx, component.id, &component.token, self.started()).await;
-            return self.start(key, user).await;
+            respond(ctx, component.id, &component.token, self.started(language)).await;
+            return self.start(key, user, language).await;
         }
         let form = self.discord.app.engine.form_behind(&component.data.custom_id).await;
         if let Some(draft) = form.unwrap_or_else(|error| {
@@ -79,7 +83,8 @@ impl Handler {
         }
         respond(ctx, component.id, &component.token, json!({"type": 6})).await;
         let roles = roles_of(component.member.as_ref());
-        self.handle(key, Inbound::Click { user, button: component.data.custom_id, roles }).await;
+        let event = Inbound::Click { user, button: component.data.custom_id, roles, name: None };
+        self.handle(key, event, language).await;
     }
 
     async fn on_modal(&self, ctx: &Context, modal: ModalInteraction) {
@@ -100,7 +105,7 @@ impl Handler {
             text,
             roles: roles_of(modal.member.as_ref()),
         };
-        self.handle(format!("discord:interaction:{}", modal.id), event).await;
+        self.handle(format!("discord:interaction:{}", modal.id), event, Language::from_tag(&modal.locale)).await;
     }
 }
 
@@ -119,15 +124,16 @@ impl EventHandler for Handler {
         let user = message.author.id.to_string();
         self.discord.remember_dm_channel(&user, message.channel_id);
         let key = format!("discord:message:{}", message.id);
-        self.handle(key, Inbound::Message { user, text: message.content }).await;
+        self.handle(key, Inbound::dm(user, message.content), None).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {
         match interaction {
             Interaction::Command(command) if command.data.name == "refund" => {
-                respond(&ctx, command.id, &command.token, self.started()).await;
+                let language = Language::from_tag(&command.locale);
+                respond(&ctx, command.id, &command.token, self.started(language)).await;
                 let key = format!("discord:interaction:{}", command.id);
-                self.start(key, command.user.id.to_string()).await;
+                self.start(key, command.user.id.to_string(), language).await;
             }
             Interaction::Component(component) => self.on_component(&ctx, component).await,
             Interaction::Modal(modal) => self.on_modal(&ctx, modal).await,
@@ -162,6 +168,6 @@ impl EventHandler for Handler {
             emoji: emoji.clone(),
             roles: roles_of(reaction.member.as_ref()),
         };
-        self.handle(key, event).await;
+        self.handle(key, event, None).await;
     }
 }

@@ -100,7 +100,7 @@ impl Slack {
                 }
                 self.remember_dm(user, str_at(event, "/channel")).await;
                 let text = unescape(event["text"].as_str().unwrap_or_default());
-                self.handle(key, Inbound::Message { user: user.into(), text }).await;
+                self.handle(key, Inbound::dm(user, text)).await;
             }
             Some("reaction_added") => {
                 let Some(user) = str_at(event, "/user") else { return };
@@ -172,7 +172,7 @@ impl Slack {
                 let action_ts = str_at(&payload, "/actions/0/action_ts").unwrap_or_default();
                 let key = format!("slack:action:{trigger}:{action_ts}");
                 let roles = self.roles_of(&user).await;
-                self.handle(key, Inbound::Click { user, button, roles }).await;
+                self.handle(key, Inbound::Click { user, button, roles, name: None }).await;
             }
             Some("view_submission") => {
                 let view = &payload["view"];
@@ -208,7 +208,7 @@ impl Slack {
 
     /// `/refund`: the answer shown where it was typed; the conversation goes on in the DM.
     pub async fn on_command(&self, user: String, trigger: String) -> String {
-        let event = Inbound::Message { user, text: "I'd like a refund".into() };
+        let event = Inbound::dm(user, "I'd like a refund");
         self.handle(format!("slack:command:{trigger}"), event).await;
         self.app.engine.render(&Reply::DmStarted {}).unwrap_or_else(|error| {
             tracing::error!(%error, "rendering dm_started failed");

@@ -83,6 +83,8 @@ pub struct State {
     pub rate_limited: usize,
     /// When each REST request arrived, every route (for the benchmarks).
     pub rest_at: Vec<Instant>,
+    /// A person's Discord client locale, which interactions carry; `en-US` when not set.
+    pub locales: HashMap<String, String>,
     /// Permissions the bot lacks, per channel (everything else is granted).
     denied: HashMap<String, Permissions>,
     /// Calls refused with 50013, as (method, path, the permissions the call lacked).
@@ -397,12 +399,16 @@ impl FakeDiscord {
         id
     }
 
+    fn locale_of(&self, who: &str) -> String {
+        self.state.lock().unwrap().locales.get(who).cloned().unwrap_or_else(|| "en-US".into())
+    }
+
     /// A button press: in a DM (no member) or in the server (member with roles).
     pub fn press(&self, who: &str, roles: Option<&[&str]>, on: &Posted, custom_id: &str) -> String {
         let id = self.snowflake();
         let mut data = json!({
             "id": id, "application_id": APP_ID, "type": 3, "token": format!("token-{id}"), "version": 1,
-            "channel_id": on.channel_id, "locale": "en-US", "entitlements": [], "attachment_size_limit": 8388608,
+            "channel_id": on.channel_id, "locale": self.locale_of(who), "entitlements": [], "attachment_size_limit": 8388608,
             "authorizing_integration_owners": {},
             "data": {"custom_id": custom_id, "component_type": 2},
             "message": message_json(&on.id, &on.channel_id, user(BOT_ID, "refund-bot", true), &on.content(), on.body["components"].clone()),
@@ -423,7 +429,7 @@ impl FakeDiscord {
         let id = self.snowflake();
         self.dispatch("INTERACTION_CREATE", json!({
             "id": id, "application_id": APP_ID, "type": 5, "token": format!("token-{id}"), "version": 1,
-            "channel_id": channel, "guild_id": GUILD_ID, "member": member(who, roles), "locale": "en-US",
+            "channel_id": channel, "guild_id": GUILD_ID, "member": member(who, roles), "locale": self.locale_of(who),
             "entitlements": [], "attachment_size_limit": 8388608, "authorizing_integration_owners": {},
             "data": {"custom_id": custom_id, "components": [{"type": 1, "components": [{"type": 4, "custom_id": "text", "value": text}]}]}
         }));
@@ -437,7 +443,7 @@ impl FakeDiscord {
             "INTERACTION_CREATE",
             json!({
                 "id": id, "application_id": APP_ID, "type": 2, "token": format!("token-{id}"), "version": 1,
-                "channel_id": AGENTS_CHANNEL, "guild_id": GUILD_ID, "member": member(who, &[]), "locale": "en-US",
+                "channel_id": AGENTS_CHANNEL, "guild_id": GUILD_ID, "member": member(who, &[]), "locale": self.locale_of(who),
                 "entitlements": [], "attachment_size_limit": 8388608, "authorizing_integration_owners": {},
                 "data": {"id": "940000000000000001", "name": "refund", "type": 1}
             }),

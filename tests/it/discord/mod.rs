@@ -162,6 +162,30 @@ async fn a_dm_request_becomes_an_approved_reply_and_a_recorded_refund() {
     );
 }
 
+/// Discord interactions carry the client's locale: a Spanish client is answered in Spanish from
+/// `/refund` on, though the order line tells no language; staff posts stay English.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_spanish_discord_client_is_answered_in_spanish() {
+    let fake = FakeDiscord::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.state.lock().unwrap().locales.insert(ALICE.into(), "es-ES".into());
+    let command = fake.slash_refund(ALICE);
+    let dms = dm_count(&fake, ALICE, 1).await;
+    assert!(dms[0].content().contains("**número de pedido**"), "{}", dms[0].content());
+    let callback = fake.state.lock().unwrap().callbacks[&command][0].clone();
+    assert!(callback["data"]["content"].as_str().unwrap().contains("mensaje directo"), "{callback}");
+
+    fake.customer_says(ALICE, "ORD-1001 alice@example.com");
+    let ask = dm_count(&fake, ALICE, 2).await.last().unwrap().clone();
+    assert!(ask.content().contains("he encontrado tu pedido"), "{}", ask.content());
+    fake.press(ALICE, None, &ask, &ask.button("Lo compré por error"));
+    let details = dm_count(&fake, ALICE, 3).await.last().unwrap().clone();
+    assert!(details.content().contains("Entendido"), "{}", details.content());
+    let case = fixture.case(1);
+    assert_eq!((&case["language"], &case["language_source"]), (&json!("es"), &json!("platform")));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn slash_command_and_panel_open_a_conversation_and_an_edited_draft_is_sent() {
     let fake = FakeDiscord::start().await;

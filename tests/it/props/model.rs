@@ -188,10 +188,19 @@ struct Run<'f> {
     button_ids: HashSet<String>,
 }
 
-const DM_ACTIONS: &[&str] = &["confirm", "cancel", "feedback_skip"];
+const DM_ACTIONS: &[&str] = &["confirm", "cancel", "feedback_skip", "new_request"];
 const DM_PREFIXES: &[&str] = &["reason:", "resolution:", "order:", "feedback:"];
-const STAFF_ACTIONS: &[&str] =
-    &["approve", "approve_no_refund", "approve_full_refund", "edit", "reject", "mark_refunded"];
+const STAFF_ACTIONS: &[&str] = &[
+    "approve",
+    "approve_no_refund",
+    "approve_full_refund",
+    "edit",
+    "reject",
+    "mark_refunded",
+    "take_over",
+    "hand_back",
+    "close",
+];
 
 impl<'f> Run<'f> {
     fn new(fixture: &'f Fixture) -> Run<'f> {
@@ -226,7 +235,7 @@ impl<'f> Run<'f> {
             action.is_none_or(|a| b.action == a)
                 && match who {
                     Who::Owner => b.to.starts_with("dm:"),
-                    Who::Agent | Who::Manager => b.to.starts_with("channel:"),
+                    Who::Agent | Who::Manager => b.to.starts_with("channel:") || b.to.starts_with("thread:"),
                     Who::Customer(_) | Who::Stranger => true,
                 }
         };
@@ -388,7 +397,7 @@ impl<'f> Run<'f> {
                     let id = action["id"].as_str().expect("a send id").to_string();
                     let to = action["to"].as_str().expect("an address").to_string();
                     prop_assert!(self.sent.insert(id.clone()), "message {} sent twice: {}", id, action);
-                    let staff = to.starts_with("channel:");
+                    let staff = to.starts_with("channel:") || to.starts_with("thread:");
                     prop_assert!(staff || to.starts_with("dm:"), "unknown address {}", to);
                     for button in action["buttons"].as_array().expect("buttons") {
                         let button_id = button["id"].as_str().expect("a button id").to_string();
@@ -412,13 +421,20 @@ impl<'f> Run<'f> {
                     let message = action["id"].as_str().or(action["message"].as_str()).expect("a message id");
                     prop_assert!(self.sent.contains(message), "{} names a message never sent", action);
                     if action["kind"] == "edit" {
-                        // An edit keeps the buttons it lists; the others go stale.
-                        let kept: Vec<&str> = action["buttons"]
-                            .as_array()
-                            .expect("buttons")
-                            .iter()
-                            .filter_map(|b| b["id"].as_str())
-                            .collect();
+                        // An edit keeps the buttons it lists; the others go stale. A card's edit
+                        // may also bring new live controls (take over, hand back, close).
+                        let listed = action["buttons"].as_array().expect("buttons");
+                        let kept: Vec<&str> = listed.iter().filter_map(|b| b["id"].as_str()).collect();
+                        let to = self.posts.iter().find(|(id, _)| id == message).map(|(_, to)| to.clone());
+                        for button in listed {
+                            let id = button["id"].as_str().expect("a button id").to_string();
+                            if self.button_ids.insert(id.clone()) {
+                                let act = button["action"].as_str().expect("an action").to_string();
+                                prop_assert!(STAFF_ACTIONS.contains(&act.as_str()), "{} added by an edit", act);
+                                let to = to.clone().unwrap_or_default();
+                                self.buttons.push(Seen { id, action: act, to, message: message.to_string() });
+                            }
+                        }
                         let (live, gone): (Vec<Seen>, Vec<Seen>) = std::mem::take(&mut self.buttons)
                             .into_iter()
                             .partition(|b| b.message != message || kept.contains(&b.id.as_str()));

@@ -77,8 +77,13 @@ fn advance_secs() -> impl Strategy<Value = u64> {
 /// A well-formed inbound event of any kind.
 fn inbound() -> impl Strategy<Value = Inbound> {
     prop_oneof![
-        (user(), chat_text()).prop_map(|(user, text)| Inbound::Message { user, text }),
-        (user(), button_id(), roles()).prop_map(|(user, button, roles)| Inbound::Click { user, button, roles }),
+        (user(), chat_text()).prop_map(|(user, text)| Inbound::dm(user, text)),
+        (user(), button_id(), roles()).prop_map(|(user, button, roles)| Inbound::Click {
+            user,
+            button,
+            roles,
+            name: None
+        }),
         (user(), button_id(), chat_text(), roles()).prop_map(|(user, button, text, roles)| Inbound::Submit {
             user,
             button,

@@ -12,7 +12,6 @@ use crate::support::*;
 use mock::{Fault, FaultProxy, StripeMock};
 use serde_json::Value;
 
-const AGENTS: &str = "channel:agents";
 const KEY: (&str, &str) = ("STRIPE_SECRET_KEY", "sk_test_x");
 
 /// Switches the fixture to processor stripe at `base`.
@@ -75,7 +74,7 @@ fn approve(bot: &mut Bot, draft: &Value, customer: &str) -> Vec<Value> {
     let out = bot.click("agent-1", &button(draft, "approve"));
     let told = sends_to(&out, &format!("dm:{customer}"));
     assert!(text(told.first().expect("the approved reply")).contains("approved"), "{out:#?}");
-    let note = sends_to(&out, AGENTS)[0];
+    let note = to_agents(&out)[0];
     assert!(note["text"].as_str().unwrap().contains("Stripe"), "{note}");
     assert_eq!(note["buttons"], serde_json::json!([]));
     out

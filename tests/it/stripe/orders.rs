@@ -98,7 +98,7 @@ crate::on_both_backends! {
         assert_eq!(reply["expects"], "order_id");
         // A second time, a person takes over instead of asking again.
         let out = bot.say("cust-9", "Order ch_3AbCdEfGhIjK, email ivy@example.com");
-        let handoff = one_to(&out, "channel:agents");
+        let handoff = one_to_agents(&out);
         assert!(text(handoff).contains("did not answer"), "{handoff}");
         bot.stop();
         let cases: Value = serde_json::from_slice(&fixture.cli(&["case", "list", "--json"]).stdout).unwrap();

@@ -214,7 +214,7 @@ crate::on_both_backends! {
         let draft = alice(&mut bot);
         let out = approve(&mut bot, &draft, "cust-1");
         assert!(!issued(&out, "dm:cust-1"), "{out:#?}");
-        let failed = sends_to(&out, AGENTS)[1].clone();
+        let failed = to_agents(&out)[1].clone();
         assert!(failed["text"].as_str().unwrap().contains("charge_already_refunded"), "{failed}");
         let shown = fixture.case(case_id(&draft));
         assert_eq!(shown["refunds"][0]["status"], "failed");
@@ -235,7 +235,7 @@ crate::on_both_backends! {
         let draft = alice(&mut bot);
         let out = approve(&mut bot, &draft, "cust-1");
         assert!(!issued(&out, "dm:cust-1"), "{out:#?}");
-        let failed = sends_to(&out, AGENTS)[1];
+        let failed = to_agents(&out)[1];
         assert!(failed["text"].as_str().unwrap().contains("charge_disputed"), "{failed}");
         assert_eq!(failed["buttons"], serde_json::json!([]), "no manual refund of a disputed charge");
         bot.stop();

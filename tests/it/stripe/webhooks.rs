@@ -173,7 +173,7 @@ crate::on_both_backends! {
         assert_eq!(post_event(&url, WEBHOOK_SECRET, 0, &event), 200);
         let out = bot.tick(0);
         assert!(sends_to(&out, "dm:cust-1").is_empty(), "{out:#?}");
-        let failed = one_to(&out, AGENTS);
+        let failed = one_to_agents(&out);
         assert!(failed["text"].as_str().unwrap().contains("expired_or_canceled_card"), "{failed}");
         assert!(failed["buttons"].to_string().contains("mark_refunded"), "{failed}");
         bot.stop();

@@ -314,6 +314,23 @@ pub fn sends_to<'a>(out: &'a [Value], to: &str) -> Vec<&'a Value> {
     out.iter().filter(|v| v["kind"] == "send" && v["to"] == to).collect()
 }
 
+/// Whether an address is the agents': their channel or a case's thread.
+pub fn is_agents(to: &Value) -> bool {
+    to == "channel:agents" || to.as_str().is_some_and(|t| t.starts_with("thread:"))
+}
+
+/// The sends to the agents: a case's card in their channel, its later posts in its thread.
+pub fn to_agents(out: &[Value]) -> Vec<&Value> {
+    out.iter().filter(|v| v["kind"] == "send" && is_agents(&v["to"])).collect()
+}
+
+/// The one send to the agents; panics with the whole output otherwise.
+pub fn one_to_agents(out: &[Value]) -> &Value {
+    let found = to_agents(out);
+    assert_eq!(found.len(), 1, "expected one send to the agents, got {}: {out:#?}", found.len());
+    found[0]
+}
+
 /// The one send to a destination; panics with the whole output otherwise.
 pub fn one_to<'a>(out: &'a [Value], to: &str) -> &'a Value {
     let found = sends_to(out, to);
