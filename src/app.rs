@@ -7,7 +7,7 @@ use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
-use crate::workflow::{Engine, IncidentRules, Live, Roles, Settings, Sla};
+use crate::workflow::{DigestSchedule, Engine, IncidentRules, Live, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -154,6 +154,11 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         }),
         live: Live { anonymous: config.live.anonymous, note_prefix: config.live.note_prefix.clone() },
         case_threads: crate::chat::keeps_case_threads(staff),
+        digest: config.digest.enabled.then(|| DigestSchedule {
+            weekday: config.digest.weekday,
+            hour: config.digest.hour,
+            timezone: config.digest.timezone.unwrap_or(config.timezone).0,
+        }),
     };
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());

@@ -63,8 +63,15 @@ pub enum Command {
         until: Option<DateTime<Utc>>,
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36_600))]
         days: u32,
+        /// Same as `--format json`.
         #[arg(long)]
         json: bool,
+        /// `text`, `json`, or `csv`: one row per week and reason (requests, refunds, amount).
+        #[arg(long, value_enum)]
+        format: Option<crate::report::Format>,
+        /// Also write the digest's chart (refunds by reason, the 8 weeks up to `--until`) as PNG.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
     },
     /// The ledger of refunds that went back, for the accountant.
     Ledger {
@@ -236,8 +243,13 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Case { command: CaseCommand::Show { id, json } } => {
             crate::case_view::show_command(config, crate::domain::CaseId(id), json).await
         }
-        Command::Report { since, until, days, json } => {
-            crate::report::report_command(config, since, until, days, json).await
+        Command::Report { since, until, days, json, format, chart } => {
+            let format = match (format, json) {
+                (Some(format), _) => format,
+                (None, true) => crate::report::Format::Json,
+                (None, false) => crate::report::Format::Text,
+            };
+            crate::report::report_command(config, since, until, days, format, chart.as_deref()).await
         }
         Command::Health { url, timeout } => health(config, url, timeout).await,
         Command::Ledger { command: LedgerCommand::Export { since, until, format, output } } => {

@@ -33,6 +33,8 @@ pub struct Config {
     pub incidents: Option<Incidents>,
     /// `[live]`: people talking to a customer through the bot.
     pub live: Live,
+    /// `[digest]`: the weekly digest to managers.
+    pub digest: Digest,
 }
 
 impl Default for Config {
@@ -55,6 +57,7 @@ impl Default for Config {
             retention: Retention::default(),
             incidents: None,
             live: Live::default(),
+            digest: Digest::default(),
         }
     }
 }
@@ -342,6 +345,33 @@ fn note_prefix<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Erro
         "" => Err(serde::de::Error::custom("note_prefix must not be empty: every message would stay internal")),
         trimmed => Ok(trimmed.to_string()),
     }
+}
+
+/// `[digest]`: a weekly post to the managers' channel with the week's figures and a chart, on
+/// `weekday` at `hour`:00 in `timezone` (default: the top-level `timezone`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Digest {
+    pub enabled: bool,
+    #[serde(deserialize_with = "weekday")]
+    pub weekday: chrono::Weekday,
+    #[serde(deserialize_with = "within::<_, 0, 23>")]
+    pub hour: u32,
+    pub timezone: Option<TimeZone>,
+}
+
+impl Default for Digest {
+    fn default() -> Self {
+        Digest { enabled: true, weekday: chrono::Weekday::Mon, hour: 9, timezone: None }
+    }
+}
+
+/// `"monday"` (or `"mon"`, any case).
+fn weekday<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono::Weekday, D::Error> {
+    let raw = String::deserialize(d)?;
+    raw.trim()
+        .parse::<chrono::Weekday>()
+        .map_err(|_| serde::de::Error::custom(format!("`{raw}` is not a day of the week (monday ... sunday)")))
 }
 
 /// A config error that says where: file, line and column.

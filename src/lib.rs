@@ -11,6 +11,8 @@ pub mod chat;
 pub mod cli;
 /// `refund-bot.toml`.
 pub mod config;
+/// The weekly digest to managers and its chart.
+pub mod digest;
 /// Pure value types: ids, money, orders, codes.
 pub mod domain;
 /// Inbound events and outbound actions.

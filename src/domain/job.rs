@@ -19,12 +19,14 @@ codes! {
         LiveReminder => "live_reminder",
         /// Forgets the customers whose last case ended before `[retention] days` (no case).
         RetentionSweep => "retention_sweep",
+        /// Posts the weekly digest to managers (no case).
+        WeeklyDigest => "weekly_digest",
     }
 }
 
 impl JobKind {
     /// Whether a job of this kind belongs to no case (one of it at most, in the whole database).
     pub fn without_case(self) -> bool {
-        matches!(self, JobKind::RetentionSweep)
+        matches!(self, JobKind::RetentionSweep | JobKind::WeeklyDigest)
     }
 }

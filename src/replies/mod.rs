@@ -212,6 +212,12 @@ replies! {
         incident_id: i64, product: String, reason_label: String, window_hours: u32, count: usize,
         usual: String, cases: Vec<String>,
     }
+    /// The weekly digest; each list is lines already worded, `chart` the attached file's name.
+    ManagerDigest => "manager_digest" {
+        since: String, until: String, requests: usize, outcomes: Vec<String>, refunded: String,
+        kept: String, reasons: Vec<String>, products: Vec<String>, first_answer: String,
+        resolution: String, sla_breaches: usize, feedback: String, comments: Vec<String>, chart: String,
+    }
     /// A later request joined an open incident (no ping).
     ManagerIncidentJoined => "manager_incident_joined" { incident_id: i64, case_id: i64, count: usize }
     /// The incident's post once decided.

@@ -20,6 +20,8 @@ pub struct NewMessage {
     pub buttons: Vec<(ButtonAction, String)>,
     pub mentions: Vec<String>,
     pub reactions: Vec<String>,
+    /// A file posted with the message (the digest's chart).
+    pub attachment: Option<crate::events::Attachment>,
 }
 
 impl NewMessage {
@@ -34,6 +36,7 @@ impl NewMessage {
             buttons: Vec::new(),
             mentions: Vec::new(),
             reactions: Vec::new(),
+            attachment: None,
         }
     }
 }
@@ -118,6 +121,7 @@ impl Tx<'_> {
             buttons,
             mentions: msg.mentions,
             reactions: msg.reactions,
+            attachment: msg.attachment,
         };
         // A thread hangs off its case's card: its posts wait for the card's, in the agents' lane.
         let lane = match &msg.to {

@@ -3,6 +3,7 @@
 
 mod cases;
 mod decisions;
+mod digest;
 mod erasure;
 mod incidents;
 mod ledger;
@@ -17,6 +18,7 @@ mod threads;
 mod time;
 
 pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
+pub use digest::{ReasonRefund, RequestFact};
 pub use erasure::{Busy, PersonCase, ERASED};
 pub use incidents::{IncidentCase, IncidentRecord, IncidentState};
 pub use ledger::LedgerEntry;

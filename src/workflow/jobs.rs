@@ -19,7 +19,7 @@ impl Turn<'_> {
     /// job's transaction is committed.
     pub async fn run_job(&mut self, job: &Job) -> Result<Option<Attempt>, EngineError> {
         if job.kind.without_case() {
-            return self.run_background(job.kind).await.map(|()| None);
+            return self.run_background(job).await.map(|()| None);
         }
         let Some(case_id) = job.case_id else {
             tracing::warn!(job = job.id, kind = %job.kind, "a job without a case: dropped");
@@ -32,7 +32,7 @@ impl Turn<'_> {
                 self.run_case_job(job.kind, case_id).await.map(|()| None)
             }
             // Kinds without a case were run above; one written with a case is dropped.
-            JobKind::RetentionSweep => Ok(None),
+            JobKind::RetentionSweep | JobKind::WeeklyDigest => Ok(None),
         }
     }
 

@@ -19,7 +19,7 @@ mod stripe_refund;
 mod turn;
 
 pub use engine::{Engine, EngineError};
-pub use settings::{IncidentRules, Live, Processor, Roles, Settings, Sla};
+pub use settings::{DigestSchedule, IncidentRules, Live, Processor, Roles, Settings, Sla};
 
 /// What the engine reports as it works, for whoever keeps metrics (the engine knows no
 /// exporter). `source` names where the event came from (`discord`, `jsonl`, `local`).

@@ -22,6 +22,16 @@ pub struct Settings {
     pub retention_days: Option<u32>,
     /// `[incidents]`, when spikes become incidents.
     pub incidents: Option<IncidentRules>,
+    /// `[digest]`, when the weekly digest is on.
+    pub digest: Option<DigestSchedule>,
+}
+
+/// When the weekly digest goes to managers.
+#[derive(Debug, Clone, Copy)]
+pub struct DigestSchedule {
+    pub weekday: chrono::Weekday,
+    pub hour: u32,
+    pub timezone: chrono_tz::Tz,
 }
 
 /// When requests about one product are a spike, and what a manager's ✅ does then.

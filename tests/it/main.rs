@@ -8,6 +8,7 @@ mod cli;
 mod console;
 pub mod crash;
 mod deploy;
+mod digest;
 mod discord;
 mod flows;
 mod incidents;

@@ -61,6 +61,13 @@ fn report(fixture: &Fixture) -> Value {
 /// A refund for cust-alice, paid and rated with a comment in her own words; the agents' post.
 fn refunded_with_feedback(bot: &mut impl Chat) -> i64 {
     let draft = request(bot, "cust-alice", "ORD-1001", "Alice@Example.com", "accidental_purchase", "refund");
+    let case = case_id(&draft);
+    // An agent talks with her in the case's thread for a moment: her words are relayed there.
+    let out = bot.click("agent-1", &button(&draft, "take_over"));
+    let started = one_to(&out, &format!("thread:{case}")).clone();
+    let out = bot.say("cust-alice", "Brunhilde says hi from Alice's kitchen");
+    assert!(one_to(&out, &format!("thread:{case}"))["text"].as_str().unwrap().contains("Brunhilde"));
+    bot.click("agent-1", &button(&started, "hand_back"));
     let out = bot.click("agent-1", &button(&draft, "approve"));
     let mark = one_to_agents(&out).clone();
     bot.click("agent-1", &button(&mark, "mark_refunded"));
@@ -98,7 +105,7 @@ crate::on_both_backends! {
         let said = String::from_utf8_lossy(&out.stdout);
         assert!(said.contains("erasure 1") && said.contains("2 closed cases") && !said.contains("alice"), "{said}");
 
-        let left = holding(fixture, &["alice@example.com", "cust-alice", "hamster brunhilde"]);
+        let left = holding(fixture, &["alice@example.com", "cust-alice", "hamster brunhilde", "brunhilde says"]);
         assert!(left.is_empty(), "personal data left: {left:#?}");
         assert!(!holding(fixture, &["bob@example.com"]).is_empty(), "the search finds what is there");
         assert_eq!(report(fixture), before, "the figures stay");
@@ -128,7 +135,7 @@ crate::on_both_backends! {
         bot.tick(20 * 86400);
         assert_eq!(fixture.case(paid)["customer"], "cust-alice", "not yet: 30 days after the case ended");
         bot.tick(11 * 86400);
-        let left = holding(fixture, &["alice@example.com", "cust-alice", "hamster brunhilde"]);
+        let left = holding(fixture, &["alice@example.com", "cust-alice", "hamster brunhilde", "brunhilde says"]);
         assert!(left.is_empty(), "personal data left: {left:#?}");
         assert!(!holding(fixture, &["bob@example.com", "cust-bob"]).is_empty(), "an open case keeps its customer");
         let shown = fixture.case(paid);
