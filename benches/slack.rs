@@ -4,7 +4,7 @@
 //! over it: 429 with `Retry-After: 1`).
 //!
 //!   cargo bench --bench slack
-//!   SLACK_CUSTOMERS=50 SLACK_RATE=5 SLACK_SURGE=1000 SLACK_CARDS=60 cargo bench --bench slack
+//!   SLACK_CUSTOMERS=50 SLACK_RATE=5 SLACK_SURGE=1000 SLACK_CARDS=60 SLACK_DMS=20 cargo bench --bench slack
 //!
 //! 1. Latency under the cap: `SLACK_CUSTOMERS` customers (default 50) each sending one DM at
 //!    `SLACK_RATE` per second (default 5): per customer, the time from the fake's dispatch of
@@ -13,7 +13,10 @@
 //!    distinct DM channels (no channel's pace applies): drain time, posts per second, 429s.
 //! 3. Surge in one channel: `SLACK_CARDS` customers (default 60) go through the intake up to the
 //!    summary, then all confirm at once: their case cards go to the agents' channel, which the
-//!    bot paces (burst 3, then 1 a second): posts per second in that channel, drain time, 429s.
+//!    bot paces (burst 3, then 1 a second): posts per second in that channel, drain time, 429s;
+//!    more than 10 waiting get one summary post with the cards in its thread. Meanwhile
+//!    `SLACK_DMS` new customers (default 20), one a second, each send a DM: the time to their
+//!    reply shows whether a customer waits behind the cards (the outbox's lanes say no).
 //!
 //! Figures: BENCHMARKS.md.
 
@@ -143,6 +146,7 @@ async fn run() {
     let rate = env_usize("SLACK_RATE", 5);
     let surge = env_usize("SLACK_SURGE", 1000);
     let cards = env_usize("SLACK_CARDS", 60);
+    let probes = env_usize("SLACK_DMS", 20);
 
     let fake = FakeSlack::start().await;
     {
@@ -227,16 +231,35 @@ async fn run() {
         let user = summary.channel.replacen('D', "U", 1);
         fake.press(&user, summary, &summary.button("Yes, send it"));
     }
+    // New customers write while the cards drain: one a second.
+    let mut asked = Vec::with_capacity(probes);
+    for i in 0..probes {
+        let id = customer(4, i);
+        asked.push((id.clone(), Instant::now()));
+        fake.customer_says(&id, TEXT);
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+    let is_card = |p: &Posted| p.has_button("Approve");
     let limit = Duration::from_secs_f64(cards as f64 * 2.0 + 60.0);
-    wait_for("the cards", limit, || fake.posted_in(AGENTS_CHANNEL).len() >= before_agents + cards).await;
+    wait_for("the cards", limit, || {
+        fake.posted_in(AGENTS_CHANNEL)[before_agents..].iter().filter(|p| is_card(p)).count() >= cards
+    })
+    .await;
+    wait_for("the new customers' replies", Duration::from_secs(60), || {
+        asked.iter().all(|(id, _)| !dms(&fake, id).is_empty())
+    })
+    .await;
     // Anything else the confirmations send there (a card per case is the least).
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let mut at: Vec<Instant> = fake.posted_in(AGENTS_CHANNEL)[before_agents..].iter().map(|p| p.at).collect();
+    let agents = fake.posted_in(AGENTS_CHANNEL)[before_agents..].to_vec();
+    let mut at: Vec<Instant> = agents.iter().map(|p| p.at).collect();
     at.sort();
     let first = at[0].duration_since(started).as_secs_f64();
     let drain = at.last().expect("posts").duration_since(started).as_secs_f64();
     let gaps: Vec<f64> = at.windows(2).map(|w| w[1].duration_since(w[0]).as_secs_f64()).collect();
     let steady = &gaps[gaps.len().min(3)..];
+    let summaries: Vec<&Posted> = agents.iter().filter(|p| p.text().contains("waiting")).collect();
+    let threaded = agents.iter().filter(|p| is_card(p) && p.thread().is_some()).count();
     println!(
         "  {} posts in {AGENTS_CHANNEL}: first after {first:.2} s, last after {drain:.1} s; {:.2} posts/s overall, \
          busiest second {}, gap after the burst min {:.2} s / mean {:.2} s; 429s {}",
@@ -246,6 +269,20 @@ async fn run() {
         steady.iter().copied().fold(f64::INFINITY, f64::min),
         steady.iter().sum::<f64>() / steady.len().max(1) as f64,
         rate_limited(&fake) - limited_before
+    );
+    println!(
+        "  backlog summaries {}; cards in a summary's thread {threaded} of {cards}; top-level posts {}",
+        summaries.len(),
+        agents.iter().filter(|p| p.thread().is_none()).count()
+    );
+    let mut waits: Vec<f64> =
+        asked.iter().map(|(id, at)| dms(&fake, id)[0].at.duration_since(*at).as_secs_f64() * 1000.0).collect();
+    waits.sort_by(f64::total_cmp);
+    println!(
+        "  {probes} new customers during the drain, DM to reply: p50 {:.1} ms, p95 {:.1} ms, max {:.1} ms",
+        percentile(&waits, 50.0),
+        percentile(&waits, 95.0),
+        waits[waits.len() - 1]
     );
     println!("  429s served by the fake over the run: {}", rate_limited(&fake));
 }

@@ -7,6 +7,7 @@ use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
+use crate::understanding::Understanding;
 use crate::workflow::{DigestSchedule, Engine, IncidentRules, Live, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
@@ -144,7 +145,6 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         },
         processor: config.payments.processor,
         stripe: stripe_client(config)?,
-        abusive_words: config.moderation.abusive_words.clone(),
         retention_days: config.retention.days,
         incidents: config.incidents.as_ref().map(|i| IncidentRules {
             window_hours: i.window_hours,
@@ -152,6 +152,7 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
             min_cases: i.min_cases,
             bulk_send: i.bulk_send,
         }),
+        understanding: Arc::new(understanding(&loaded)?),
         live: Live { anonymous: config.live.anonymous, note_prefix: config.live.note_prefix.clone() },
         case_threads: crate::chat::keeps_case_threads(staff),
         digest: config.digest.enabled.then(|| DigestSchedule {
@@ -163,6 +164,14 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());
     Ok(App { engine: Arc::new(engine), metrics, loaded, notes })
+}
+
+/// The reader of customers' messages, from `[intake]` and `[moderation]`; a seller's order
+/// pattern that is no regular expression stops the start.
+pub fn understanding(loaded: &Loaded) -> Result<Understanding, CliError> {
+    let config = &loaded.config;
+    Understanding::new(&config.intake.order_patterns, &config.intake.seller_emails, &config.moderation.abusive_words)
+        .map_err(|e| CliError::input(format!("refund-bot.toml: [intake] order_patterns: {e}")))
 }
 
 /// The Stripe client when `processor = "stripe"`; the secret key is read from the

@@ -31,6 +31,8 @@ pub struct Config {
     /// `[incidents]`: spikes of requests about one product become one incident for managers.
     /// Off unless the section is there.
     pub incidents: Option<Incidents>,
+    /// `[intake]`: how the bot reads customers' messages.
+    pub intake: IntakeConfig,
     /// `[live]`: people talking to a customer through the bot.
     pub live: Live,
     /// `[digest]`: the weekly digest to managers.
@@ -56,6 +58,7 @@ impl Default for Config {
             import: Import::default(),
             retention: Retention::default(),
             incidents: None,
+            intake: IntakeConfig::default(),
             live: Live::default(),
             digest: Digest::default(),
         }
@@ -319,6 +322,18 @@ fn factor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
     } else {
         Err(serde::de::Error::custom(format!("{value} is out of range: use 1 to 1000")))
     }
+}
+
+/// `[intake]`: the seller's order id shapes and own addresses, for reading customers' messages.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// Regular expressions for the seller's order ids, tried before the built-in shapes; a
+    /// capture group, when there is one, is the id.
+    pub order_patterns: Vec<String>,
+    /// The seller's own addresses (`billing@shop.com`) or domains (`@shop.com`), never taken as
+    /// the customer's when quoted in a message.
+    pub seller_emails: Vec<String>,
 }
 
 /// `[live]`: how agents' messages from a case's thread reach the customer.

@@ -25,8 +25,6 @@ pub mod intake;
 pub mod language;
 /// `ledger export`: the refunds executed, for the accountant.
 pub mod ledger;
-/// Abuse and chargeback detection in customer text.
-pub mod moderation;
 /// Health, metrics and policy reload.
 pub mod ops;
 /// Order files (.jsonl, .csv).
@@ -45,5 +43,9 @@ pub mod report;
 pub mod runner;
 /// The database.
 pub mod store;
+/// `refund-bot understand`: the reading of each message as JSON.
+pub mod understand;
+/// What the bot reads from customer messages: reason, orders, emails, flags, language, questions.
+pub mod understanding;
 /// The case lifecycle.
 pub mod workflow;

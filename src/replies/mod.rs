@@ -173,7 +173,7 @@ replies! {
     AgentSupportRequest => "agent_support_request" {
         case_id: i64, customer: String, product: String, details: String, live: bool,
     }
-    /// `kind` is `chargeback_risk` or `abusive`.
+    /// `kind` is `chargeback_risk`, `legal_threat` or `abusive`.
     AgentAlert => "agent_alert" { case_id: i64, customer: String, kind: String, excerpt: String }
     AgentRejected => "agent_rejected" { case_id: i64, actor: String }
     ManagerEscalation => "manager_escalation" {
@@ -199,6 +199,9 @@ replies! {
     }
     /// A reloaded policy file that does not load; `error` (file, line, column) is shown as it came.
     ManagerPolicyRefused => "manager_policy_refused" { error: String }
+    /// One post for a surge of staff posts on a platform that paces a channel (Slack): the
+    /// posts follow in its thread. `count` is how many were waiting when it was posted.
+    StaffBacklog => "staff_backlog" { count: i64 }
     /// The bot lacks `permission` (its name on the platform, e.g. "Embed Links") in a channel.
     /// `channel` is `agents`, `managers` or `other`; `effect` is what the bot does meanwhile:
     /// `plain_text`, `no_reactions`, `reactions_stay` or `not_posted`.

@@ -6,10 +6,12 @@
 //! without sleeping.
 
 mod clock;
+mod lanes;
 mod outbox;
 mod shutdown;
 
 pub use clock::AdapterClock;
+pub use lanes::{drain_lanes, PER_LANE, ROUND};
 pub use outbox::{drain_outbox, Drained, Refused, MAX_ATTEMPTS};
 pub use shutdown::{Health, Shutdown, Wake};
 
@@ -110,11 +112,12 @@ async fn finish(engine: &Engine, platforms: &[Arc<dyn ChatPlatform>]) {
     }
 }
 
-/// Hands one platform everything due in the outbox; failures are logged and retried later.
-/// Deliveries the platform refused for good are reported to staff (and that report delivered).
+/// Hands one platform everything due in the outbox, lane by lane (see [`drain_lanes`]);
+/// failures are logged and retried later. Deliveries the platform refused for good are reported
+/// to staff (and that report delivered).
 pub async fn deliver_due(engine: &Engine, platform: &dyn ChatPlatform, now: DateTime<Utc>) {
     for _ in 0..2 {
-        let drained = drain_outbox(engine.store(), platform.platform(), now, |action| platform.deliver(action)).await;
+        let drained = drain_lanes(engine.store(), platform.platform(), now, |action| platform.deliver(action)).await;
         match drained {
             Ok(drained) if drained.refused > 0 => {
                 if let Err(error) = engine.report_refusals(now).await {

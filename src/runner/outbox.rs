@@ -36,12 +36,12 @@ pub struct Refused {
 }
 
 /// Rows read per batch.
-const BATCH: i64 = 100;
+pub(super) const BATCH: i64 = 100;
 
 /// On SQLite, delivered rows are marked together, at the latest this long after the first of
 /// them was delivered: instant deliveries (jsonl, console) share one commit per batch, slow ones
 /// (Discord's paced calls) are still marked within moments.
-const MARK_WITHIN: std::time::Duration = std::time::Duration::from_millis(100);
+pub(super) const MARK_WITHIN: std::time::Duration = std::time::Duration::from_millis(100);
 
 /// Hands every due outbox action of `platform` to `deliver`, oldest first, marking each delivered after
 /// `deliver` succeeds (a crash in between redelivers it: at least once, with a stable id).
@@ -107,7 +107,7 @@ where
 }
 
 /// Writes the outcomes delivered so far in one transaction.
-async fn settle_all(
+pub(super) async fn settle_all(
     store: &Store,
     unmarked: &mut Vec<(&OutboxRecord, anyhow::Result<()>)>,
     now: DateTime<Utc>,
@@ -125,7 +125,7 @@ async fn settle_all(
 }
 
 /// Records one delivery's outcome: delivered, retry later, or dead letter.
-async fn settle(
+pub(super) async fn settle(
     tx: &mut Tx<'_>,
     record: &OutboxRecord,
     outcome: anyhow::Result<()>,

@@ -257,9 +257,64 @@ impl Tx<'_> {
                     case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
                     action_json: row.try_get("action_json")?,
                     attempts: row.try_get("attempts")?,
+                    lane: None,
                 })
             })
             .collect()
+    }
+
+    /// Like `undelivered`, but at most `per_lane` of each lane (the oldest due ones), so one
+    /// destination's backlog cannot fill the batch while another destination waits.
+    pub async fn undelivered_by_lane(
+        &mut self,
+        platform: Platform,
+        per_lane: i64,
+        limit: i64,
+        now: DateTime<Utc>,
+    ) -> StoreResult<Vec<OutboxRecord>> {
+        let sql = format!(
+            "SELECT id, case_id, action_json, attempts, lane FROM outbox WHERE id IN (
+                 SELECT id FROM (
+                     SELECT id, ROW_NUMBER() OVER (PARTITION BY lane ORDER BY id) AS place FROM outbox
+                     WHERE platform = $1 AND delivered_at IS NULL AND dead_at IS NULL
+                       AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
+                 ) AS due WHERE place <= $3
+             )
+             ORDER BY id LIMIT $4 {}",
+            self.lock_rows("FOR UPDATE SKIP LOCKED")
+        );
+        let rows = sqlx::query(&sql)
+            .bind(platform.code())
+            .bind(ts(now))
+            .bind(per_lane)
+            .bind(limit)
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter()
+            .map(|row| {
+                Ok(OutboxRecord {
+                    id: row.try_get("id")?,
+                    case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+                    action_json: row.try_get("action_json")?,
+                    attempts: row.try_get("attempts")?,
+                    lane: row.try_get("lane")?,
+                })
+            })
+            .collect()
+    }
+
+    /// How many posts (sends) wait undelivered in one lane of a platform, retries included.
+    pub async fn posts_waiting(&mut self, platform: Platform, lane: &str) -> StoreResult<i64> {
+        let row = sqlx::query(
+            "SELECT COUNT(*) AS waiting FROM outbox
+             WHERE platform = $1 AND lane = $2 AND delivered_at IS NULL AND dead_at IS NULL
+               AND action_json LIKE '{\"kind\":\"send\"%'",
+        )
+        .bind(platform.code())
+        .bind(lane)
+        .fetch_one(self.conn())
+        .await?;
+        Ok(row.try_get("waiting")?)
     }
 
     pub async fn mark_delivered(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {

@@ -134,6 +134,10 @@ impl Store {
         self.begin().await?.dm_channel(platform, user).await
     }
 
+    pub async fn posts_waiting(&self, platform: Platform, lane: &str) -> StoreResult<i64> {
+        self.begin().await?.posts_waiting(platform, lane).await
+    }
+
     pub async fn save_dm_channel(&self, platform: &str, user: &str, channel_id: &str) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         tx.save_dm_channel(platform, user, channel_id).await?;

@@ -74,4 +74,6 @@ pub struct OutboxRecord {
     pub case_id: Option<CaseId>,
     pub action_json: String,
     pub attempts: i64,
+    /// Its destination, where the query reads it (`undelivered_by_lane`).
+    pub lane: Option<String>,
 }

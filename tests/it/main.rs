@@ -29,3 +29,5 @@ mod replies;
 mod report;
 mod slack;
 mod stripe;
+mod understand;
+mod understood;

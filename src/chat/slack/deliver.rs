@@ -18,6 +18,13 @@ const MAX_FALLBACK: usize = 3000;
 const RECOVERY_WINDOW: std::time::Duration = std::time::Duration::from_secs(60);
 /// The `metadata.event_type` of every post: our outbox id rides in its payload.
 pub const OUTBOX_EVENT: &str = "refund_bot_outbox";
+/// More staff posts than this waiting for one channel get a backlog summary, and go in its
+/// thread: at one post a second, a surge otherwise fills the channel for minutes.
+pub const BACKLOG_AFTER: i64 = 10;
+/// The metadata id of a backlog summary: this prefix and the id of the post that opened it.
+const BACKLOG_PREFIX: &str = "backlog-";
+/// A backlog thread not posted in for this long is closed.
+const BACKLOG_IDLE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// Escapes the three characters Slack reads as markup (`<!channel>`, `<@U1>`, links).
 pub fn escape(text: &str) -> String {
@@ -141,12 +148,82 @@ impl Slack {
         let history = self
             .get("conversations.history", &[("channel", channel), ("limit", "50"), ("include_all_metadata", "true")])
             .await?;
-        let found = history["messages"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .find(|m| m["metadata"]["event_type"] == OUTBOX_EVENT && m["metadata"]["event_payload"]["id"] == id);
-        Ok(found.and_then(|m| m["ts"].as_str()).map(|ts| (channel.to_string(), ts.to_string())))
+        let messages = history["messages"].as_array().cloned().unwrap_or_default();
+        let ours =
+            |m: &&Value| m["metadata"]["event_type"] == OUTBOX_EVENT && m["metadata"]["event_payload"]["id"] == id;
+        let found = messages.iter().find(ours);
+        if let Some(ts) = found.and_then(|m| m["ts"].as_str()) {
+            return Ok(Some((channel.to_string(), ts.to_string())));
+        }
+        // History holds no thread replies: a post may be in one of our backlog threads.
+        let summaries = messages.iter().filter(|m| {
+            m["metadata"]["event_type"] == OUTBOX_EVENT
+                && m["metadata"]["event_payload"]["id"].as_str().is_some_and(|i| i.starts_with(BACKLOG_PREFIX))
+        });
+        for summary in summaries {
+            let Some(thread) = summary["ts"].as_str() else { continue };
+            let replies = self
+                .get(
+                    "conversations.replies",
+                    &[("channel", channel), ("ts", thread), ("limit", "200"), ("include_all_metadata", "true")],
+                )
+                .await?;
+            let replies = replies["messages"].as_array().cloned().unwrap_or_default();
+            if let Some(ts) = replies.iter().find(ours).and_then(|m| m["ts"].as_str()) {
+                return Ok(Some((channel.to_string(), ts.to_string())));
+            }
+        }
+        Ok(None)
+    }
+
+    /// The thread a staff post goes in, if any: while more than [`BACKLOG_AFTER`] posts wait
+    /// for the channel, one summary ("12 new cases are waiting") is posted and the posts follow
+    /// in its thread, until the channel's queue is empty again.
+    async fn backlog_thread(&self, channel: &str, lane: &str, id: &str) -> anyhow::Result<Option<String>> {
+        let waiting = self.app.engine.store().posts_waiting(Platform::Slack, lane).await?;
+        {
+            let mut backlogs = self.backlogs.lock().unwrap_or_else(|p| p.into_inner());
+            // A thread unused for a while belongs to a surge long over (its last post failed).
+            backlogs.retain(|_, (_, used)| used.elapsed() < BACKLOG_IDLE);
+            if let Some((thread, used)) = backlogs.get_mut(channel) {
+                let thread = thread.clone();
+                *used = std::time::Instant::now();
+                if waiting <= 1 {
+                    // The last one waiting: the next surge gets a summary of its own.
+                    backlogs.remove(channel);
+                }
+                return Ok(Some(thread));
+            }
+        }
+        if waiting <= BACKLOG_AFTER {
+            return Ok(None);
+        }
+        let summary_id = format!("{BACKLOG_PREFIX}{id}");
+        let earlier = match self.started.elapsed() < RECOVERY_WINDOW {
+            true => self.already_posted(channel, &summary_id).await.unwrap_or_else(|error| {
+                tracing::warn!(error = %format!("{error:#}"), "checking for an earlier summary failed");
+                None
+            }),
+            false => None,
+        };
+        let thread = match earlier {
+            Some((_, ts)) => ts,
+            None => {
+                let text = self.app.engine.render(&crate::replies::Reply::StaffBacklog { count: waiting })?;
+                let body = json!({
+                    "channel": channel,
+                    "text": fallback("", &text),
+                    "blocks": blocks("", &text, &[]),
+                    "metadata": {"event_type": OUTBOX_EVENT, "event_payload": {"id": summary_id}},
+                });
+                let posted = self.post(channel, &body).await?;
+                posted["ts"].as_str().ok_or_else(|| anyhow!("chat.postMessage answered no ts"))?.to_string()
+            }
+        };
+        tracing::info!(%channel, waiting, "a backlog of staff posts: a summary, the posts in its thread");
+        let opened = (thread.clone(), std::time::Instant::now());
+        self.backlogs.lock().unwrap_or_else(|p| p.into_inner()).insert(channel.to_string(), opened);
+        Ok(Some(thread))
     }
 
     async fn react(&self, channel: &str, ts: &str, emoji: &str) -> anyhow::Result<()> {
@@ -154,7 +231,7 @@ impl Slack {
             tracing::warn!(%emoji, "no Slack name for this reaction; skipped");
             return Ok(());
         };
-        match self.call("reactions.add", &json!({"channel": channel, "timestamp": ts, "name": name})).await {
+        match self.tier3_call("reactions.add", &json!({"channel": channel, "timestamp": ts, "name": name})).await {
             Err(error) if error.to_string().contains("already_reacted") => Ok(()),
             other => other.map(|_| ()),
         }
@@ -186,7 +263,12 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                 }
                 None => {
                     let ping = slack.pings(&mentions);
-                    let body = json!({
+                    let staff = matches!(Address::parse(&to), Some(Address::Agents | Address::Managers));
+                    let thread = match staff {
+                        true => slack.backlog_thread(&channel, &to, &id).await?,
+                        false => None,
+                    };
+                    let mut body = json!({
                         "channel": channel,
                         "text": fallback(&ping, &text),
                         "blocks": blocks(&ping, &text, &buttons),
@@ -194,6 +276,9 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                         "unfurl_media": false,
                         "metadata": {"event_type": OUTBOX_EVENT, "event_payload": {"id": id}},
                     });
+                    if let Some(thread) = thread {
+                        body["thread_ts"] = json!(thread);
+                    }
                     let posted = slack.post(&channel, &body).await?;
                     let posted_channel = posted["channel"].as_str().unwrap_or(&channel).to_string();
                     let ts =
@@ -222,7 +307,7 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                 return Ok(());
             };
             let body = json!({"channel": channel, "ts": ts, "text": fallback("", &text), "blocks": blocks("", &text, &buttons)});
-            slack.call("chat.update", &body).await?;
+            slack.tier3_call("chat.update", &body).await?;
             Ok(())
         }
         Outbound::React { message, emoji } => {

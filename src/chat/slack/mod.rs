@@ -92,6 +92,11 @@ pub struct Slack {
     wake: Mutex<Option<Wake>>,
     /// Per-channel pacing of posts (see [`pace`]).
     pacer: Mutex<pace::Pacer>,
+    /// Per-method pacing of the Tier-3 calls (`chat.update`, `reactions.add`).
+    tier3: Mutex<pace::Pacer>,
+    /// Staff channel -> the `ts` of the backlog summary whose thread takes its posts while a
+    /// surge drains, and when it was last posted in (see `deliver::backlog_thread`).
+    backlogs: Mutex<HashMap<String, (String, Instant)>>,
 }
 
 impl Slack {
@@ -134,6 +139,8 @@ impl Slack {
             groups: Default::default(),
             wake: Default::default(),
             pacer: Default::default(),
+            tier3: Mutex::new(pace::Pacer::tier3()),
+            backlogs: Default::default(),
         }))
     }
 
@@ -192,6 +199,26 @@ impl Slack {
             .await
             .map_err(|e| anyhow::anyhow!("Slack files.completeUploadExternal: {e}"))?;
         Ok(())
+    }
+
+    /// A Tier-3 call (`chat.update`, `reactions.add`: about 50 a minute), paced per method; a
+    /// 429 holds that method for its `Retry-After` and is an error (the runner retries).
+    pub(crate) async fn tier3_call(&self, method: &str, body: &Value) -> anyhow::Result<Value> {
+        let wait = self.tier3.lock().unwrap_or_else(|p| p.into_inner()).reserve(method, Instant::now());
+        if !wait.is_zero() {
+            tracing::debug!(%method, wait_ms = wait.as_millis() as u64, "pacing a Tier-3 call");
+            tokio::time::sleep(wait).await;
+        }
+        match self.call_typed(method, body).await {
+            Ok(answer) => Ok(answer),
+            Err(SlackClientError::RateLimitError(limited)) => {
+                tracing::warn!(%method, retry_after = ?limited.retry_after, "Slack rate-limited a Tier-3 method");
+                let mut tier3 = self.tier3.lock().unwrap_or_else(|p| p.into_inner());
+                tier3.rate_limited(method, limited.retry_after, Instant::now());
+                Err(anyhow::anyhow!("Slack {method}: rate limited (429)"))
+            }
+            Err(error) => Err(anyhow::anyhow!("Slack {method}: {error}")),
+        }
     }
 
     /// One Web API call sent as GET with a query string.

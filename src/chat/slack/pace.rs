@@ -1,5 +1,7 @@
-//! Per-channel pacing of `chat.postMessage`: a token bucket per channel (a burst of
-//! [`BURST`], then one post per [`REFILL`]) and a 429's `Retry-After` honoured for that channel.
+//! Pacing of Web API calls: a token bucket per key and a 429's `Retry-After` honoured for that
+//! key. Posts are keyed by channel (`chat.postMessage`: a burst of [`BURST`], then one per
+//! [`REFILL`]); Tier-3 methods (`chat.update`, `reactions.add`: about 50 a minute) by method
+//! ([`Pacer::tier3`]).
 //!
 //! The clock is passed in (`now`), so the logic is tested without sleeping. Channels are
 //! independent: a full channel never delays a post to another one by itself (the runner delivers
@@ -12,6 +14,10 @@ use std::time::{Duration, Instant};
 pub const BURST: f64 = 3.0;
 /// One more post per this long (Slack: about one message per second per channel).
 pub const REFILL: Duration = Duration::from_secs(1);
+/// Tier 3 of Slack's limits ("50+ per minute" per method and workspace): a short burst,
+/// then one call per 1.2 s, which stays at 50 a minute however long a surge lasts.
+pub const TIER3_BURST: f64 = 5.0;
+pub const TIER3_REFILL: Duration = Duration::from_millis(1200);
 /// What a 429 without `Retry-After` waits.
 pub const DEFAULT_RETRY_AFTER: Duration = Duration::from_secs(1);
 /// Channels idle this long (their bucket full again) are forgotten when the map grows.
@@ -27,13 +33,31 @@ struct Bucket {
     blocked_until: Option<Instant>,
 }
 
-/// The buckets of every channel posted to.
-#[derive(Debug, Default)]
+/// The buckets of every key (channel or method) called.
+#[derive(Debug)]
 pub struct Pacer {
     channels: HashMap<String, Bucket>,
+    burst: f64,
+    refill: Duration,
+}
+
+/// The per-channel pace of posts.
+impl Default for Pacer {
+    fn default() -> Pacer {
+        Pacer::new(BURST, REFILL)
+    }
 }
 
 impl Pacer {
+    pub fn new(burst: f64, refill: Duration) -> Pacer {
+        Pacer { channels: HashMap::new(), burst, refill }
+    }
+
+    /// The pace of one Tier-3 method, keyed by the method's name.
+    pub fn tier3() -> Pacer {
+        Pacer::new(TIER3_BURST, TIER3_REFILL)
+    }
+
     /// Takes a slot for a post to `channel` at `now`; returns how long to wait before posting
     /// (zero: post at once). The slot is reserved: callers that wait then post.
     pub fn reserve(&mut self, channel: &str, now: Instant) -> Duration {
@@ -42,12 +66,13 @@ impl Pacer {
                 now.saturating_duration_since(b.at) < FORGET_AFTER || b.blocked_until.is_some_and(|u| u > now)
             });
         }
+        let (burst, refill) = (self.burst, self.refill);
         let bucket =
-            self.channels.entry(channel.to_string()).or_insert(Bucket { tokens: BURST, at: now, blocked_until: None });
+            self.channels.entry(channel.to_string()).or_insert(Bucket { tokens: burst, at: now, blocked_until: None });
         // Refill from the last update (which may lie in the future for a reserved slot).
         if now > bucket.at {
-            let refilled = now.duration_since(bucket.at).as_secs_f64() / REFILL.as_secs_f64();
-            bucket.tokens = (bucket.tokens + refilled).min(BURST);
+            let refilled = now.duration_since(bucket.at).as_secs_f64() / refill.as_secs_f64();
+            bucket.tokens = (bucket.tokens + refilled).min(burst);
             bucket.at = now;
         }
         let mut start = bucket.at.max(now);
@@ -61,7 +86,7 @@ impl Pacer {
             bucket.blocked_until = None;
         }
         if bucket.tokens < 1.0 {
-            let missing = (1.0 - bucket.tokens) * REFILL.as_secs_f64();
+            let missing = (1.0 - bucket.tokens) * refill.as_secs_f64();
             start = bucket.at + Duration::from_secs_f64(missing);
             bucket.tokens = 1.0;
             bucket.at = start;
@@ -149,6 +174,21 @@ mod tests {
         let later = t0 + secs(30.0);
         assert_eq!(pacer.reserve("D1", later), Duration::ZERO);
         assert_eq!(pacer.reserve("D1", later), Duration::ZERO);
+    }
+
+    #[test]
+    fn tier3_methods_stay_at_fifty_a_minute() {
+        let t0 = Instant::now();
+        let mut pacer = Pacer::tier3();
+        let waits: Vec<Duration> = (0..60).map(|_| pacer.reserve("chat.update", t0)).collect();
+        assert!(waits[..5].iter().all(|w| w.is_zero()), "{waits:?}");
+        assert!(close(waits[5], TIER3_REFILL), "{waits:?}");
+        // The 55 after the burst take 66 s: 60 calls in 67 s, never more than 50 in a minute.
+        assert!(close(waits[59], TIER3_REFILL * 55), "{:?}", waits[59]);
+        let in_first_minute = waits.iter().filter(|w| **w < secs(60.0)).count();
+        assert!(in_first_minute <= 55, "{in_first_minute}");
+        // Methods are paced apart from each other.
+        assert_eq!(pacer.reserve("reactions.add", t0), Duration::ZERO);
     }
 
     #[test]

@@ -59,6 +59,11 @@ impl Posted {
             .unwrap_or_else(|| panic!("no button like {label_part:?} on {:#}", self.body))
     }
 
+    /// The `ts` of the thread this was posted in, if it was a reply.
+    pub fn thread(&self) -> Option<String> {
+        self.body["thread_ts"].as_str().map(str::to_string)
+    }
+
     pub fn has_button(&self, label_part: &str) -> bool {
         buttons_of(&self.body).iter().any(|b| b["text"]["text"].as_str().is_some_and(|l| l.contains(label_part)))
     }
@@ -105,6 +110,8 @@ pub struct State {
     /// Post the next N `chat.postMessage` but answer `internal_error` (an ambiguous failure).
     pub fail_after_post_next: usize,
     pub history_checks: usize,
+    /// How many of those were `conversations.replies` (a thread looked into).
+    pub replies_checks: usize,
     /// Slack's per-channel limit on `chat.postMessage`, when set: a burst of this many posts,
     /// then one a second; a post over it is answered 429 with `Retry-After: 1`.
     pub channel_burst: Option<f64>,
@@ -345,15 +352,29 @@ impl FakeSlack {
                 let group = query.get("usergroup").cloned().unwrap_or_default();
                 ok(json!({"users": state.groups.get(&group).cloned().unwrap_or_default()}))
             }
-            "conversations.history" => {
+            // Like Slack's, the history holds a channel's top-level messages, not thread replies;
+            // `conversations.replies` has a thread (its parent first, then the replies).
+            "conversations.history" | "conversations.replies" => {
                 state.history_checks += 1;
                 let channel = query.get("channel").cloned().unwrap_or_default();
                 let metadata = query.get("include_all_metadata").is_some_and(|v| v == "true");
-                let messages: Vec<Value> = state
+                let thread = query.get("ts").cloned();
+                if method == "conversations.replies" {
+                    state.replies_checks += 1;
+                }
+                let replies = method == "conversations.replies";
+                let in_view = |p: &&Posted| match (&thread, p.thread()) {
+                    _ if !replies => p.thread().is_none(),
+                    (Some(parent), Some(of)) => *parent == of,
+                    (Some(parent), None) => *parent == p.ts,
+                    (None, _) => false,
+                };
+                let mut messages: Vec<Value> = state
                     .posted
                     .iter()
                     .rev()
                     .filter(|p| p.channel == channel)
+                    .filter(in_view)
                     .map(|p| {
                         let mut m =
                             json!({"type": "message", "ts": p.ts, "text": p.body["text"], "bot_id": "B0000001"});
@@ -363,6 +384,10 @@ impl FakeSlack {
                         m
                     })
                     .collect();
+                if replies {
+                    // Replies come oldest first, the parent at the top.
+                    messages.reverse();
+                }
                 ok(json!({"messages": messages, "has_more": false}))
             }
             _ => api_error("unknown_method"),

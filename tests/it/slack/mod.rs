@@ -429,12 +429,21 @@ mod discord_fake;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_discord_customer_is_handled_by_staff_on_slack() {
+    a_discord_customer_is_handled_by_staff_on_slack_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_discord_customer_is_handled_by_staff_on_slack_on_postgres() {
+    a_discord_customer_is_handled_by_staff_on_slack_on(true).await;
+}
+
+async fn a_discord_customer_is_handled_by_staff_on_slack_on(postgres: bool) {
     use discord_fake::FakeDiscord;
     const CAROL: &str = "800000000000000003";
     let slack = FakeSlack::start().await;
     slack.state.lock().unwrap().groups.insert(AGENTS_GROUP.into(), vec![AGENT.into()]);
     let discord = FakeDiscord::start().await;
-    let fixture = Fixture::with_config(&format!(
+    let config = format!(
         "{}[discord]\nguild_id = \"{}\"\nagents_channel_id = \"{}\"\nmanagers_channel_id = \"{}\"\napi_base = \"{}\"\n\
          [staff]\nplatform = \"slack\"\n[http]\nlisten = \"127.0.0.1:{}\"\n",
         slack_section(&slack, "socket"),
@@ -443,7 +452,14 @@ async fn a_discord_customer_is_handled_by_staff_on_slack() {
         discord_fake::MANAGERS_CHANNEL,
         discord.api_base(),
         free_port()
-    ));
+    );
+    let fixture = match postgres {
+        false => Fixture::with_config(&config),
+        true => match Fixture::postgres_with_config(&config) {
+            Some(fixture) => fixture,
+            None => return,
+        },
+    };
     let _bot = Running { child: bot_command(&fixture).env("DISCORD_TOKEN", "test-token").spawn().unwrap() };
     slack.until("the Slack connection", |f| (f.state.lock().unwrap().hellos > 0).then_some(())).await;
     discord.until("the Discord session", |f| (f.state.lock().unwrap().identifies > 0).then_some(())).await;
@@ -509,8 +525,17 @@ async fn the_home_tab_button_and_the_slash_command_open_a_conversation() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_slack_already_holds_is_not_posted_again_after_a_restart() {
+    a_post_slack_already_holds_is_not_posted_again_after_a_restart_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_post_slack_already_holds_is_not_posted_again_after_a_restart_on_postgres() {
+    a_post_slack_already_holds_is_not_posted_again_after_a_restart_on(true).await;
+}
+
+async fn a_post_slack_already_holds_is_not_posted_again_after_a_restart_on(postgres: bool) {
     let fake = FakeSlack::start().await;
-    let fixture = fixture_for(&fake);
+    let Some(fixture) = fixture_on(&fake, postgres) else { return };
     // As if an earlier run posted the greeting (outbox id m-1) and crashed before recording it.
     fake.seed_post(ALICE, "m-1", "Hi! (posted before the crash)");
     let _bot = start_bot(&fake, &fixture).await;
@@ -540,4 +565,105 @@ async fn the_digest_chart_is_shared_on_slack_through_the_external_upload() {
     let reader = png::Decoder::new(bytes.as_slice()).read_info().expect("a PNG");
     assert_eq!((reader.info().width, reader.info().height), (960, 480));
     assert!(fake.state.lock().unwrap().uploads.is_empty(), "every upload completed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting() {
+    a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting_on_postgres() {
+    a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting_on(true).await;
+}
+
+/// Customers of the surge, each with an order of their own bought two days ago.
+const SURGE: usize = 16;
+
+fn surge_customer(i: usize) -> String {
+    format!("USURGE{i:02}")
+}
+
+/// Imports an order per surge customer (ORD-2001 ...).
+fn import_surge_orders(fixture: &Fixture) {
+    let bought = (chrono::Utc::now() - chrono::Duration::days(2)).format("%Y-%m-%dT%H:%M:%SZ");
+    let orders: String = (1..=SURGE)
+        .map(|i| {
+            format!(
+                "{{\"order_id\":\"ORD-{}\",\"email\":\"surge{i}@example.com\",\"sku\":\"course-webdesign\",\"product\":\"Web Design Course\",\"amount\":\"49.00\",\"currency\":\"USD\",\"purchased_at\":\"{bought}\",\"usage\":{{\"progress_percent\":12}},\"refunded\":\"0.00\"}}\n",
+                2000 + i
+            )
+        })
+        .collect();
+    std::fs::write(fixture.path().join("surge.jsonl"), orders).unwrap();
+    let out = fixture.cli(&["orders", "import", "surge.jsonl"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A surge against Slack's per-channel limit (enforced by the fake): 16 customers confirm at
+/// once. The agents' channel gets one summary with the cards in its thread, paced so that Slack
+/// never answers 429, each card once (one whose answer was lost too); a customer who writes
+/// meanwhile is answered at once, not after the cards (the outbox delivers a lane per
+/// destination).
+async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting_on(postgres: bool) {
+    let fake = FakeSlack::start().await;
+    fake.state.lock().unwrap().groups.insert(AGENTS_GROUP.into(), vec![AGENT.into()]);
+    let Some(fixture) = fixture_on(&fake, postgres) else { return };
+    import_surge_orders(&fixture);
+    let _bot = start_bot(&fake, &fixture).await;
+    let mut summaries = Vec::new();
+    for i in 1..=SURGE {
+        let customer = surge_customer(i);
+        fake.customer_says(&customer, &format!("ORD-{} surge{i}@example.com", 2000 + i));
+        let ask = dm_count(&fake, &customer, 2).await.last().unwrap().clone();
+        fake.press(&customer, &ask, &ask.button("by accident"));
+        dm_count(&fake, &customer, 3).await;
+        fake.customer_says(&customer, "Bought the wrong one");
+        let ask = dm_count(&fake, &customer, 4).await.last().unwrap().clone();
+        fake.press(&customer, &ask, &ask.button("A refund"));
+        summaries.push(dm_count(&fake, &customer, 5).await.last().unwrap().clone());
+    }
+    fake.state.lock().unwrap().channel_burst = Some(4.0);
+    for (i, summary) in summaries.iter().enumerate() {
+        fake.press(&surge_customer(i + 1), summary, &summary.button("Yes, send it"));
+    }
+    let backlog = fake
+        .until("the backlog summary", |f| {
+            f.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.text().contains("waiting"))
+        })
+        .await;
+    assert!(backlog.thread().is_none(), "the summary is in the channel");
+
+    // While the cards drain at one a second, a new customer is answered at once.
+    let asked = std::time::Instant::now();
+    fake.customer_says(ALICE, "Hi, I'd like a refund please");
+    let greeting = dm_count(&fake, ALICE, 1).await[0].clone();
+    let waited = greeting.at.duration_since(asked);
+    let cards = |f: &FakeSlack| f.posted_in(AGENTS_CHANNEL).into_iter().filter(|p| p.has_button("Approve")).count();
+    let posted_by_then = cards(&fake);
+    assert!(waited < std::time::Duration::from_secs(3), "the DM waited {waited:?}");
+    assert!(posted_by_then < SURGE, "the cards were still draining ({posted_by_then} posted)");
+    // The next card reaches Slack but its answer is lost: the retry finds it in the thread.
+    fake.state.lock().unwrap().fail_after_post_next = 1;
+
+    fake.until("every card", |f| (cards(f) >= SURGE).then_some(())).await;
+    let posted = fake.posted_in(AGENTS_CHANNEL);
+    let in_thread = posted.iter().filter(|p| p.thread().as_deref() == Some(backlog.ts.as_str())).count();
+    assert!(in_thread >= SURGE - 5, "{in_thread} of {SURGE} cards in the summary's thread");
+    assert_eq!(posted.iter().filter(|p| p.text().contains("waiting")).count(), 1, "one summary");
+    let mut ids: Vec<String> =
+        posted.iter().map(|p| p.body["metadata"]["event_payload"]["id"].as_str().unwrap().to_string()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), posted.len(), "each post once");
+    assert!(fake.state.lock().unwrap().replies_checks > 0, "the lost answer's card looked for in the thread");
+    assert_eq!(fake.state.lock().unwrap().rate_limited, 0, "paced under Slack's per-channel limit");
+
+    // A card in the thread works like any other: approved, the card updated there.
+    let card = posted.iter().rev().find(|p| p.has_button("Approve") && p.thread().is_some()).unwrap().clone();
+    fake.press(AGENT, &card, &card.button("Approve"));
+    fake.until("the card in the thread updated", |f| {
+        f.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.ts == card.ts && !p.edits.is_empty())
+    })
+    .await;
 }
