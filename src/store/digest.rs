@@ -43,10 +43,15 @@ impl Tx<'_> {
         until: DateTime<Utc>,
     ) -> StoreResult<Vec<RequestFact>> {
         let rows = sqlx::query(
+            // One aggregate per table joined in, not a subquery per case (refunds have no index
+            // by case: a year of cases made that quadratic).
             "SELECT c.opened_at, c.requested_at, c.reason, c.outcome, c.updated_at, o.product, o.amount_minor, o.currency,
-                    (SELECT MIN(m.created_at) FROM messages m WHERE m.case_id = c.id AND m.purpose = 'reply') AS first_answer_at,
-                    (SELECT MIN(r.created_at) FROM refunds r WHERE r.case_id = c.id AND r.status = 'succeeded') AS refunded_at
+                    fa.first_answer_at, rf.refunded_at
              FROM cases c LEFT JOIN orders o ON o.order_id = c.order_id
+             LEFT JOIN (SELECT case_id, MIN(created_at) AS first_answer_at FROM messages WHERE purpose = 'reply'
+                        GROUP BY case_id) fa ON fa.case_id = c.id
+             LEFT JOIN (SELECT case_id, MIN(created_at) AS refunded_at FROM refunds WHERE status = 'succeeded'
+                        GROUP BY case_id) rf ON rf.case_id = c.id
              WHERE c.opened_at >= $1 AND c.opened_at < $2 ORDER BY c.id",
         )
         .bind(ts(since))
