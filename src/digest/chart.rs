@@ -73,26 +73,26 @@ fn draw(data: &ChartData, title: &str, rgb: &mut [u8]) -> Result<(), Box<dyn std
     let totals: Vec<u32> =
         (0..weeks).map(|w| data.series.iter().map(|(_, c)| c.get(w).copied().unwrap_or(0)).sum()).collect();
     let top = totals.iter().copied().max().unwrap_or(0).max(1);
-    let y_max = top + top.div_ceil(5);
+    // Headroom above the highest bar for the legend.
+    let y_max = top + top.div_ceil(2);
     let mut chart = ChartBuilder::on(&root)
         .caption(title, (FAMILY, 22))
         .margin(16)
         .x_label_area_size(36)
         .y_label_area_size(44)
-        .build_cartesian_2d(0f64..weeks as f64, 0u32..y_max)?;
+        // Bars centred on whole numbers, so the axis labels fall under them.
+        .build_cartesian_2d(-0.5f64..weeks as f64 - 0.5, 0u32..y_max)?;
     let labels = data.weeks.clone();
     chart
         .configure_mesh()
         .disable_x_mesh()
-        .x_labels(weeks * 2)
-        .x_label_formatter(&|x| {
-            // One label under the middle of each bar.
-            let index = x.floor() as usize;
-            match labels.get(index) {
-                Some(day) if (x - x.floor() - 0.5).abs() < 0.01 => day.format("%b %d").to_string(),
-                _ => String::new(),
-            }
+        .x_labels(weeks)
+        .x_label_formatter(&|x| match labels.get(x.round().max(0.0) as usize) {
+            Some(day) if (x - x.round()).abs() < 0.01 => day.format("%b %d").to_string(),
+            _ => String::new(),
         })
+        .y_labels(8)
+        .light_line_style(WHITE)
         .y_desc("refunds")
         .label_style((FAMILY, 14))
         .axis_desc_style((FAMILY, 14))
@@ -105,7 +105,7 @@ fn draw(data: &ChartData, title: &str, rgb: &mut [u8]) -> Result<(), Box<dyn std
             .enumerate()
             .filter(|(_, n)| **n > 0)
             .map(|(w, n)| {
-                let (x0, x1) = (w as f64 + 0.15, w as f64 + 0.85);
+                let (x0, x1) = (w as f64 - 0.35, w as f64 + 0.35);
                 let bar = Rectangle::new([(x0, base[w]), (x1, base[w] + n)], colour.filled());
                 base[w] += n;
                 bar

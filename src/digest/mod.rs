@@ -12,7 +12,7 @@ pub use schedule::next_due;
 use crate::domain::{Currency, Money, Reason};
 use crate::replies::Reply;
 use crate::store::{ReasonRefund, RequestFact, StoreResult, Tx};
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
 /// Weeks the chart shows, and weeks the trends compare against.
@@ -90,11 +90,6 @@ pub struct Digest {
 
 fn reason_label(code: Option<&str>) -> String {
     code.and_then(Reason::parse).map_or("No reason given".to_string(), |r| r.label().to_string())
-}
-
-fn monday_of(at: DateTime<Utc>) -> NaiveDate {
-    let day = at.date_naive();
-    day - Duration::days(i64::from(day.weekday().num_days_from_monday()))
 }
 
 fn median(mut values: Vec<Duration>) -> Option<Duration> {
@@ -218,13 +213,15 @@ impl Digest {
     }
 }
 
-/// Refunds by reason for the `CHART_WEEKS` weeks (starting on Monday) up to `until`.
+/// Refunds by reason in the `CHART_WEEKS` weeks before `until`, each week the seven days that
+/// end where the next begins (a digest on Monday 09:00 counts Monday 09:00 to Monday 09:00),
+/// labelled by its first day.
 pub fn chart_data(until: DateTime<Utc>, refunds: &[ReasonRefund]) -> ChartData {
-    let last = monday_of(until - Duration::milliseconds(1));
-    let weeks: Vec<NaiveDate> = (0..CHART_WEEKS).rev().map(|w| last - Duration::weeks(w)).collect();
+    let first = until - Duration::weeks(CHART_WEEKS);
+    let weeks: Vec<NaiveDate> = (0..CHART_WEEKS).map(|w| (first + Duration::weeks(w)).date_naive()).collect();
     let mut counts: BTreeMap<String, Vec<u32>> = BTreeMap::new();
-    for refund in refunds {
-        let Some(index) = weeks.iter().position(|w| *w == monday_of(refund.at)) else { continue };
+    for refund in refunds.iter().filter(|r| r.at >= first && r.at < until) {
+        let index = ((refund.at - first).num_seconds() / Duration::weeks(1).num_seconds()) as usize;
         counts.entry(reason_label(refund.reason.as_deref())).or_insert_with(|| vec![0; weeks.len()])[index] += 1;
     }
     let mut series: Vec<(String, Vec<u32>)> = counts.into_iter().collect();

@@ -23,7 +23,8 @@ fn digests(out: &[Value]) -> Vec<&Value> {
 
 crate::on_both_backends! {
     fn the_digest_goes_out_weekly_with_its_chart(fixture: &Fixture) {
-        let config = std::fs::read_to_string(fixture.config()).unwrap().replace("[digest]\nenabled = false\n", DIGEST);
+        let config = std::fs::read_to_string(fixture.config()).unwrap().replace("digest = { enabled = false }\n", "");
+        let config = format!("{config}\n{DIGEST}");
         std::fs::write(fixture.config(), config).unwrap();
         let mut bot = fixture.local();
         // Monday 2026-11-23 12:00: a refund rated with a comment, and a denial.
