@@ -7,6 +7,7 @@ use crate::payments::stripe;
 use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
+use crate::understanding::Understanding;
 use crate::workflow::{Engine, Live, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
@@ -144,13 +145,21 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         },
         processor: config.payments.processor,
         stripe: stripe_client(config)?,
-        abusive_words: config.moderation.abusive_words.clone(),
+        understanding: Arc::new(understanding(&loaded)?),
         live: Live { anonymous: config.live.anonymous, note_prefix: config.live.note_prefix.clone() },
         case_threads: crate::chat::keeps_case_threads(staff),
     };
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());
     Ok(App { engine: Arc::new(engine), metrics, loaded, notes })
+}
+
+/// The reader of customers' messages, from `[intake]` and `[moderation]`; a seller's order
+/// pattern that is no regular expression stops the start.
+pub fn understanding(loaded: &Loaded) -> Result<Understanding, CliError> {
+    let config = &loaded.config;
+    Understanding::new(&config.intake.order_patterns, &config.intake.seller_emails, &config.moderation.abusive_words)
+        .map_err(|e| CliError::input(format!("refund-bot.toml: [intake] order_patterns: {e}")))
 }
 
 /// The Stripe client when `processor = "stripe"`; the secret key is read from the

@@ -68,6 +68,9 @@ pub enum Command {
     },
     /// Apply the database migrations.
     Migrate,
+    /// What the bot reads from customer messages (one a line, or JSON lines with a "text"
+    /// field; stdin without FILE): one JSON object per message.
+    Understand { file: Option<PathBuf> },
     /// Check a running bot: GET /healthz on `[http] listen`; exit 0 on 200, 1 otherwise.
     Health {
         /// The URL to check instead of `[http] listen`'s /healthz.
@@ -204,6 +207,7 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
             crate::report::report_command(config, since, until, days, json).await
         }
         Command::Health { url, timeout } => health(config, url, timeout).await,
+        Command::Understand { file } => crate::understand::command(config, file.as_deref()),
         Command::Migrate => {
             let loaded = app::load_config(config)?;
             app::open_store(&loaded).await?;

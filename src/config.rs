@@ -26,6 +26,8 @@ pub struct Config {
     pub timezone: TimeZone,
     /// `[import]`: how `orders import` reads the seller's exports.
     pub import: Import,
+    /// `[intake]`: how the bot reads customers' messages.
+    pub intake: IntakeConfig,
     /// `[live]`: people talking to a customer through the bot.
     pub live: Live,
 }
@@ -47,6 +49,7 @@ impl Default for Config {
             http: None,
             timezone: TimeZone::default(),
             import: Import::default(),
+            intake: IntakeConfig::default(),
             live: Live::default(),
         }
     }
@@ -262,6 +265,18 @@ impl<'de> Deserialize<'de> for TimeZone {
 #[serde(default, deny_unknown_fields)]
 pub struct Import {
     pub columns: std::collections::BTreeMap<String, String>,
+}
+
+/// `[intake]`: the seller's order id shapes and own addresses, for reading customers' messages.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct IntakeConfig {
+    /// Regular expressions for the seller's order ids, tried before the built-in shapes; a
+    /// capture group, when there is one, is the id.
+    pub order_patterns: Vec<String>,
+    /// The seller's own addresses (`billing@shop.com`) or domains (`@shop.com`), never taken as
+    /// the customer's when quoted in a message.
+    pub seller_emails: Vec<String>,
 }
 
 /// `[live]`: how agents' messages from a case's thread reach the customer.

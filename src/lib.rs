@@ -21,8 +21,6 @@ pub mod http;
 pub mod intake;
 /// The customer's language, from their words or their platform.
 pub mod language;
-/// Abuse and chargeback detection in customer text.
-pub mod moderation;
 /// Health, metrics and policy reload.
 pub mod ops;
 /// Order files (.jsonl, .csv).
@@ -39,5 +37,9 @@ pub mod report;
 pub mod runner;
 /// The database.
 pub mod store;
+/// `refund-bot understand`: the reading of each message as JSON.
+pub mod understand;
+/// What the bot reads from customer messages: reason, orders, emails, flags, language, questions.
+pub mod understanding;
 /// The case lifecycle.
 pub mod workflow;

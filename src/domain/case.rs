@@ -77,6 +77,8 @@ codes! {
         ChargebackRisk => "chargeback_risk",
         /// The verdict's rule 5 applied.
         RepeatRefunder => "repeat_refunder",
+        /// The customer wrote of a lawyer, a court or a consumer authority.
+        LegalThreat => "legal_threat",
     }
 }
 

@@ -12,6 +12,7 @@ pub use crate::domain::{Choice, Intake, OrderBrief};
 
 use crate::domain::{ButtonAction, CaseId, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
+use crate::understanding::{Reading, Understanding};
 
 /// How many failed order/email pairs, or unclear answers, before a person takes over.
 pub const MAX_FAILURES: u32 = 3;
@@ -52,7 +53,10 @@ impl HandOffWhy {
 }
 
 pub enum Input<'a> {
+    /// Typed text, read with the built-in settings.
     Text(&'a str),
+    /// Typed text with what the engine read from it (the seller's order patterns and addresses).
+    Read(&'a str, &'a Reading),
     Choice(Choice),
     Checked(OrderCheck),
 }
@@ -70,6 +74,11 @@ pub enum Effect {
     Say(Box<Prompt>),
     CheckOrder {
         order_id: OrderId,
+        email: Email,
+    },
+    /// The email's order whose id ends with `suffix` ("my order ends with 614"), if exactly one.
+    CheckSuffix {
+        suffix: String,
         email: Email,
     },
     ListOrders {
@@ -98,10 +107,18 @@ pub fn start() -> (Intake, Vec<Effect>) {
 
 /// One step of the conversation. `None` as the new state means the intake is over.
 pub fn step(state: Intake, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
+    let builtin;
+    let input = match input {
+        Input::Text(text) => {
+            builtin = Understanding::builtin().read(text);
+            Input::Read(text, &builtin)
+        }
+        other => other,
+    };
     match &input {
         Input::Choice(Choice::Cancel) => return cancel(),
-        Input::Text(text) if understand::is_cancel(text) => return cancel(),
-        Input::Text(text) if understand::is_restart(text) => {
+        Input::Read(text, _) if understand::is_cancel(text) => return cancel(),
+        Input::Read(text, _) if understand::is_restart(text) => {
             let failures = match &state {
                 Intake::Identify { failures, .. } => *failures,
                 _ => 0,
@@ -136,12 +153,16 @@ fn on_identify(
     input: Input<'_>,
 ) -> (Option<Intake>, Vec<Effect>) {
     match input {
-        Input::Text(text) => {
-            let found = understand::identity(text);
+        Input::Read(text, reading) => {
+            let found = understand::identity(text, reading);
             // Text with neither an order id nor an email is unclear, whatever was given before.
             let understood = found != understand::Identity::default();
             let order_id = found.order_id.or(order_id);
             let email = found.email.or(email);
+            if let (None, Some(suffix), Some(email)) = (&order_id, &reading.order_suffix, &email) {
+                let state = Intake::Identify { order_id: None, email: Some(email.clone()), failures, unclear };
+                return (Some(state), vec![Effect::CheckSuffix { suffix: suffix.clone(), email: email.clone() }]);
+            }
             match (order_id, email) {
                 (Some(order_id), Some(email)) => {
                     let state = Intake::Identify {
@@ -219,7 +240,8 @@ fn on_identify(
                 (Some(Intake::ChooseOrder { email, candidates, unclear: 0 }), vec![say(reply, None, buttons)])
             }
         },
-        Input::Choice(_) => {
+        // Typed text arrives read (`step` reads it), so `Text` is never seen here.
+        Input::Choice(_) | Input::Text(_) => {
             let state = Intake::Identify { order_id, email, failures, unclear };
             let hint = "First I need your order id and purchase email.";
             (Some(state), vec![not_understood(hint, Some("order_id"), vec![])])
@@ -235,7 +257,7 @@ fn on_choose_order(
 ) -> (Option<Intake>, Vec<Effect>) {
     let picked = match &input {
         Input::Choice(Choice::Order(id)) => Some(id.clone()),
-        Input::Text(text) => understand::identity(text).order_id,
+        Input::Read(text, reading) => understand::identity(text, reading).order_id,
         _ => None,
     };
     if let Some(order) = picked.and_then(|id| candidates.iter().find(|c| c.order_id == id.as_str()).cloned()) {
@@ -249,10 +271,16 @@ fn on_choose_order(
 }
 
 fn on_reason(order: OrderBrief, unclear: u32, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
-    let (reason, text) = match input {
-        Input::Choice(Choice::Reason(reason)) => (Some(reason), None),
-        Input::Text(text) => (understand::reason(text), Some(text)),
-        _ => (None, None),
+    let (reason, text, likeliest) = match input {
+        Input::Choice(Choice::Reason(reason)) => (Some(reason), None, vec![]),
+        Input::Read(text, reading) => {
+            let likeliest: Vec<Reason> =
+                reading.reason.into_iter().chain(reading.alternatives.iter().copied()).collect();
+            // An unsure reading is asked about once, then taken.
+            let taken = if reading.sure() || unclear >= 1 { reading.reason } else { None };
+            (taken, Some(text), likeliest)
+        }
+        _ => (None, None, vec![]),
     };
     match (reason, text) {
         (Some(reason), _) => ask_details(order, reason),
@@ -262,14 +290,14 @@ fn on_reason(order: OrderBrief, unclear: u32, input: Input<'_>) -> (Option<Intak
         }
         _ => {
             let state = Intake::Reason { order, unclear: unclear + 1 };
-            (Some(state), vec![say(Reply::ReasonUnclear {}, None, reason_buttons())])
+            (Some(state), vec![say(Reply::ReasonUnclear {}, None, reason_buttons_ranked(&likeliest))])
         }
     }
 }
 
 fn on_details(order: OrderBrief, reason: Reason, input: Input<'_>) -> (Option<Intake>, Vec<Effect>) {
     let details = match input {
-        Input::Text(text) if !text.trim().is_empty() => text.trim().to_string(),
+        Input::Read(text, _) if !text.trim().is_empty() => text.trim().to_string(),
         _ => {
             let hint = "A sentence or two about what happened is enough.";
             return (Some(Intake::Details { order, reason }), vec![not_understood(hint, Some("details"), vec![])]);
@@ -287,7 +315,7 @@ fn on_details(order: OrderBrief, reason: Reason, input: Input<'_>) -> (Option<In
 fn wanted_resolution(input: Input<'_>) -> Option<Resolution> {
     match input {
         Input::Choice(Choice::Resolution(r)) => Some(r),
-        Input::Text(text) => understand::resolution(text),
+        Input::Read(_, reading) => reading.resolution,
         _ => None,
     }
 }
@@ -346,8 +374,8 @@ fn on_confirm(
 ) -> (Option<Intake>, Vec<Effect>) {
     let confirmed = match &input {
         Input::Choice(Choice::Confirm) => Some(true),
-        Input::Text(text) if understand::is_yes(text) => Some(true),
-        Input::Text(text) if understand::is_no(text) => Some(false),
+        Input::Read(text, _) if understand::is_yes(text) => Some(true),
+        Input::Read(text, _) if understand::is_no(text) => Some(false),
         _ => None,
     };
     match confirmed {

@@ -14,7 +14,14 @@ pub(super) fn with_cancel(mut buttons: Vec<(ButtonAction, String)>) -> Vec<(Butt
 }
 
 pub(super) fn reason_buttons() -> Vec<(ButtonAction, String)> {
-    with_cancel(Reason::ALL.iter().map(|r| (Choice::Reason(*r).into(), r.label().to_string())).collect())
+    reason_buttons_ranked(&[])
+}
+
+/// The reason buttons with the likeliest readings first, so an unsure guess is one tap away.
+pub(super) fn reason_buttons_ranked(likeliest: &[Reason]) -> Vec<(ButtonAction, String)> {
+    let rest = Reason::ALL.iter().filter(|r| !likeliest.contains(r));
+    let ordered = likeliest.iter().chain(rest);
+    with_cancel(ordered.map(|r| (Choice::Reason(*r).into(), r.label().to_string())).collect())
 }
 
 pub(super) fn resolution_buttons() -> Vec<(ButtonAction, String)> {

@@ -1,6 +1,8 @@
-//! Reading customers' typed answers: order ids and emails in free text, reasons, yes and no.
+//! Reading customers' typed answers in the intake: which order, yes and no, cancel and restart.
+//! The rest of a message (reason, resolution, flags) is read by `crate::understanding`.
 
-use crate::domain::{Email, OrderId, Reason, Resolution};
+use crate::domain::{Email, OrderId};
+use crate::understanding::Reading;
 
 /// The order id and email found in a message, if any.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -9,104 +11,34 @@ pub struct Identity {
     pub email: Option<Email>,
 }
 
-/// Finds an email (a token with `@`) and an order id (a token with a digit) in free text,
-/// so that "Order ORD-1001, I bought it with alice@example.com" answers both questions.
-pub fn identity(text: &str) -> Identity {
-    let mut found = Identity::default();
-    for raw in text.split(|c: char| c.is_whitespace() || c == ',' || c == ';') {
-        let token = raw.trim_matches(|c: char| "()[]<>\"'!?:.".contains(c));
-        if token.contains('@') {
-            if found.email.is_none() {
-                found.email = Email::parse(token);
-            }
-            continue;
-        }
-        let token = token.trim_start_matches('#');
-        let looks_like_id = token.len() >= 3 && token.chars().any(|c| c.is_ascii_digit()) || is_stripe_id(token);
-        if looks_like_id && found.order_id.is_none() {
-            found.order_id = OrderId::parse(token);
-        }
-    }
-    found
+/// The order id and email of a message: the first of each the reader found, and when it found
+/// no id in a short answer to "which order?", any token that looks like one ("1001", "A7X9").
+pub fn identity(text: &str, reading: &Reading) -> Identity {
+    let order_id = reading.order_ids.first().cloned().or_else(|| short_answer_id(text));
+    Identity { order_id, email: reading.emails.first().cloned() }
 }
 
-/// A Stripe charge or payment id, which need not contain a digit (`ch_` and 24 letters).
-fn is_stripe_id(token: &str) -> bool {
-    ["ch_", "py_", "pi_"].iter().any(|prefix| {
-        token
-            .strip_prefix(prefix)
-            .is_some_and(|rest| rest.len() >= 8 && rest.chars().all(|c| c.is_ascii_alphanumeric()))
+/// An answer of a few words is an answer to the question asked, so a bare token with a digit
+/// is taken as the id; amounts, ordinals and times are not.
+fn short_answer_id(text: &str) -> Option<OrderId> {
+    let words: Vec<&str> =
+        text.split(|c: char| c.is_whitespace() || c == ',' || c == ';').filter(|w| !w.is_empty()).collect();
+    if words.len() > 4 {
+        return None;
+    }
+    words.iter().find_map(|raw| {
+        if raw.contains('@') || raw.starts_with(['$', '€', '£', '¥']) {
+            return None;
+        }
+        let token = raw.trim_matches(|c: char| "()[]<>\"'!?:.`*".contains(c)).trim_start_matches('#');
+        let digits = token.chars().filter(char::is_ascii_digit).count();
+        let letters = token.len() - digits;
+        let unit = ["st", "nd", "rd", "th", "am", "pm", "h", "hrs", "min", "gb", "mb", "%"]
+            .iter()
+            .any(|u| token.to_ascii_lowercase().ends_with(u) && letters <= u.len());
+        let money = token.contains('.') && token.chars().all(|c| c.is_ascii_digit() || c == '.' || c == ',');
+        (token.len() >= 3 && digits > 0 && !unit && !money).then(|| OrderId::parse(token)).flatten()
     })
-}
-
-fn has_any(text: &str, needles: &[&str]) -> bool {
-    needles.iter().any(|n| text.contains(n))
-}
-
-/// A reason from typed words, where the words make it clear.
-pub fn reason(text: &str) -> Option<Reason> {
-    let t = text.to_lowercase();
-    if let Some(code) = Reason::ALL.iter().find(|r| t.trim() == r.code()) {
-        return Some(*code);
-    }
-    let table: [(Reason, &[&str]); 6] = [
-        (
-            Reason::DuplicatePurchase,
-            &["twice", "duplicate", "double charge", "charged two", "bought it again", "two times"],
-        ),
-        (
-            Reason::AccidentalPurchase,
-            &["accident", "by mistake", "mistakenly", "didn't mean", "did not mean", "wrong button"],
-        ),
-        (
-            Reason::TechnicalIssue,
-            &[
-                "doesn't work",
-                "does not work",
-                "not working",
-                "broken",
-                "error",
-                "bug",
-                "crash",
-                "can't access",
-                "cannot access",
-                "can't log",
-                "won't load",
-                "technical",
-                "download fail",
-            ],
-        ),
-        (
-            Reason::NotAsDescribed,
-            &["not as described", "not what", "misleading", "expected", "described", "different from"],
-        ),
-        (
-            Reason::ChangedMind,
-            &[
-                "changed my mind",
-                "change my mind",
-                "don't need",
-                "do not need",
-                "no longer need",
-                "don't want",
-                "not for me",
-            ],
-        ),
-        (Reason::Other, &["something else", "other"]),
-    ];
-    table.iter().find(|(_, words)| has_any(&t, words)).map(|(reason, _)| *reason)
-}
-
-/// A resolution from typed words.
-pub fn resolution(text: &str) -> Option<Resolution> {
-    let t = text.to_lowercase();
-    let table: [(Resolution, &[&str]); 4] = [
-        (Resolution::StoreCredit, &["credit", "voucher"]),
-        (Resolution::Exchange, &["exchange", "swap", "another product", "different product"]),
-        (Resolution::Support, &["help", "support", "fix"]),
-        (Resolution::Refund, &["refund", "money back", "my money"]),
-    ];
-    table.iter().find(|(_, words)| has_any(&t, words)).map(|(r, _)| *r)
 }
 
 fn first_words(text: &str) -> String {
@@ -144,24 +76,31 @@ pub fn clean(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::understanding::Understanding;
 
-    #[test]
-    fn finds_both_answers_in_one_message() {
-        let found = identity("Order ORD-1001, I bought it with Alice@Example.com.");
-        assert_eq!(found.order_id.unwrap().as_str(), "ORD-1001");
-        assert_eq!(found.email.unwrap().as_str(), "alice@example.com");
-        let found = identity("Hi, I'd like a refund please");
-        assert_eq!(found, Identity::default());
-        assert_eq!(identity("it's #ord-7 ").order_id.unwrap().as_str(), "ORD-7");
-        // Stripe ids are random letters and digits; some have no digit at all.
-        assert_eq!(identity("charge ch_AbCdEfGhIjKl please").order_id.unwrap().as_str(), "CH_ABCDEFGHIJKL");
-        assert_eq!(identity("a cheap one").order_id, None);
+    fn identity_of(text: &str) -> Identity {
+        identity(text, &Understanding::builtin().read(text))
     }
 
     #[test]
-    fn understands_typed_reasons() {
-        assert_eq!(reason("the videos don't play, it's broken"), Some(Reason::TechnicalIssue));
-        assert_eq!(reason("I was charged twice"), Some(Reason::DuplicatePurchase));
-        assert_eq!(reason("banana"), None);
+    fn finds_both_answers_in_one_message() {
+        let found = identity_of("Order ORD-1001, I bought it with Alice@Example.com.");
+        assert_eq!(found.order_id.unwrap().as_str(), "ORD-1001");
+        assert_eq!(found.email.unwrap().as_str(), "alice@example.com");
+        let found = identity_of("Hi, I'd like a refund please");
+        assert_eq!(found, Identity::default());
+        assert_eq!(identity_of("it's #ord-7 ").order_id.unwrap().as_str(), "ORD-7");
+        // Stripe ids are random letters and digits; some have no digit at all.
+        assert_eq!(identity_of("charge ch_AbCdEfGhIjKl please").order_id.unwrap().as_str(), "CH_ABCDEFGHIJKL");
+        assert_eq!(identity_of("a cheap one").order_id, None);
+    }
+
+    #[test]
+    fn a_short_answer_is_the_id() {
+        assert_eq!(identity_of("1001").order_id.unwrap().as_str(), "1001");
+        assert_eq!(identity_of("it's A7X9").order_id.unwrap().as_str(), "A7X9");
+        assert_eq!(identity_of("on the 3rd"), Identity::default());
+        assert_eq!(identity_of("$49.00"), Identity::default());
+        assert_eq!(identity_of("I paid 49.00 on the 3rd of November for the course"), Identity::default());
     }
 }

@@ -56,6 +56,12 @@ const PHRASES: &[&str] = &[
     "Not eligible under the policy",
     "Manager review",
     "No policy check (not a refund)",
+    "Exception approved by {user}",
+    "Exception denied by {user}",
+    "Reply written by {user}",
+    "Edited by {user}",
+    // How long a post has waited (reminders).
+    "a minute",
     // The verdict's rule lines (`policy::evaluate`), shown in verdict drafts; a hole's value
     // is translated in turn ("Course progress is 45%").
     "Order {order} was already refunded in full ({amount}).",
@@ -191,6 +197,7 @@ impl Labels {
                 all(rules);
             }
             Reply::ManagerDispute { rules, .. } => all(rules),
+            Reply::AgentReminder { waiting, .. } | Reply::ManagerReminder { waiting, .. } => one(waiting),
             Reply::LanguageNote { language } => one(language),
             _ => {}
         }

@@ -172,7 +172,7 @@ replies! {
     AgentSupportRequest => "agent_support_request" {
         case_id: i64, customer: String, product: String, details: String, live: bool,
     }
-    /// `kind` is `chargeback_risk` or `abusive`.
+    /// `kind` is `chargeback_risk`, `legal_threat` or `abusive`.
     AgentAlert => "agent_alert" { case_id: i64, customer: String, kind: String, excerpt: String }
     AgentRejected => "agent_rejected" { case_id: i64, actor: String }
     ManagerEscalation => "manager_escalation" {

@@ -262,6 +262,12 @@ impl Reply {
                 kind: s("abusive"),
                 excerpt: s("you are all useless"),
             },
+            Reply::AgentAlert {
+                case_id: 18,
+                customer: s("cust-7"),
+                kind: s("legal_threat"),
+                excerpt: s("My lawyer will hear about this."),
+            },
             Reply::AgentRejected { case_id: 12, actor: s("agent-1") },
             Reply::ManagerEscalation {
                 case_id: 17,

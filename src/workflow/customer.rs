@@ -4,23 +4,23 @@
 use super::engine::EngineError;
 use super::refusal::{Handled, Refusal};
 use super::turn::{Post, Turn};
-use crate::domain::case::{Case, CaseState, Flag, Outcome};
+use crate::domain::case::{Case, CaseState, Outcome};
 use crate::domain::timeline::EventKind;
 use crate::domain::Address;
 use crate::domain::{ButtonAction, JobKind, Purpose};
 use crate::domain::{ChatUserId, Resolution};
 use crate::intake::{self, understand, Choice, Effect, HandOffWhy, Input, OrderBrief, OrderCheck};
-use crate::moderation;
 use crate::replies::Reply;
 use crate::store::ButtonRecord;
+use crate::understanding::Reading;
 
 /// Messages longer than this are kept whole but the customer is told we saw it all.
 const LONG_MESSAGE_CHARS: usize = 2000;
-const STRIKES_TO_CLOSE: u32 = 3;
 
 impl Turn<'_> {
     pub async fn on_message(&mut self, user: &str, raw_text: &str) -> Result<(), EngineError> {
         let text = understand::clean(raw_text);
+        let reading = self.engine.settings.understanding.read(&text);
         let customer = self.person(user);
         let active = self.tx.active_case_for(&customer).await?;
         // While a case is live the customer talks to people, unless they started a newer
@@ -32,7 +32,7 @@ impl Turn<'_> {
             }
         }
         let (mut case, opened) = match active {
-            Some(waiting) if names_another_order(&waiting, &text) => {
+            Some(waiting) if names_another_order(&waiting, &text, &reading) => {
                 let detail = "named another order: a new request";
                 self.event(waiting.id, &customer.to_string(), EventKind::NewRequest, detail).await?;
                 (self.open_case(&customer, &text).await?, true)
@@ -47,7 +47,7 @@ impl Turn<'_> {
         if case.state == CaseState::Intake {
             case.last_customer_at = self.now;
         }
-        if self.screen(&mut case, &text).await? {
+        if self.screen(&mut case, &text, &reading).await? {
             return self.save(&case).await;
         }
         let length = text.chars().count();
@@ -57,16 +57,17 @@ impl Turn<'_> {
         match case.state {
             CaseState::Intake => {
                 // A first message is answered by the greeting unless it already names the order.
-                let greeting_is_enough = opened && understand::identity(&text) == understand::Identity::default();
+                let greeting_is_enough =
+                    opened && understand::identity(&text, &reading) == understand::Identity::default();
                 if text.is_empty() {
                     let hint = "It looks like that message was empty.";
                     self.tell(&case, Reply::NotUnderstood { hint: hint.into() }, None, vec![]).await?;
                 } else if !greeting_is_enough {
-                    self.run_intake(&mut case, Input::Text(&text)).await?;
+                    self.run_intake(&mut case, Input::Read(&text, &reading)).await?;
                 }
             }
             CaseState::FeedbackComment => self.take_feedback_comment(&mut case, &text).await?,
-            CaseState::AwaitingCustomer => match understand::resolution(&text) {
+            CaseState::AwaitingCustomer => match reading.resolution {
                 Some(resolution) if self.offered(&case, resolution) => {
                     self.accept_alternative(&mut case, resolution).await?
                 }
@@ -93,46 +94,6 @@ impl Turn<'_> {
         Ok(case)
     }
 
-    /// Abuse and chargeback checks. Returns true when the message was an insult and has been
-    /// answered with a boundary (it is not read as an answer).
-    async fn screen(&mut self, case: &mut Case, text: &str) -> Result<bool, EngineError> {
-        let user = case.customer.to_string();
-        if moderation::mentions_chargeback(text) && case.flag(Flag::ChargebackRisk) {
-            self.event(case.id, "bot", EventKind::Flagged, Flag::ChargebackRisk.code()).await?;
-            let alert = Reply::AgentAlert {
-                case_id: case.id.0,
-                customer: user.clone(),
-                kind: Flag::ChargebackRisk.code().into(),
-                excerpt: excerpt(text),
-            };
-            self.post(case.id, alert, Post::to(Address::Agents, Purpose::Alert)).await?;
-        }
-        if !moderation::is_abusive(text, &self.engine.settings.abusive_words) {
-            return Ok(false);
-        }
-        case.strikes += 1;
-        self.event(case.id, "bot", EventKind::Strike, &format!("abusive language, strike {}", case.strikes)).await?;
-        if case.strikes < STRIKES_TO_CLOSE {
-            let reply = Reply::Boundary { strikes_left: STRIKES_TO_CLOSE - case.strikes - 1 };
-            self.tell(case, reply, None, vec![]).await?;
-            return Ok(true);
-        }
-        case.flag(Flag::Abusive);
-        self.tell(case, Reply::ClosedAbusive {}, None, vec![]).await?;
-        let alert = Reply::AgentAlert {
-            case_id: case.id.0,
-            customer: user,
-            kind: Flag::Abusive.code().into(),
-            excerpt: excerpt(text),
-        };
-        self.post(case.id, alert, Post::to(Address::Agents, Purpose::Alert)).await?;
-        if case.state == CaseState::Intake {
-            case.close(Outcome::Cancelled);
-        }
-        self.event(case.id, "bot", EventKind::Closed, "conversation closed after the third strike").await?;
-        Ok(true)
-    }
-
     /// Feeds one input to the intake and carries out what it asks, including order look-ups.
     pub(super) async fn run_intake(&mut self, case: &mut Case, input: Input<'_>) -> Result<(), EngineError> {
         let effects = self.feed(case, input);
@@ -148,6 +109,10 @@ impl Turn<'_> {
                 }
                 Effect::CheckOrder { order_id, email } => {
                     let check = self.check_order(case, &order_id, &email).await?;
+                    queue.extend(self.feed(case, Input::Checked(check)));
+                }
+                Effect::CheckSuffix { suffix, email } => {
+                    let check = self.check_suffix(case, &suffix, &email).await?;
                     queue.extend(self.feed(case, Input::Checked(check)));
                 }
                 Effect::ListOrders { email } => {
@@ -249,6 +214,28 @@ impl Turn<'_> {
         self.tx.remember_email(&case.customer, &order.email).await?;
         self.event(case.id, "bot", EventKind::OrderProven, &format!("{} ({})", order.order_id, order.product)).await?;
         Ok(OrderCheck::Proven(brief(&order)))
+    }
+
+    /// "My order ends with 614": the email's one order whose id ends so, checked like a typed id.
+    async fn check_suffix(
+        &mut self,
+        case: &mut Case,
+        suffix: &str,
+        email: &crate::domain::Email,
+    ) -> Result<OrderCheck, EngineError> {
+        let orders = self.tx.orders_by_email(email).await?;
+        let mut ending = orders.iter().filter(|o| o.order_id.as_str().ends_with(suffix));
+        match (ending.next(), ending.next()) {
+            (Some(only), None) => {
+                let order_id = only.order_id.clone();
+                self.check_order(case, &order_id, email).await
+            }
+            _ => {
+                let detail = format!("no single order ending with {suffix} for the email given");
+                self.event(case.id, "bot", EventKind::OrderNotMatched, &detail).await?;
+                Ok(OrderCheck::NoMatch)
+            }
+        }
     }
 
     /// Orders of an email, offered only to a customer who proved that email before.
@@ -410,18 +397,8 @@ pub(super) fn brief(order: &crate::domain::Order) -> OrderBrief {
 
 /// Whether a message to a case that waits for staff (or was refunded) names another order than
 /// the case's: that is a new request, not a question about this one.
-fn names_another_order(case: &Case, text: &str) -> bool {
+fn names_another_order(case: &Case, text: &str, reading: &Reading) -> bool {
     let waiting = !matches!(case.state, CaseState::Intake | CaseState::FeedbackComment);
-    let named = understand::identity(text).order_id;
+    let named = understand::identity(text, reading).order_id;
     waiting && named.is_some_and(|order| case.order_id.as_ref() != Some(&order))
-}
-
-/// The start of a flagged message, for the alert to agents.
-fn excerpt(text: &str) -> String {
-    let cut: String = text.chars().take(300).collect();
-    if cut.len() < text.len() {
-        format!("{cut}…")
-    } else {
-        cut
-    }
 }

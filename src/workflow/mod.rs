@@ -9,6 +9,7 @@ mod live;
 mod managers;
 mod propose;
 mod refusal;
+mod screen;
 mod settings;
 mod staff;
 mod stripe_events;

@@ -12,7 +12,8 @@ pub struct Settings {
     pub processor: Processor,
     /// Set when `processor = "stripe"` (app start refuses to run without the key).
     pub stripe: Option<Arc<Client>>,
-    pub abusive_words: Vec<String>,
+    /// How customers' messages are read: order id shapes, the seller's addresses, abusive words.
+    pub understanding: Arc<crate::understanding::Understanding>,
     pub live: Live,
     /// Whether the staff platform keeps a thread per case (`chat::keeps_case_threads`): then a
     /// case's later staff posts go to its thread and its card shows where the case stands;

@@ -72,6 +72,9 @@ crate::on_both_backends! {
             &["**Case #", "Reason: I bought it by accident", "Wants: A refund", words, "Tu reembolso de", "🌐 Customer writes in Spanish"],
         );
         assert_eq!(labels(&draft), ["Approve & send", "Edit", "Reject", "Take over"]);
+        // A refusal is in Spanish too: an old button of the intake.
+        let out = bot.click("cust-es", &button(&ask_reason, "reason:changed_mind"));
+        contains_all(text(one_to(&out, dm)), &["Ese botón ya no está activo"]);
 
         let out = bot.click("agent-1", &button(&draft, "approve"));
         contains_all(text(one_to(&out, dm)), &["Gracias por tu paciencia. Tu reembolso de **$49.00**"]);
@@ -122,6 +125,28 @@ crate::on_both_backends! {
         let sent = text(one_to(&out, dm));
         contains_all(sent, &["Solicitado 11 dias após a compra, dentro do prazo de reembolso de 30 dias."]);
         assert!(!sent.contains("Course progress"), "{sent}");
+        bot.stop();
+    }
+
+    fn a_spanish_seller_reads_an_english_customer_in_spanish_staff_posts(fixture: &Fixture) {
+        std::fs::write(fixture.config(), std::fs::read_to_string(fixture.config()).unwrap() + "locale = \"es\"\n")
+            .unwrap();
+        let mut bot = fixture.local();
+        let draft = request(&mut bot, "cust-en", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
+        contains_all(
+            text(&draft),
+            &[
+                "**Caso #1** · Nueva solicitud de reembolso",
+                "Motivo: Lo compré por error",
+                "Quiere: Un reembolso",
+                "It wasn't what I needed, sorry.",
+                "Thanks for your patience. Your refund of",
+                "🌐 El cliente escribe en inglés",
+            ],
+        );
+        assert_eq!(labels(&draft), ["Aprobar y enviar", "Editar", "Rechazar", "Tomar el control"]);
+        let out = bot.click("agent-1", &button(&draft, "approve"));
+        contains_all(text(one_to(&out, "dm:cust-en")), &["Thanks for your patience."]);
         bot.stop();
     }
 

@@ -25,3 +25,5 @@ mod replies;
 mod report;
 mod slack;
 mod stripe;
+mod understand;
+mod understood;

@@ -6,6 +6,7 @@ use super::config;
 use proptest::prelude::*;
 use refund_bot::domain::{CaseId, Email, OrderId, Reason, Resolution};
 use refund_bot::intake::{self, understand, Choice, Effect, Input, Intake, OrderBrief, OrderCheck, MAX_FAILURES};
+use refund_bot::understanding::Understanding;
 
 /// An input, owned so that proptest can keep and shrink it.
 #[derive(Debug, Clone)]
@@ -188,10 +189,12 @@ fn unclear_text() -> impl Strategy<Value = String> {
     ]
     .prop_map(|raw| understand::clean(&raw))
     .prop_filter("text the intake understands nothing in", |text| {
+        let reading = Understanding::builtin().read(text);
         !text.is_empty()
-            && understand::identity(text) == understand::Identity::default()
-            && understand::reason(text).is_none()
-            && understand::resolution(text).is_none()
+            && understand::identity(text, &reading) == understand::Identity::default()
+            && reading.reason.is_none()
+            && reading.resolution.is_none()
+            && reading.order_suffix.is_none()
             && !understand::is_yes(text)
             && !understand::is_no(text)
             && !understand::is_cancel(text)
