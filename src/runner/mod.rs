@@ -143,6 +143,11 @@ async fn jobs_loop(engine: Arc<Engine>, wake: Wake, shutdown: Shutdown) {
             _ = shutdown.wait() => return,
             _ = woken.wait(EVERY) => {}
         }
+        // Refused deliveries a delivery pass could not report (reporting failed, or the
+        // platform's drain ran in another replica) are reported here at the latest.
+        if let Err(error) = engine.report_refusals(Utc::now()).await {
+            tracing::error!(%error, "reporting refused deliveries failed");
+        }
         match engine.run_due_jobs(Utc::now()).await {
             Ok(0) => {}
             Ok(_) => wake.wake(),

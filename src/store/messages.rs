@@ -64,6 +64,15 @@ fn message_from_row(row: &AnyRow) -> StoreResult<MessageRecord> {
     })
 }
 
+/// The outbox lane of a destination. A case's thread hangs off its card: what goes there waits
+/// for the card, in the agents' lane (a thread starts only once its card is out).
+pub(super) fn lane_of(to: &Address) -> String {
+    match to {
+        Address::Thread(_) => Address::Agents.to_string(),
+        to => to.to_string(),
+    }
+}
+
 const MESSAGE_COLUMNS: &str = "id, case_id, recipient, platform, purpose, ref_id, text, active";
 
 impl Tx<'_> {
@@ -119,12 +128,7 @@ impl Tx<'_> {
             mentions: msg.mentions,
             reactions: msg.reactions,
         };
-        // A thread hangs off its case's card: its posts wait for the card's, in the agents' lane.
-        let lane = match &msg.to {
-            Address::Thread(_) => Address::Agents.to_string(),
-            to => to.to_string(),
-        };
-        self.enqueue(msg.case_id, platform, &lane, &action, now).await?;
+        self.enqueue(msg.case_id, platform, &lane_of(&msg.to), &action, now).await?;
         Ok(message_id)
     }
 
@@ -146,8 +150,7 @@ impl Tx<'_> {
             .await?;
         let buttons = if active { self.live_buttons_of(id).await? } else { Vec::new() };
         let action = Outbound::Edit { id: id.to_string(), text: text.to_string(), buttons };
-        let lane = message.recipient.to_string();
-        self.enqueue(message.case_id, message.platform, &lane, &action, now).await
+        self.enqueue(message.case_id, message.platform, &lane_of(&message.recipient), &action, now).await
     }
 
     pub async fn react(
@@ -180,7 +183,7 @@ impl Tx<'_> {
     /// The platform and lane of a sent message: reactions and edits go where it went, after it.
     async fn destination_of(&mut self, message: MessageId) -> StoreResult<(Platform, String)> {
         let found = self.find_message(message).await?;
-        found.map(|m| (m.platform, m.recipient.to_string())).ok_or_else(|| StoreError::NotFound(message.to_string()))
+        found.map(|m| (m.platform, lane_of(&m.recipient))).ok_or_else(|| StoreError::NotFound(message.to_string()))
     }
 
     /// Queues an action. `lane` is its destination (a customer's DM, a staff channel): actions

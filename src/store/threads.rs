@@ -178,8 +178,8 @@ impl Tx<'_> {
             return Ok(());
         }
         let action = Outbound::Edit { id: card.to_string(), text: text.to_string(), buttons };
-        let lane = message.recipient.to_string();
-        self.enqueue(message.case_id, message.platform, &lane, &action, now).await
+        self.enqueue(message.case_id, message.platform, &super::messages::lane_of(&message.recipient), &action, now)
+            .await
     }
 
     /// Replaces the text and buttons of a message's send that is still queued; false when it
@@ -308,5 +308,56 @@ impl Tx<'_> {
             .execute(self.conn())
             .await?;
         Ok(())
+    }
+}
+
+/// The look-ups a chat adapter needs for case threads, each in its own short transaction.
+impl super::Store {
+    /// Whether a refused delivery waits to be reported: a plain read, no write lock taken (the
+    /// runner asks every second).
+    pub async fn has_unreported_refusals(&self) -> StoreResult<bool> {
+        let row = sqlx::query("SELECT 1 AS one FROM outbox WHERE refused = 1 AND refusal_reported_at IS NULL LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.is_some())
+    }
+
+    /// The case whose card is the platform's message `platform_message_id` (a Discord thread's
+    /// id is its starter message's id).
+    pub async fn case_of_card(&self, platform: &str, platform_message_id: &str) -> StoreResult<Option<CaseId>> {
+        let mut tx = self.begin().await?;
+        let row = sqlx::query(
+            "SELECT t.case_id FROM case_threads t JOIN platform_messages p ON p.message_id = t.card_message_id
+             WHERE p.platform = $1 AND p.platform_message_id = $2",
+        )
+        .bind(platform)
+        .bind(platform_message_id)
+        .fetch_optional(tx.conn())
+        .await?;
+        Ok(row.map(|r| r.try_get("case_id")).transpose()?.map(CaseId))
+    }
+
+    /// Where a case's card landed on a platform: (channel id, platform message id).
+    pub async fn card_on(&self, case: CaseId, platform: &str) -> StoreResult<Option<(String, String)>> {
+        let mut tx = self.begin().await?;
+        let Some(thread) = tx.thread_of(case).await? else { return Ok(None) };
+        tx.platform_message(thread.card, platform).await
+    }
+
+    /// Open live cases whose customers are on `platform`.
+    pub async fn live_customers(&self, platform: Platform) -> StoreResult<Vec<LiveCustomer>> {
+        self.begin().await?.live_customers(platform).await
+    }
+
+    /// The platform ids of our messages in one channel (a customer's DM channel), as stored.
+    pub async fn platform_messages_in(&self, platform: &str, channel_id: &str) -> StoreResult<Vec<String>> {
+        let mut tx = self.begin().await?;
+        let rows =
+            sqlx::query("SELECT platform_message_id FROM platform_messages WHERE platform = $1 AND channel_id = $2")
+                .bind(platform)
+                .bind(channel_id)
+                .fetch_all(tx.conn())
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get("platform_message_id")?)).collect()
     }
 }

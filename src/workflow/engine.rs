@@ -192,6 +192,9 @@ impl Engine {
 
     /// Reports, once each, deliveries a platform refused for good (see `Turn::report_refusals`).
     pub async fn report_refusals(&self, now: DateTime<Utc>) -> Result<(), EngineError> {
+        if !self.store.has_unreported_refusals().await? {
+            return Ok(());
+        }
         let _one_at_a_time = self.serial.lock().await;
         let mut turn = Turn::begin(self, now).await?;
         turn.report_refusals().await?;

@@ -69,7 +69,13 @@ impl Turn<'_> {
         let Some(mut thread) = self.tx.thread_of(case.id).await? else {
             return Ok(());
         };
-        if !thread.is_live() || case.state == CaseState::Closed || text.is_empty() {
+        if text.is_empty() {
+            // Nothing to pass on (on Discord without the Message Content intent, every agent's
+            // message reads empty: the README says to turn it on).
+            tracing::warn!(%case_id, "an empty message in a case thread: nothing relayed");
+            return Ok(());
+        }
+        if !thread.is_live() || case.state == CaseState::Closed {
             self.event(case.id, user, EventKind::NotRelayed, "the case is not live: kept in the thread").await?;
             return self.notify(user, Some(case.id), Reply::ThreadNotLive { case_id: case.id.0 }).await;
         }

@@ -2,6 +2,7 @@
 //! `nonce`, edits, reactions; customer text never pings (`allowed_mentions` is explicit).
 
 use super::permission::{is_missing_permissions, Effect};
+use super::threads::{self, describe};
 use super::{Discord, PLATFORM};
 use crate::chat::split_text;
 use crate::domain::{Address, MessageId as OurMessageId, Platform};
@@ -93,6 +94,7 @@ impl Discord {
             Some(Address::Dm(user)) if user.platform() == Platform::Discord => {
                 return self.dm_channel(user.platform_id()).await
             }
+            Some(Address::Thread(case)) => return self.thread_channel(case).await,
             _ => anyhow::bail!("{to} is not a destination on Discord"),
         };
         Ok(ChannelId::new(snowflake(raw)?))
@@ -108,7 +110,7 @@ impl Discord {
     }
 
     /// The DM channel to a customer: seen on their message, saved earlier, or opened now.
-    async fn dm_channel(&self, user: &str) -> anyhow::Result<ChannelId> {
+    pub(super) async fn dm_channel(&self, user: &str) -> anyhow::Result<ChannelId> {
         if let Some(channel) = self.seen_dm_channel(user) {
             return Ok(channel);
         }
@@ -163,6 +165,8 @@ struct Post<'a> {
 enum Refused {
     /// 50013: the bot lacks a permission in the channel (which one depends on what was sent).
     Permission,
+    /// 50007: the customer cannot be messaged (DMs closed, no shared server); for good.
+    Recipient(String),
     Other(anyhow::Error),
 }
 
@@ -186,6 +190,7 @@ async fn post(shared: &Discord, channel: ChannelId, post: &Post<'_>, embed: bool
         match shared.http.send_message(channel, vec![], &body).await {
             Ok(message) => posted = Some(message),
             Err(error) if is_missing_permissions(&error) => return Err(Refused::Permission),
+            Err(error) if threads::cannot_message_user(&error) => return Err(Refused::Recipient(describe(&error))),
             Err(error) => {
                 return Err(Refused::Other(
                     anyhow::Error::new(error).context(format!("posting {} to {}", post.id, post.to)),
@@ -202,7 +207,7 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
         Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
             let channel = shared.channel_for(&to).await?;
             let (prefix, allowed) = shared.pings(&mentions);
-            let staff = to.starts_with("channel:");
+            let staff = to.starts_with("channel:") || to.starts_with("thread:");
             let request = Post { id: &id, to: &to, text: &text, buttons: &buttons, prefix: &prefix, allowed: &allowed };
             let embed = staff && shared.embeds_allowed(channel);
             let mut outcome = post(shared, channel, &request, embed).await;
@@ -217,6 +222,8 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                     shared.missing(channel, Permissions::SEND_MESSAGES, Effect::NotPosted).await;
                     anyhow::bail!("posting {id} to {to}: Missing Permissions (Send Messages)")
                 }
+                // Not retried: the runner keeps it as refused and staff hear of it in the thread.
+                Err(Refused::Recipient(reason)) => return Err(anyhow::Error::new(crate::runner::Refused { reason })),
                 Err(Refused::Other(error)) => return Err(error),
             };
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
@@ -243,7 +250,8 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             };
             let staff = [&shared.config.agents_channel_id, &shared.config.managers_channel_id]
                 .iter()
-                .any(|c| c.as_str() == channel.to_string());
+                .any(|c| c.as_str() == channel.to_string())
+                || shared.is_case_thread(channel).await;
             let embed = staff && shared.embeds_allowed(channel);
             let body = |embed: bool| {
                 let text: String = text.chars().take(if embed { MAX_EMBED } else { MAX_CONTENT }).collect();
@@ -260,7 +268,14 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                 body
             };
             shared.cap.wait().await;
-            match http.edit_message(channel, message, &body(embed), vec![]).await {
+            let mut edited = http.edit_message(channel, message, &body(embed), vec![]).await;
+            if matches!(&edited, Err(error) if threads::is_archived(error)) {
+                // An idle thread was archived: bring it back, then edit.
+                shared.unarchive(channel).await?;
+                shared.cap.wait().await;
+                edited = http.edit_message(channel, message, &body(embed), vec![]).await;
+            }
+            match edited {
                 Ok(_) => Ok(()),
                 Err(error) if embed && is_missing_permissions(&error) => {
                     shared.missing(channel, Permissions::EMBED_LINKS, Effect::PlainText).await;

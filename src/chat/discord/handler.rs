@@ -114,17 +114,38 @@ impl EventHandler for Handler {
     async fn ready(&self, _ctx: Context, ready: Ready) {
         tracing::info!(user = %ready.user.name, "Discord gateway ready");
         self.discord.health.set(super::PLATFORM, true);
+        // The gateway does not replay direct messages sent while the bot was away: read them
+        // for the live cases, beside the events that arrive from now on.
+        let (discord, wake) = (self.discord.clone(), self.wake.clone());
+        tokio::spawn(async move {
+            match discord.catch_up().await {
+                Ok(0) => {}
+                Ok(missed) => {
+                    tracing::info!(missed, "relayed direct messages sent while the bot was away");
+                    wake.wake();
+                }
+                Err(error) => tracing::error!(error = %format!("{error:#}"), "catching up on direct messages failed"),
+            }
+        });
     }
 
     async fn message(&self, _ctx: Context, message: serenity::all::Message) {
-        // Direct messages only; the bot's own posts and server chatter are not requests.
-        if message.author.bot || message.guild_id.is_some() {
+        // The bot's own posts (relays too) are never read back as someone writing.
+        if message.author.bot || message.author.id.to_string() == self.discord.bot_user_id {
+            return;
+        }
+        if message.guild_id.is_some() {
+            // In the server only a case thread's messages mean something; other chatter not.
+            if let Some(event) = self.discord.thread_message(&message).await {
+                self.handle(format!("discord:message:{}", message.id), event, None).await;
+            }
             return;
         }
         let user = message.author.id.to_string();
         self.discord.remember_dm_channel(&user, message.channel_id);
         let key = format!("discord:message:{}", message.id);
-        self.handle(key, Inbound::dm(user, message.content), None).await;
+        let text = super::threads::with_attachments(&message);
+        self.handle(key, Inbound::dm(user, text), None).await;
     }
 
     async fn interaction_create(&self, ctx: Context, interaction: Interaction) {

@@ -4,6 +4,7 @@
 mod deliver;
 mod handler;
 mod permission;
+mod threads;
 
 pub use deliver::RateCap;
 
@@ -37,6 +38,8 @@ pub struct Discord {
     /// Staff channels that refused an embed (no Embed Links), and since when: cards there go
     /// out as plain text for a while without a refused call first.
     plain_channels: std::sync::Mutex<HashMap<ChannelId, std::time::Instant>>,
+    /// Case threads this run has started or found, so a post there needs no extra call.
+    known_threads: std::sync::Mutex<HashMap<crate::domain::CaseId, ChannelId>>,
 }
 
 /// serenity's HTTP client; against a non-Discord base (a test fake, a proxy) serenity's own
@@ -94,6 +97,7 @@ impl Discord {
             bot_user_id: me.id.to_string(),
             dm_channels: Default::default(),
             plain_channels: Default::default(),
+            known_threads: Default::default(),
         }))
     }
 }

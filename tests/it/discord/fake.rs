@@ -89,6 +89,22 @@ pub struct State {
     denied: HashMap<String, Permissions>,
     /// Calls refused with 50013, as (method, path, the permissions the call lacked).
     pub refused: Vec<(String, String, Permissions)>,
+    /// Public threads started from a message: thread id (= the message's id) -> parent channel.
+    pub threads: HashMap<String, String>,
+    /// Thread starts refused because the thread existed (160004).
+    pub threads_existing: usize,
+    /// Customers who closed their DMs to the bot: posts to them get 403 50007.
+    closed_dms: std::collections::HashSet<String>,
+    /// Posts to those customers, all refused.
+    pub refused_dms: usize,
+    /// What customers wrote in their DMs (the bot's posts are in `posted`), for history reads.
+    dm_history: Vec<(String, Value)>,
+    /// History reads (`GET /channels/{id}/messages`), as (channel, after).
+    pub history_reads: Vec<(String, String)>,
+    /// Threads archived (idle for their auto-archive time): edits there fail with 50083.
+    archived: std::collections::HashSet<String>,
+    /// Threads the bot unarchived (`PATCH /channels/{thread}` with `archived: false`).
+    pub unarchived: usize,
 }
 
 impl State {
@@ -120,6 +136,16 @@ pub fn member(id: &str, roles: &[&str]) -> Value {
            "deaf": false, "mute": false, "flags": 0, "pending": false})
 }
 
+/// A public thread started from message `id` in `parent` (a thread's id is its starter's).
+fn thread_json(id: &str, parent: &str, name: &str) -> Value {
+    json!({"id": id, "type": 11, "guild_id": GUILD_ID, "parent_id": parent, "owner_id": BOT_ID, "name": name,
+           "last_message_id": null, "rate_limit_per_user": 0, "message_count": 0, "member_count": 1,
+           "total_message_sent": 0, "flags": 0, "permission_overwrites": [], "position": 0, "nsfw": false,
+           "thread_metadata": {"archived": false, "auto_archive_duration": 10080,
+                               "archive_timestamp": "2026-11-23T12:00:00.000000+00:00", "locked": false,
+                               "invitable": true, "create_timestamp": "2026-11-23T12:00:00.000000+00:00"}})
+}
+
 fn message_json(id: &str, channel_id: &str, author: Value, content: &str, components: Value) -> Value {
     // Discord always answers with a list, empty when a message has no components.
     let components = if components.is_null() { json!([]) } else { components };
@@ -141,7 +167,7 @@ impl FakeDiscord {
         let rest_fake = fake.clone();
         let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
             let fake = rest_fake.clone();
-            async move { fake.rest(method, uri.path().to_string(), body) }
+            async move { fake.rest(method, uri.path().to_string(), uri.query().unwrap_or_default(), body) }
         });
         tokio::spawn(async move { axum::serve(rest_listener, app).await.unwrap() });
         let gateway_fake = fake.clone();
@@ -163,7 +189,17 @@ impl FakeDiscord {
         format!("http://{}", self.rest)
     }
 
-    fn rest(&self, method: Method, path: String, body: Bytes) -> Response {
+    /// Discord archives an idle thread.
+    pub fn archive(&self, thread: &str) {
+        self.state.lock().unwrap().archived.insert(thread.to_string());
+    }
+
+    /// The customer closes their DMs to the bot (or leaves the server): posts to them fail.
+    pub fn close_dms(&self, customer: &str) {
+        self.state.lock().unwrap().closed_dms.insert(customer.to_string());
+    }
+
+    fn rest(&self, method: Method, path: String, query: &str, body: Bytes) -> Response {
         let body: Value =
             if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
         let path = path.trim_start_matches("/api/v10").to_string();
@@ -172,6 +208,15 @@ impl FakeDiscord {
         state.rest_at.push(Instant::now());
         let ok = |v: Value| (StatusCode::OK, axum::Json(v)).into_response();
         if let Some((channel, needed)) = needed_permissions(method.as_str(), &parts, &body) {
+            // In a thread, the parent channel's permissions count, and posting needs Send
+            // Messages in Threads instead of Send Messages.
+            let (channel, needed) = match state.threads.get(channel) {
+                Some(parent) if needed.contains(Permissions::SEND_MESSAGES) => {
+                    (parent.as_str(), (needed - Permissions::SEND_MESSAGES) | Permissions::SEND_MESSAGES_IN_THREADS)
+                }
+                Some(parent) => (parent.as_str(), needed),
+                None => (channel, needed),
+            };
             if let Some(lacking) = state.lacks(channel, needed) {
                 state.refused.push((method.to_string(), path.clone(), lacking));
                 let error = json!({"code": 50013, "message": "Missing Permissions"});
@@ -206,7 +251,63 @@ impl FakeDiscord {
                     json!({"id": channel, "type": 1, "recipients": [user(&recipient, "customer", false)], "last_message_id": null}),
                 )
             }
+            ("POST", ["channels", channel, "messages", message, "threads"]) => {
+                if state.threads.contains_key(*message) {
+                    state.threads_existing += 1;
+                    let error =
+                        json!({"code": 160004, "message": "A thread has already been created for this message"});
+                    return (StatusCode::BAD_REQUEST, axum::Json(error)).into_response();
+                }
+                if !state.posted.iter().any(|p| p.id == *message && p.channel_id == *channel) {
+                    return (StatusCode::NOT_FOUND, axum::Json(json!({"code": 10008, "message": "Unknown Message"})))
+                        .into_response();
+                }
+                state.threads.insert(message.to_string(), channel.to_string());
+                let thread = thread_json(message, channel, body["name"].as_str().unwrap_or_default());
+                let gateway = state.gateway.clone();
+                drop(state);
+                if let Some(gateway) = gateway {
+                    let _ = gateway.send(self.dispatch_payload("THREAD_CREATE", thread.clone()));
+                }
+                ok(thread)
+            }
+            ("PATCH", ["channels", thread]) => {
+                let Some(parent) = state.threads.get(*thread).cloned() else {
+                    return (StatusCode::NOT_FOUND, axum::Json(json!({"code": 10003, "message": "Unknown Channel"})))
+                        .into_response();
+                };
+                if body["archived"] == json!(false) && state.archived.remove(*thread) {
+                    state.unarchived += 1;
+                }
+                ok(thread_json(thread, &parent, "thread"))
+            }
+            ("GET", ["channels", channel, "messages"]) => {
+                let after: u64 =
+                    query.split('&').find_map(|kv| kv.strip_prefix("after=")).and_then(|v| v.parse().ok()).unwrap_or(0);
+                state.history_reads.push((channel.to_string(), after.to_string()));
+                let mut found: Vec<(u64, Value)> = state
+                    .dm_history
+                    .iter()
+                    .filter(|(c, _)| c == channel)
+                    .map(|(_, m)| (m["id"].as_str().unwrap().parse().unwrap(), m.clone()))
+                    .chain(state.posted.iter().filter(|p| p.channel_id == *channel).map(|p| {
+                        let message =
+                            message_json(&p.id, channel, user(BOT_ID, "refund-bot", true), &p.content(), json!([]));
+                        (p.id.parse().unwrap(), message)
+                    }))
+                    .filter(|(id, _)| *id > after)
+                    .collect();
+                // Newest first, as Discord answers.
+                found.sort_by_key(|m| std::cmp::Reverse(m.0));
+                ok(Value::Array(found.into_iter().map(|(_, m)| m).collect()))
+            }
             ("POST", ["channels", channel, "messages"]) => {
+                let recipient = state.dm_channels.iter().find(|(_, c)| c == channel).map(|(u, _)| u.clone());
+                if recipient.is_some_and(|r| state.closed_dms.contains(&r)) {
+                    state.refused_dms += 1;
+                    let error = json!({"code": 50007, "message": "Cannot send messages to this user"});
+                    return (StatusCode::FORBIDDEN, axum::Json(error)).into_response();
+                }
                 if state.rate_limit_next > 0 {
                     state.rate_limit_next -= 1;
                     state.rate_limited += 1;
@@ -233,6 +334,8 @@ impl FakeDiscord {
                         original.body["components"].clone(),
                     ));
                 }
+                // Posting in an archived thread brings it back (Discord does so unless locked).
+                state.archived.remove(*channel);
                 let id = state.snowflake();
                 state.posted.push(Posted {
                     id: id.clone(),
@@ -246,6 +349,10 @@ impl FakeDiscord {
                     state.nonces.insert(nonce, index);
                 }
                 ok(message_json(&id, channel, user(BOT_ID, "refund-bot", true), content, body["components"].clone()))
+            }
+            ("PATCH", ["channels", channel, "messages", _]) if state.archived.contains(*channel) => {
+                let error = json!({"code": 50083, "message": "Thread is archived"});
+                (StatusCode::BAD_REQUEST, axum::Json(error)).into_response()
             }
             ("PATCH", ["channels", channel, "messages", message]) => {
                 let Some(posted) = state.posted.iter_mut().find(|p| p.id == *message) else {
@@ -380,6 +487,44 @@ impl FakeDiscord {
 
     /// A customer's direct message to the bot.
     pub fn customer_says(&self, customer: &str, text: &str) -> String {
+        let (id, message) = self.customer_writes(customer, text);
+        self.dispatch("MESSAGE_CREATE", message);
+        id
+    }
+
+    /// A customer's direct message with a file attached.
+    pub fn customer_sends_file(&self, customer: &str, text: &str, filename: &str) -> String {
+        let (id, mut message) = self.customer_writes(customer, text);
+        let file = self.snowflake();
+        let url = format!(
+            "https://cdn.discordapp.com/attachments/{}/{file}/{filename}",
+            message["channel_id"].as_str().unwrap()
+        );
+        message["attachments"] = json!([{"id": file, "filename": filename, "size": 2048, "url": url,
+                                         "proxy_url": url, "content_type": "image/png"}]);
+        self.dispatch("MESSAGE_CREATE", message);
+        id
+    }
+
+    /// A customer's direct message while the bot is away: in the DM's history only (the
+    /// gateway does not replay it).
+    pub fn customer_says_offline(&self, customer: &str, text: &str) -> String {
+        self.customer_writes(customer, text).0
+    }
+
+    /// Someone writes in a case's thread in the server, as a MESSAGE_CREATE with their member.
+    pub fn writes_in_thread(&self, who: &str, nick: &str, roles: &[&str], thread: &str, text: &str) -> String {
+        let id = self.snowflake();
+        let mut message = message_json(&id, thread, user(who, "someone", false), text, json!([]));
+        message["guild_id"] = json!(GUILD_ID);
+        message["member"] = json!({"roles": roles, "nick": nick, "joined_at": "2026-01-01T00:00:00.000000+00:00",
+                                   "deaf": false, "mute": false, "flags": 0, "pending": false});
+        self.dispatch("MESSAGE_CREATE", message);
+        id
+    }
+
+    /// The customer's message, kept in their DM's history; the MESSAGE_CREATE to send for it.
+    fn customer_writes(&self, customer: &str, text: &str) -> (String, Value) {
         let channel = {
             let mut state = self.state.lock().unwrap();
             match state.dm_channels.get(customer) {
@@ -392,11 +537,9 @@ impl FakeDiscord {
             }
         };
         let id = self.snowflake();
-        self.dispatch(
-            "MESSAGE_CREATE",
-            message_json(&id, &channel, user(customer, "customer", false), text, json!([])),
-        );
-        id
+        let message = message_json(&id, &channel, user(customer, "customer", false), text, json!([]));
+        self.state.lock().unwrap().dm_history.push((channel, message.clone()));
+        (id, message)
     }
 
     fn locale_of(&self, who: &str) -> String {
@@ -479,6 +622,15 @@ impl FakeDiscord {
         self.state.lock().unwrap().posted.iter().filter(|p| p.channel_id == channel).cloned().collect()
     }
 
+    /// Posts in the agents' channel and in the threads started there, oldest first.
+    pub fn posted_for_agents(&self) -> Vec<Posted> {
+        let state = self.state.lock().unwrap();
+        let in_agents = |p: &&Posted| {
+            p.channel_id == AGENTS_CHANNEL || state.threads.get(&p.channel_id).is_some_and(|c| c == AGENTS_CHANNEL)
+        };
+        state.posted.iter().filter(in_agents).cloned().collect()
+    }
+
     pub fn dm_of(&self, customer: &str) -> Vec<Posted> {
         let channel = self.state.lock().unwrap().dm_channels.get(customer).cloned();
         channel.map(|c| self.posted_in(&c)).unwrap_or_default()
@@ -509,6 +661,9 @@ fn needed_permissions<'a>(method: &str, parts: &[&'a str], body: &Value) -> Opti
             (*channel, with_embeds(Permissions::VIEW_CHANNEL | Permissions::SEND_MESSAGES))
         }
         ("PATCH", ["channels", channel, "messages", _]) => (*channel, with_embeds(Permissions::VIEW_CHANNEL)),
+        ("POST", ["channels", channel, "messages", _, "threads"]) => {
+            (*channel, Permissions::VIEW_CHANNEL | Permissions::CREATE_PUBLIC_THREADS)
+        }
         ("PUT", ["channels", channel, "messages", _, "reactions", _, "@me"]) => {
             (*channel, Permissions::VIEW_CHANNEL | Permissions::READ_MESSAGE_HISTORY | Permissions::ADD_REACTIONS)
         }

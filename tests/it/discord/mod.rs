@@ -1,6 +1,7 @@
 //! The bot as a real serenity client in a real process, against the fake Discord on loopback.
 
 mod fake;
+mod live;
 
 use crate::support::*;
 use fake::*;
@@ -66,11 +67,13 @@ async fn start_bot(fake: &FakeDiscord, fixture: &Fixture) -> Running {
     running
 }
 
-/// The newest post in a channel that has a button like `label`.
+/// The newest post in a channel that has a button like `label` (for the agents' channel, in
+/// the cases' threads too: a case's later posts go there).
 async fn post_with_button(fake: &FakeDiscord, channel: &str, label: &str) -> Posted {
     let channel = channel.to_string();
     fake.until(&format!("a `{label}` button in {channel}"), |f| {
-        f.posted_in(&channel).into_iter().rev().find(|p| p.body["components"].to_string().contains(label))
+        let posts = if channel == AGENTS_CHANNEL { f.posted_for_agents() } else { f.posted_in(&channel) };
+        posts.into_iter().rev().find(|p| p.body["components"].to_string().contains(label))
     })
     .await
 }
