@@ -4,7 +4,7 @@
 //! over it: 429 with `Retry-After: 1`).
 //!
 //!   cargo bench --bench slack
-//!   SLACK_CUSTOMERS=50 SLACK_RATE=5 SLACK_SURGE=1000 SLACK_CARDS=60 SLACK_DMS=20 cargo bench --bench slack
+//!   SLACK_CUSTOMERS=50 SLACK_RATE=5 SLACK_SURGE=1000 SLACK_CARDS=60 SLACK_DMS=20 SLACK_DM_EVERY=1 cargo bench --bench slack
 //!
 //! 1. Latency under the cap: `SLACK_CUSTOMERS` customers (default 50) each sending one DM at
 //!    `SLACK_RATE` per second (default 5): per customer, the time from the fake's dispatch of
@@ -15,7 +15,8 @@
 //!    summary, then all confirm at once: their case cards go to the agents' channel, which the
 //!    bot paces (burst 3, then 1 a second): posts per second in that channel, drain time, 429s;
 //!    more than 10 waiting get one summary post with the cards in its thread. Meanwhile
-//!    `SLACK_DMS` new customers (default 20), one a second, each send a DM: the time to their
+//!    `SLACK_DMS` new customers (default 20), one every `SLACK_DM_EVERY` seconds (default 1),
+//!    each send a DM: the time to their
 //!    reply shows whether a customer waits behind the cards (the outbox's lanes say no).
 //!
 //! Figures: BENCHMARKS.md.
@@ -147,6 +148,7 @@ async fn run() {
     let surge = env_usize("SLACK_SURGE", 1000);
     let cards = env_usize("SLACK_CARDS", 60);
     let probes = env_usize("SLACK_DMS", 20);
+    let probe_every = env_usize("SLACK_DM_EVERY", 1);
 
     let fake = FakeSlack::start().await;
     {
@@ -231,13 +233,13 @@ async fn run() {
         let user = summary.channel.replacen('D', "U", 1);
         fake.press(&user, summary, &summary.button("Yes, send it"));
     }
-    // New customers write while the cards drain: one a second.
+    // New customers write while the cards drain: one every `SLACK_DM_EVERY` seconds.
     let mut asked = Vec::with_capacity(probes);
     for i in 0..probes {
         let id = customer(4, i);
         asked.push((id.clone(), Instant::now()));
         fake.customer_says(&id, TEXT);
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(Duration::from_secs(probe_every as u64)).await;
     }
     let is_card = |p: &Posted| p.has_button("Approve");
     let limit = Duration::from_secs_f64(cards as f64 * 2.0 + 60.0);

@@ -8,7 +8,7 @@ use crate::policy::Policy;
 use crate::replies::Replies;
 use crate::store::Store;
 use crate::understanding::Understanding;
-use crate::workflow::{Engine, Live, Roles, Settings, Sla};
+use crate::workflow::{DigestSchedule, Engine, IncidentRules, Live, Roles, Settings, Sla};
 use chrono::{DateTime, Duration, Utc};
 use std::path::Path;
 use std::sync::Arc;
@@ -145,9 +145,21 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
         },
         processor: config.payments.processor,
         stripe: stripe_client(config)?,
+        retention_days: config.retention.days,
+        incidents: config.incidents.as_ref().map(|i| IncidentRules {
+            window_hours: i.window_hours,
+            factor: i.factor,
+            min_cases: i.min_cases,
+            bulk_send: i.bulk_send,
+        }),
         understanding: Arc::new(understanding(&loaded)?),
         live: Live { anonymous: config.live.anonymous, note_prefix: config.live.note_prefix.clone() },
         case_threads: crate::chat::keeps_case_threads(staff),
+        digest: config.digest.enabled.then(|| DigestSchedule {
+            weekday: config.digest.weekday,
+            hour: config.digest.hour,
+            timezone: config.digest.timezone.unwrap_or(config.timezone).0,
+        }),
     };
     let metrics = Arc::new(Metrics::default());
     let engine = Engine::new(store, policy, replies, settings, metrics.clone());

@@ -63,8 +63,25 @@ pub enum Command {
         until: Option<DateTime<Utc>>,
         #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36_600))]
         days: u32,
+        /// Same as `--format json`.
         #[arg(long)]
         json: bool,
+        /// `text`, `json`, or `csv`: one row per week and reason (requests, refunds, amount).
+        #[arg(long, value_enum)]
+        format: Option<crate::report::Format>,
+        /// Also write the digest's chart (refunds by reason, the 8 weeks up to `--until`) as PNG.
+        #[arg(long, value_name = "FILE")]
+        chart: Option<PathBuf>,
+    },
+    /// The ledger of refunds that went back, for the accountant.
+    Ledger {
+        #[command(subcommand)]
+        command: LedgerCommand,
+    },
+    /// A customer's personal data.
+    Customer {
+        #[command(subcommand)]
+        command: CustomerCommand,
     },
     /// Apply the database migrations.
     Migrate,
@@ -91,6 +108,32 @@ pub enum Command {
 pub enum DiscordCommand {
     /// Post the persistent "Request a refund" button to a channel.
     PostPanel { channel_id: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LedgerCommand {
+    /// One row per executed refund (date, order, customer email, product, amount, processor
+    /// and its refund id, case, who approved), then the totals per currency.
+    Export {
+        /// From this time on (RFC 3339); default: the first refund.
+        #[arg(long, value_parser = parse_time)]
+        since: Option<DateTime<Utc>>,
+        /// Up to this time, excluded (RFC 3339); default: now.
+        #[arg(long, value_parser = parse_time)]
+        until: Option<DateTime<Utc>>,
+        #[arg(long, value_enum, default_value = "csv")]
+        format: crate::ledger::Format,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomerCommand {
+    /// Erase a customer's personal data (emails, message texts, platform user ids) from their
+    /// closed cases, keeping amounts and counts; refused while one of their cases is open.
+    Forget { email: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -203,10 +246,21 @@ pub async fn execute(cli: Cli) -> Result<(), CliError> {
         Command::Case { command: CaseCommand::Show { id, json } } => {
             crate::case_view::show_command(config, crate::domain::CaseId(id), json).await
         }
-        Command::Report { since, until, days, json } => {
-            crate::report::report_command(config, since, until, days, json).await
+        Command::Report { since, until, days, json, format, chart } => {
+            let format = match (format, json) {
+                (Some(format), _) => format,
+                (None, true) => crate::report::Format::Json,
+                (None, false) => crate::report::Format::Text,
+            };
+            crate::report::report_command(config, since, until, days, format, chart.as_deref()).await
         }
         Command::Health { url, timeout } => health(config, url, timeout).await,
+        Command::Ledger { command: LedgerCommand::Export { since, until, format, output } } => {
+            crate::ledger::export_command(config, since, until, format, output.as_deref()).await
+        }
+        Command::Customer { command: CustomerCommand::Forget { email } } => {
+            crate::privacy::forget_command(config, &email).await
+        }
         Command::Understand { file } => crate::understand::command(config, file.as_deref()),
         Command::Migrate => {
             let loaded = app::load_config(config)?;

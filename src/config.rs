@@ -26,10 +26,17 @@ pub struct Config {
     pub timezone: TimeZone,
     /// `[import]`: how `orders import` reads the seller's exports.
     pub import: Import,
+    /// `[retention]`: how long a customer's personal data is kept after their last case ended.
+    pub retention: Retention,
+    /// `[incidents]`: spikes of requests about one product become one incident for managers.
+    /// Off unless the section is there.
+    pub incidents: Option<Incidents>,
     /// `[intake]`: how the bot reads customers' messages.
     pub intake: IntakeConfig,
     /// `[live]`: people talking to a customer through the bot.
     pub live: Live,
+    /// `[digest]`: the weekly digest to managers.
+    pub digest: Digest,
 }
 
 impl Default for Config {
@@ -49,8 +56,11 @@ impl Default for Config {
             http: None,
             timezone: TimeZone::default(),
             import: Import::default(),
+            retention: Retention::default(),
+            incidents: None,
             intake: IntakeConfig::default(),
             live: Live::default(),
+            digest: Digest::default(),
         }
     }
 }
@@ -267,6 +277,53 @@ pub struct Import {
     pub columns: std::collections::BTreeMap<String, String>,
 }
 
+/// `[retention] days`: a customer whose every case ended longer ago than this is forgotten
+/// as `customer forget` would (personal data erased, amounts and counts kept). Unset: kept.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Retention {
+    #[serde(deserialize_with = "some_within::<_, 1, 36_600>")]
+    pub days: Option<u32>,
+}
+
+fn some_within<'de, D: serde::Deserializer<'de>, const MIN: u32, const MAX: u32>(
+    d: D,
+) -> Result<Option<u32>, D::Error> {
+    within::<D, MIN, MAX>(d).map(Some)
+}
+
+/// `[incidents]`: when requests about one product (or one product and reason) in the last
+/// `window_hours` reach `min_cases` and exceed `factor` times their usual rate (the 28 days
+/// before), they become one incident that managers decide with one reaction.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Incidents {
+    #[serde(deserialize_with = "within::<_, 1, 720>")]
+    pub window_hours: u32,
+    #[serde(deserialize_with = "factor")]
+    pub factor: f64,
+    #[serde(deserialize_with = "within::<_, 2, 100_000>")]
+    pub min_cases: u32,
+    /// After a ✅, send each refund reply at once instead of drafts for agents to approve.
+    pub bulk_send: bool,
+}
+
+impl Default for Incidents {
+    fn default() -> Self {
+        Incidents { window_hours: 24, factor: 3.0, min_cases: 5, bulk_send: false }
+    }
+}
+
+/// A multiple of the usual rate: at least 1 (a spike is more than usual), at most 1000.
+fn factor<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    let value = f64::deserialize(d)?;
+    if (1.0..=1000.0).contains(&value) {
+        Ok(value)
+    } else {
+        Err(serde::de::Error::custom(format!("{value} is out of range: use 1 to 1000")))
+    }
+}
+
 /// `[intake]`: the seller's order id shapes and own addresses, for reading customers' messages.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -303,6 +360,33 @@ fn note_prefix<'de, D: serde::Deserializer<'de>>(d: D) -> Result<String, D::Erro
         "" => Err(serde::de::Error::custom("note_prefix must not be empty: every message would stay internal")),
         trimmed => Ok(trimmed.to_string()),
     }
+}
+
+/// `[digest]`: a weekly post to the managers' channel with the week's figures and a chart, on
+/// `weekday` at `hour`:00 in `timezone` (default: the top-level `timezone`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Digest {
+    pub enabled: bool,
+    #[serde(deserialize_with = "weekday")]
+    pub weekday: chrono::Weekday,
+    #[serde(deserialize_with = "within::<_, 0, 23>")]
+    pub hour: u32,
+    pub timezone: Option<TimeZone>,
+}
+
+impl Default for Digest {
+    fn default() -> Self {
+        Digest { enabled: true, weekday: chrono::Weekday::Mon, hour: 9, timezone: None }
+    }
+}
+
+/// `"monday"` (or `"mon"`, any case).
+fn weekday<'de, D: serde::Deserializer<'de>>(d: D) -> Result<chrono::Weekday, D::Error> {
+    let raw = String::deserialize(d)?;
+    raw.trim()
+        .parse::<chrono::Weekday>()
+        .map_err(|_| serde::de::Error::custom(format!("`{raw}` is not a day of the week (monday ... sunday)")))
 }
 
 /// A config error that says where: file, line and column.

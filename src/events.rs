@@ -65,6 +65,38 @@ pub struct ButtonOut {
     pub style: ButtonStyle,
 }
 
+/// A file sent with a message (the weekly digest's chart).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+pub struct Attachment {
+    /// The file name people see, e.g. `refunds-by-reason-2026-11-16.png`.
+    pub name: String,
+    pub content_type: String,
+    /// Its size in bytes.
+    pub size: usize,
+    /// The bytes, base64. Kept in the outbox so a delivery after a restart has them; left out
+    /// where the action is shown rather than delivered (jsonl prints name and size).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub data: String,
+}
+
+impl Attachment {
+    pub fn new(name: impl Into<String>, content_type: impl Into<String>, bytes: &[u8]) -> Attachment {
+        use base64::Engine as _;
+        Attachment {
+            name: name.into(),
+            content_type: content_type.into(),
+            size: bytes.len(),
+            data: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+
+    /// The file's bytes.
+    pub fn bytes(&self) -> anyhow::Result<Vec<u8>> {
+        use base64::Engine as _;
+        Ok(base64::engine::general_purpose::STANDARD.decode(&self.data)?)
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Outbound {
@@ -78,6 +110,9 @@ pub enum Outbound {
         buttons: Vec<ButtonOut>,
         mentions: Vec<String>,
         reactions: Vec<String>,
+        /// A file posted with the message.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        attachment: Option<Attachment>,
     },
     Edit {
         id: String,
@@ -94,6 +129,17 @@ pub enum Outbound {
         user: String,
         emoji: String,
     },
+}
+
+impl Outbound {
+    /// The action as a person or a script reads it: an attachment by its name and size, without
+    /// its bytes.
+    pub fn shown(mut self) -> Outbound {
+        if let Outbound::Send { attachment: Some(attachment), .. } = &mut self {
+            attachment.data.clear();
+        }
+        self
+    }
 }
 
 impl Inbound {

@@ -11,6 +11,8 @@ pub mod chat;
 pub mod cli;
 /// `refund-bot.toml`.
 pub mod config;
+/// The weekly digest to managers and its chart.
+pub mod digest;
 /// Pure value types: ids, money, orders, codes.
 pub mod domain;
 /// Inbound events and outbound actions.
@@ -21,6 +23,8 @@ pub mod http;
 pub mod intake;
 /// The customer's language, from their words or their platform.
 pub mod language;
+/// `ledger export`: the refunds executed, for the accountant.
+pub mod ledger;
 /// Health, metrics and policy reload.
 pub mod ops;
 /// Order files (.jsonl, .csv).
@@ -29,6 +33,8 @@ pub mod orders_file;
 pub mod payments;
 /// The refund policy: parsing and the pure verdict.
 pub mod policy;
+/// Forgetting customers: `customer forget` and `[retention] days`.
+pub mod privacy;
 /// Handlebars reply templates.
 pub mod replies;
 /// `report`: outcomes, reasons, refunds and trends over a period.

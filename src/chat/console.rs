@@ -240,8 +240,11 @@ impl Console {
     /// Files an outbound action in the inbox of its destination.
     fn file(&mut self, action: Outbound) {
         match action {
-            Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
+            Outbound::Send { id, to, text, buttons, mentions, reactions, attachment, .. } => {
                 let mut shown = format!("[{id}] {text}");
+                if let Some(file) = attachment {
+                    shown.push_str(&format!("\n      📎 {} ({} bytes)", file.name, file.size));
+                }
                 if !mentions.is_empty() {
                     shown =
                         format!("{} {shown}", mentions.iter().map(|m| format!("@{m}")).collect::<Vec<_>>().join(" "));

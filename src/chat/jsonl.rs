@@ -86,7 +86,8 @@ where
 /// The jobs due at `now`, then every due action printed as a line.
 async fn run_due<W: Write>(engine: &Engine, now: DateTime<Utc>, output: &mut W) -> anyhow::Result<()> {
     runner::run_due(engine, now, |action| {
-        let written = serde_json::to_value(&action).map_err(anyhow::Error::from).and_then(|v| write_line(output, &v));
+        let written =
+            serde_json::to_value(action.shown()).map_err(anyhow::Error::from).and_then(|v| write_line(output, &v));
         async move { written }
     })
     .await?;

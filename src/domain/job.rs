@@ -17,5 +17,16 @@ codes! {
         StripeRefund => "stripe_refund",
         /// Reminds agents in the thread of a live case whose customer waits for an answer.
         LiveReminder => "live_reminder",
+        /// Forgets the customers whose last case ended before `[retention] days` (no case).
+        RetentionSweep => "retention_sweep",
+        /// Posts the weekly digest to managers (no case).
+        WeeklyDigest => "weekly_digest",
+    }
+}
+
+impl JobKind {
+    /// Whether a job of this kind belongs to no case (one of it at most, in the whole database).
+    pub fn without_case(self) -> bool {
+        matches!(self, JobKind::RetentionSweep | JobKind::WeeklyDigest)
     }
 }

@@ -2,7 +2,7 @@
 //! and what its buttons do.
 
 use super::code::{codes, UnknownCode};
-use super::{DraftId, EscalationId, OrderId, Reason, Resolution};
+use super::{DraftId, EscalationId, IncidentId, OrderId, Reason, Resolution};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -23,6 +23,8 @@ codes! {
         Alert => "alert",
         Relay => "relay",
         Live => "live",
+        Incident => "incident",
+        IncidentDrafts => "incident_drafts",
     }
 }
 
@@ -57,6 +59,10 @@ pub enum Purpose {
     Relay,
     /// A live conversation starting, changing hands or ending.
     Live,
+    /// A spike incident for managers to decide, for all its cases at once, by reacting.
+    Incident(IncidentId),
+    /// The agents' post with one button that approves every draft of an approved incident.
+    IncidentDrafts(IncidentId),
 }
 
 impl Purpose {
@@ -76,6 +82,8 @@ impl Purpose {
             Purpose::Alert => PurposeKind::Alert,
             Purpose::Relay => PurposeKind::Relay,
             Purpose::Live => PurposeKind::Live,
+            Purpose::Incident(_) => PurposeKind::Incident,
+            Purpose::IncidentDrafts(_) => PurposeKind::IncidentDrafts,
         }
     }
 
@@ -85,6 +93,7 @@ impl Purpose {
             Purpose::Draft(draft) | Purpose::Rejected(draft) => Some(draft.0),
             Purpose::Refund(draft) => draft.map(|d| d.0),
             Purpose::Escalation(escalation) => Some(escalation.0),
+            Purpose::Incident(incident) | Purpose::IncidentDrafts(incident) => Some(incident.0),
             Purpose::Customer
             | Purpose::Reply
             | Purpose::Notice
@@ -116,6 +125,8 @@ impl Purpose {
             PurposeKind::Alert => Purpose::Alert,
             PurposeKind::Relay => Purpose::Relay,
             PurposeKind::Live => Purpose::Live,
+            PurposeKind::Incident => Purpose::Incident(IncidentId(reference?)),
+            PurposeKind::IncidentDrafts => Purpose::IncidentDrafts(IncidentId(reference?)),
         })
     }
 }
@@ -173,6 +184,8 @@ codes! {
         HandBack => "hand_back",
         /// The conversation ends; the customer's next message starts a new request.
         Close => "close",
+        /// Approve every waiting draft of an incident managers approved.
+        ApproveIncident => "approve_incident",
     }
 }
 
@@ -240,7 +253,7 @@ impl ButtonAction {
     /// How prominent the platform should draw the button.
     pub fn style(&self) -> ButtonStyle {
         match self {
-            ButtonAction::Agent(AgentAction::Approve | AgentAction::MarkRefunded)
+            ButtonAction::Agent(AgentAction::Approve | AgentAction::MarkRefunded | AgentAction::ApproveIncident)
             | ButtonAction::Choice(Choice::Confirm) => ButtonStyle::Success,
             ButtonAction::Agent(AgentAction::Reject | AgentAction::Close) => ButtonStyle::Danger,
             ButtonAction::Choice(Choice::Cancel)

@@ -18,7 +18,7 @@ pub use address::{Address, ChatUserId, Platform};
 pub use case::{Case, CaseState, Decision, Outcome};
 pub use codes::{Reason, Resolution};
 pub use conversation::{Intake, OrderBrief};
-pub use ids::{ButtonId, CaseId, DraftId, EscalationId, MessageId, OrderId};
+pub use ids::{ButtonId, CaseId, DraftId, EscalationId, IncidentId, MessageId, OrderId};
 pub use job::JobKind;
 pub use live::{CaseThread, LiveState};
 pub use message::{AgentAction, ButtonAction, ButtonStyle, Choice, Purpose, PurposeKind, Score};

@@ -61,5 +61,9 @@ codes! {
         NewRequest => "new_request",
         /// An outbound action given up on after its last attempt.
         DeadLetter => "dead_letter",
+        /// The customer's personal data was erased (on request or after the retention period).
+        Erased => "erased",
+        /// The case joined a spike incident, or the incident was decided for it.
+        Incident => "incident",
     }
 }

@@ -95,6 +95,20 @@ impl Metrics {
         registry.register("outbox_backlog", "Outbound actions not delivered yet", gauge(row.try_get("backlog")?));
         registry.register("outbox_dead_letters", "Outbound actions given up on", gauge(row.try_get("dead")?));
 
+        let row = sqlx::query("SELECT CAST(COUNT(*) AS BIGINT) AS n FROM incidents WHERE state = 'open'")
+            .fetch_one(&mut *conn)
+            .await?;
+        registry.register(
+            "incidents_open",
+            "Spike incidents waiting for a manager's decision",
+            gauge(row.try_get("n")?),
+        );
+        let row = sqlx::query("SELECT MAX(sent_at) AS last FROM digests").fetch_one(&mut *conn).await?;
+        let last: Option<String> = row.try_get("last")?;
+        let last = last.and_then(|t| crate::store::from_ts(&t).ok()).map_or(0, |t| t.timestamp());
+        let help = "When the last weekly digest went to managers (Unix seconds; 0: never)";
+        registry.register("digest_last_sent", help, gauge(last));
+
         let (refunds, amounts) = (Family::<Labels, Gauge>::default(), Family::<Labels, Gauge>::default());
         let rows = sqlx::query("SELECT status, currency, COUNT(*) AS n, CAST(SUM(amount_minor) AS BIGINT) AS total FROM refunds GROUP BY status, currency ORDER BY 1, 2")
             .fetch_all(&mut *conn)

@@ -107,6 +107,7 @@ replies! {
     RefundAlreadyRecorded => "refund_already_recorded" {}
     NotAManager => "not_a_manager" {}
     EscalationAlreadyDecided => "escalation_already_decided" { case_id: i64, decided_by: String }
+    IncidentAlreadyDecided => "incident_already_decided" { incident_id: i64, decided_by: String }
     /// *Take over* on a case an agent already holds.
     AlreadyLive => "already_live" { case_id: i64, agent: String }
     /// *Hand back* on a case the bot already answers.
@@ -206,6 +207,31 @@ replies! {
     /// `plain_text`, `no_reactions`, `reactions_stay` or `not_posted`.
     ManagerPermissionMissing => "manager_permission_missing" {
         permission: String, channel: String, channel_id: String, effect: String,
+    }
+    /// A spike of requests: one post, one ping, one decision for all its cases. `reason_label`
+    /// is empty when the incident covers every reason; `usual` is the usual count in as long;
+    /// each of `cases` is one line: case, customer, reason and the customer's words.
+    ManagerIncident => "manager_incident" {
+        incident_id: i64, product: String, reason_label: String, window_hours: u32, count: usize,
+        usual: String, cases: Vec<String>,
+    }
+    /// The weekly digest; each list is lines already worded, `chart` the attached file's name.
+    ManagerDigest => "manager_digest" {
+        since: String, until: String, requests: usize, outcomes: Vec<String>, refunded: String,
+        kept: String, reasons: Vec<String>, products: Vec<String>, first_answer: String,
+        resolution: String, sla_breaches: usize, feedback: String, comments: Vec<String>, chart: String,
+    }
+    /// A later request joined an open incident (no ping).
+    ManagerIncidentJoined => "manager_incident_joined" { incident_id: i64, case_id: i64, count: usize }
+    /// The incident's post once decided.
+    ManagerIncidentDecided => "manager_incident_decided" {
+        incident_id: i64, product: String, count: usize, approved: bool, actor: String, bulk_send: bool,
+    }
+    /// The agents' post with one button approving every draft of an approved incident.
+    AgentIncidentDrafts => "agent_incident_drafts" { incident_id: i64, product: String, actor: String, count: usize }
+    /// That post once used; `skipped` drafts were refused one by one (already handled, overdraw).
+    AgentIncidentDraftsDone => "agent_incident_drafts_done" {
+        incident_id: i64, actor: String, approved: usize, skipped: usize,
     }
     /// `action` is `approved`, `rejected` or `edited`; `text` is what was sent (may be empty).
     DraftDecided => "draft_decided" { case_id: i64, action: String, actor: String, text: String }

@@ -12,6 +12,10 @@ use chrono::{DateTime, Utc};
 use std::collections::HashMap;
 use std::future::Future;
 
+/// Deliveries in flight at once, across lanes: enough that a slow lane (one waiting for its
+/// channel's pace) does not hold up the others, few enough that the deliveries' own database
+/// writes (a platform message id, a DM channel) do not queue for the pool's connections.
+pub const AT_ONCE: usize = 4;
 /// Actions read per lane for one round.
 pub const PER_LANE: i64 = 20;
 /// A lane starts no further action once its round is this old: a round lasts about this long,
@@ -20,7 +24,8 @@ pub const PER_LANE: i64 = 20;
 pub const ROUND: std::time::Duration = std::time::Duration::from_millis(500);
 
 /// Hands every due outbox action of `platform` to `deliver`: in rounds of at most [`PER_LANE`]
-/// actions per lane and about [`ROUND`], the lanes of a round delivered concurrently, each lane
+/// actions per lane and about [`ROUND`], the lanes of a round delivered concurrently (at most
+/// [`AT_ONCE`] deliveries at a time), each lane
 /// in order (it stops at its first failure, so nothing of that destination overtakes it this
 /// round). Marking, retries, dead letters and PostgreSQL's row locks are those of
 /// [`super::drain_outbox`].
@@ -55,6 +60,8 @@ where
         let started = std::time::Instant::now();
         let cut_short = std::sync::atomic::AtomicBool::new(false);
         let cut_short = &cut_short;
+        let slots = tokio::sync::Semaphore::new(AT_ONCE);
+        let slots = &slots;
         let rounds = futures_util::future::join_all(lanes.into_iter().map(|lane| {
             let done = done.clone();
             async move {
@@ -64,10 +71,12 @@ where
                         cut_short.store(true, std::sync::atomic::Ordering::Relaxed);
                         break;
                     }
+                    let slot = slots.acquire().await.expect("the semaphore is never closed");
                     let outcome = match serde_json::from_str::<Outbound>(&record.action_json) {
                         Ok(action) => deliver(action).await,
                         Err(error) => Err(anyhow::Error::new(error).context("reading an outbox action")),
                     };
+                    drop(slot);
                     let failed = outcome.is_err();
                     let _ = done.send((record, outcome));
                     if failed {
@@ -77,30 +86,28 @@ where
             }
         }));
         drop(done);
-        tokio::pin!(rounds);
-        let mut lanes_done = false;
-        let mut unmarked = Vec::new();
-        let mut first_unmarked = None;
-        loop {
-            tokio::select! {
-                _ = &mut rounds, if !lanes_done => lanes_done = true,
-                outcome = outcomes.recv() => {
-                    let Some((record, outcome)) = outcome else { break };
-                    match held.as_mut() {
-                        Some(tx) => settle(tx, record, outcome, now, &mut drained).await?,
-                        None => {
-                            unmarked.push((record, outcome));
-                            let first = *first_unmarked.get_or_insert_with(std::time::Instant::now);
-                            if first.elapsed() >= MARK_WITHIN {
-                                settle_all(store, &mut unmarked, now, &mut drained).await?;
-                                first_unmarked = None;
-                            }
+        // Outcomes are written while the lanes go on: the settling waits for the database (on
+        // SQLite, for a write lock a delivery may hold), so it must not stop the lanes' polling.
+        let settling = async {
+            let mut unmarked = Vec::new();
+            let mut first_unmarked = None;
+            while let Some((record, outcome)) = outcomes.recv().await {
+                match held.as_mut() {
+                    Some(tx) => settle(tx, record, outcome, now, &mut drained).await?,
+                    None => {
+                        unmarked.push((record, outcome));
+                        let first = *first_unmarked.get_or_insert_with(std::time::Instant::now);
+                        if first.elapsed() >= MARK_WITHIN {
+                            settle_all(store, &mut unmarked, now, &mut drained).await?;
+                            first_unmarked = None;
                         }
                     }
                 }
             }
-        }
-        settle_all(store, &mut unmarked, now, &mut drained).await?;
+            settle_all(store, &mut unmarked, now, &mut drained).await
+        };
+        let (_, settled) = tokio::join!(rounds, settling);
+        settled?;
         if let Some(tx) = held {
             tx.commit().await?;
         }

@@ -269,6 +269,16 @@ impl Tx<'_> {
         Ok(())
     }
 
+    /// Schedules a job that belongs to no case, unless one of its kind is already there.
+    pub async fn schedule_once(&mut self, kind: JobKind, due: DateTime<Utc>) -> StoreResult<()> {
+        sqlx::query("INSERT INTO jobs (kind, case_id, due_at) VALUES ($1, NULL, $2) ON CONFLICT DO NOTHING")
+            .bind(kind.code())
+            .bind(ts(due))
+            .execute(self.conn())
+            .await?;
+        Ok(())
+    }
+
     pub async fn cancel_job(&mut self, kind: JobKind, case: CaseId) -> StoreResult<()> {
         sqlx::query("DELETE FROM jobs WHERE kind = $1 AND case_id = $2")
             .bind(kind.code())

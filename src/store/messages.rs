@@ -20,6 +20,8 @@ pub struct NewMessage {
     pub buttons: Vec<(ButtonAction, String)>,
     pub mentions: Vec<String>,
     pub reactions: Vec<String>,
+    /// A file posted with the message (the digest's chart).
+    pub attachment: Option<crate::events::Attachment>,
 }
 
 impl NewMessage {
@@ -34,6 +36,7 @@ impl NewMessage {
             buttons: Vec::new(),
             mentions: Vec::new(),
             reactions: Vec::new(),
+            attachment: None,
         }
     }
 }
@@ -127,6 +130,7 @@ impl Tx<'_> {
             buttons,
             mentions: msg.mentions,
             reactions: msg.reactions,
+            attachment: msg.attachment,
         };
         self.enqueue(msg.case_id, platform, &lane_of(&msg.to), &action, now).await?;
         Ok(message_id)

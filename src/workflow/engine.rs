@@ -42,6 +42,8 @@ pub struct Engine {
     /// One event at a time per process: SQLite has one writer anyway, and it keeps a customer's
     /// messages in the order they arrived.
     pub(super) serial: tokio::sync::Mutex<()>,
+    /// Whether this process has put its jobs without a case (retention, digest) in the table.
+    background_scheduled: std::sync::atomic::AtomicBool,
 }
 
 impl Engine {
@@ -60,6 +62,7 @@ impl Engine {
             settings,
             observer,
             serial: tokio::sync::Mutex::new(()),
+            background_scheduled: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -237,6 +240,12 @@ impl Engine {
 
     /// Runs every job due at `now`, each in its own transaction; returns how many ran.
     pub async fn run_due_jobs(&self, now: DateTime<Utc>) -> Result<usize, EngineError> {
+        // The first run of a process schedules the jobs without a case, at its own clock.
+        if !self.background_scheduled.load(std::sync::atomic::Ordering::Relaxed) {
+            let _one_at_a_time = self.serial.lock().await;
+            self.schedule_background(now).await?;
+            self.background_scheduled.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
         let mut ran = 0;
         loop {
             let attempt = {

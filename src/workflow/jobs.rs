@@ -18,7 +18,9 @@ impl Turn<'_> {
     /// its kind needs is logged and dropped. A Stripe refund returns the call to make once the
     /// job's transaction is committed.
     pub async fn run_job(&mut self, job: &Job) -> Result<Option<Attempt>, EngineError> {
-        // Every kind so far is about a case.
+        if job.kind.without_case() {
+            return self.run_background(job).await.map(|()| None);
+        }
         let Some(case_id) = job.case_id else {
             tracing::warn!(job = job.id, kind = %job.kind, "a job without a case: dropped");
             return Ok(None);
@@ -29,6 +31,8 @@ impl Turn<'_> {
             JobKind::AgentReminder | JobKind::ManagerReminder | JobKind::Followup | JobKind::IdleTimeout => {
                 self.run_case_job(job.kind, case_id).await.map(|()| None)
             }
+            // Kinds without a case were run above; one written with a case is dropped.
+            JobKind::RetentionSweep | JobKind::WeeklyDigest => Ok(None),
         }
     }
 

@@ -22,13 +22,19 @@ impl Turn<'_> {
         let Some(message) = found else {
             return Ok(());
         };
-        let (Some(case_id), Purpose::Escalation(escalation_id)) = (message.case_id, message.purpose) else {
-            return Ok(());
-        };
         let approve = match emoji {
             APPROVE_EMOJI | "✔️" | "☑️" => true,
             DENY_EMOJI | "✖️" => false,
             _ => return Ok(()),
+        };
+        if let Purpose::Incident(incident) = message.purpose {
+            return match self.incident_reaction(user, message.id, incident, approve, emoji).await? {
+                Ok(()) => Ok(()),
+                Err(refusal) => self.refuse(user, None, refusal).await,
+            };
+        }
+        let (Some(case_id), Purpose::Escalation(escalation_id)) = (message.case_id, message.purpose) else {
+            return Ok(());
         };
         match self.escalation_reaction(user, case_id, message.id, escalation_id, approve, emoji).await? {
             Ok(()) => Ok(()),

@@ -1,9 +1,11 @@
 //! The case lifecycle: intake hand-over, verdicts, drafts for agents, escalations to managers,
 //! refunds, follow-ups and reminders. Each inbound event is one `Turn` in one transaction.
 
+mod background;
 mod card;
 mod customer;
 mod engine;
+mod incidents;
 mod jobs;
 mod live;
 mod managers;
@@ -18,7 +20,7 @@ mod stripe_refund;
 mod turn;
 
 pub use engine::{Engine, EngineError};
-pub use settings::{Live, Processor, Roles, Settings, Sla};
+pub use settings::{DigestSchedule, IncidentRules, Live, Processor, Roles, Settings, Sla};
 
 /// What the engine reports as it works, for whoever keeps metrics (the engine knows no
 /// exporter). `source` names where the event came from (`discord`, `jsonl`, `local`).

@@ -61,6 +61,23 @@ impl Turn<'_> {
         }
         case.verdict = Some(verdict.clone());
         case.policy_hash = Some(verdict.policy_hash.clone());
+        // Part of a spike: the case waits for the managers' one decision on the incident.
+        if self.join_spike(case, &order).await? {
+            return self.acknowledge(case, true).await;
+        }
+        let escalated = self.proceed_with_verdict(case, &order, &verdict).await?;
+        self.acknowledge(case, escalated).await
+    }
+
+    /// The draft the verdict calls for, or the escalation to managers (true then).
+    pub(super) async fn proceed_with_verdict(
+        &mut self,
+        case: &mut Case,
+        order: &Order,
+        verdict: &Verdict,
+    ) -> Result<bool, EngineError> {
+        let order = order.clone();
+        let verdict = verdict.clone();
         let origin = DraftOrigin { kind: "verdict", heading: "New refund request".into() };
         match verdict.outcome {
             VerdictOutcome::FullRefund => {
@@ -98,10 +115,10 @@ impl Turn<'_> {
             }
             VerdictOutcome::ManagerReview => {
                 self.escalate(case, &order, &verdict).await?;
-                return self.acknowledge(case, true).await;
+                return Ok(true);
             }
         }
-        self.acknowledge(case, false).await
+        Ok(false)
     }
 
     async fn evaluate(&mut self, case: &Case, order: &Order) -> Result<Verdict, EngineError> {

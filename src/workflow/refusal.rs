@@ -3,7 +3,7 @@
 use super::engine::EngineError;
 use super::turn::Turn;
 use crate::domain::timeline::EventKind;
-use crate::domain::{ButtonAction, ButtonId, CaseId, Money, OrderId, Purpose};
+use crate::domain::{ButtonAction, ButtonId, CaseId, IncidentId, Money, OrderId, Purpose};
 use crate::replies::Reply;
 
 /// Why a person's action was not carried out. Each one is told through its own reply template;
@@ -41,6 +41,10 @@ pub(crate) enum Refusal {
     NotAManager { emoji: String },
     /// ✅ / ❌ on an escalation that `decided_by` decided first.
     EscalationAlreadyDecided { case_id: CaseId, decided_by: String, emoji: String },
+    /// ✅ / ❌ on an incident that `decided_by` decided first.
+    IncidentAlreadyDecided { incident: IncidentId, decided_by: String },
+    /// The incident's drafts were all approved or handled already.
+    NoIncidentDrafts,
 }
 
 /// What a person's action came to: carried out, or refused (and the refusal still to be told).
@@ -69,7 +73,9 @@ impl Refusal {
             | Refusal::NoApprovedRefund
             | Refusal::AlreadyLive { .. }
             | Refusal::NotLive { .. }
-            | Refusal::CannotCloseYet { .. } => None,
+            | Refusal::CannotCloseYet { .. }
+            | Refusal::IncidentAlreadyDecided { .. }
+            | Refusal::NoIncidentDrafts => None,
         }
     }
 
@@ -108,6 +114,10 @@ impl Refusal {
             Refusal::EscalationAlreadyDecided { case_id, decided_by, .. } => {
                 Reply::EscalationAlreadyDecided { case_id: case_id.0, decided_by: decided_by.clone() }
             }
+            Refusal::IncidentAlreadyDecided { incident, decided_by } => {
+                Reply::IncidentAlreadyDecided { incident_id: incident.0, decided_by: decided_by.clone() }
+            }
+            Refusal::NoIncidentDrafts => Reply::DraftAlreadyHandled {},
         }
     }
 }

@@ -19,6 +19,29 @@ pub struct Settings {
     /// case's later staff posts go to its thread and its card shows where the case stands;
     /// otherwise they go to the agents' channel.
     pub case_threads: bool,
+    /// `[retention] days`: customers whose last case ended longer ago are forgotten.
+    pub retention_days: Option<u32>,
+    /// `[incidents]`, when spikes become incidents.
+    pub incidents: Option<IncidentRules>,
+    /// `[digest]`, when the weekly digest is on.
+    pub digest: Option<DigestSchedule>,
+}
+
+/// When the weekly digest goes to managers.
+#[derive(Debug, Clone, Copy)]
+pub struct DigestSchedule {
+    pub weekday: chrono::Weekday,
+    pub hour: u32,
+    pub timezone: chrono_tz::Tz,
+}
+
+/// When requests about one product are a spike, and what a manager's ✅ does then.
+#[derive(Debug, Clone)]
+pub struct IncidentRules {
+    pub window_hours: u32,
+    pub factor: f64,
+    pub min_cases: u32,
+    pub bulk_send: bool,
 }
 
 /// How agents' messages in a case's thread reach the customer.

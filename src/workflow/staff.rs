@@ -30,6 +30,9 @@ impl Turn<'_> {
             match &button.message.recipient {
                 Address::Dm(owner) if *owner == self.person(user) => self.on_customer_click(user, &button).await?,
                 Address::Dm(_) => Err(Refusal::ButtonNotYours { button: button.id }),
+                _ if matches!(button.message.purpose, Purpose::IncidentDrafts(_)) => {
+                    self.on_incident_drafts_click(user, &button).await?
+                }
                 _ => self.on_agent_click(user, &button, form_text).await?,
             }
         };
@@ -85,7 +88,8 @@ impl Turn<'_> {
                     | AgentAction::ApproveFullRefund
                     | AgentAction::Reject
                     | AgentAction::Edit
-                    | AgentAction::MarkRefunded,
+                    | AgentAction::MarkRefunded
+                    | AgentAction::ApproveIncident,
                 )
                 | None,
                 purpose,
@@ -135,7 +139,12 @@ impl Turn<'_> {
         Ok(Ok(draft))
     }
 
-    async fn approve(&mut self, user: &str, case: &mut Case, button: &ButtonRecord) -> Result<Handled, EngineError> {
+    pub(super) async fn approve(
+        &mut self,
+        user: &str,
+        case: &mut Case,
+        button: &ButtonRecord,
+    ) -> Result<Handled, EngineError> {
         let draft = match self.live_draft(button).await? {
             Ok(draft) => draft,
             Err(refusal) => return Ok(Err(refusal)),

@@ -196,6 +196,7 @@ impl<'e> Turn<'e> {
             buttons,
             mentions: post.mentions,
             reactions: post.reactions,
+            attachment: None,
         };
         let id = self.tx.send(message, self.now).await?;
         if is_card {

@@ -35,11 +35,11 @@ crate::on_both_backends! {
                 add_job(store, kind.code(), now - Duration::minutes(1)).await;
             }
             // A kind of a newer version is left for a replica that knows it.
-            add_job(store, "weekly_digest", now - Duration::minutes(1)).await;
+            add_job(store, "from_a_newer_version", now - Duration::minutes(1)).await;
 
             assert_eq!(app.engine.run_due_jobs(now).await.unwrap(), JobKind::ALL.len());
             assert_eq!(app.engine.run_due_jobs(now + Duration::days(30)).await.unwrap(), 0, "nothing rescheduled");
-            assert_eq!(jobs_left(store).await, ["weekly_digest"]);
+            assert_eq!(jobs_left(store).await, ["from_a_newer_version"]);
             let mut tx = store.begin().await.unwrap();
             assert!(tx.undelivered(Platform::Local, 10, now).await.unwrap().is_empty(), "nothing sent");
         });

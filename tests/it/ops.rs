@@ -79,6 +79,8 @@ fn metrics_parse_and_show_a_scripted_case() {
     assert_eq!(series.get(r#"refund_bot_refunded_minor_units{status="succeeded",currency="USD"}"#), Some(&4900.0));
     assert_eq!(series.get("refund_bot_drafts_waiting"), Some(&0.0));
     assert_eq!(series.get("refund_bot_outbox_backlog"), Some(&0.0));
+    assert_eq!(series.get("refund_bot_incidents_open"), Some(&0.0));
+    assert_eq!(series.get("refund_bot_digest_last_sent"), Some(&0.0));
     assert!(series["refund_bot_handler_seconds_count"] >= 8.0);
     assert!(series[r#"refund_bot_inbound_events_total{platform="local"}"#] >= 8.0);
     assert_eq!(get(port, "/healthz"), (200, "ok\n".to_string()));

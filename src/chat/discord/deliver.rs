@@ -6,10 +6,10 @@ use super::threads::{self, describe};
 use super::{Discord, PLATFORM};
 use crate::chat::split_text;
 use crate::domain::{Address, MessageId as OurMessageId, Platform};
-use crate::events::{ButtonOut, ButtonStyle, Outbound};
+use crate::events::{Attachment, ButtonOut, ButtonStyle, Outbound};
 use anyhow::{anyhow, Context as _};
 use serde_json::{json, Value};
-use serenity::all::{ChannelId, Message, MessageId, Permissions, ReactionType, UserId};
+use serenity::all::{ChannelId, CreateAttachment, Message, MessageId, Permissions, ReactionType, UserId};
 use std::time::{Duration, Instant};
 
 /// Discord's limit for a message's content.
@@ -159,6 +159,8 @@ struct Post<'a> {
     buttons: &'a [ButtonOut],
     prefix: &'a str,
     allowed: &'a Value,
+    /// A file uploaded with the last piece (multipart), e.g. the digest's chart.
+    attachment: Option<&'a Attachment>,
 }
 
 /// Why a post did not go out.
@@ -183,11 +185,16 @@ async fn post(shared: &Discord, channel: ChannelId, post: &Post<'_>, embed: bool
         body["allowed_mentions"] = post.allowed.clone();
         body["nonce"] = json!(nonce);
         body["enforce_nonce"] = json!(true);
+        let mut files = Vec::new();
         if index == last {
             body["components"] = components(post.buttons);
+            if let Some(file) = post.attachment {
+                let bytes = file.bytes().map_err(|e| Refused::Other(e.context("the attachment's bytes")))?;
+                files.push(CreateAttachment::bytes(bytes, file.name.clone()));
+            }
         }
         shared.cap.wait().await;
-        match shared.http.send_message(channel, vec![], &body).await {
+        match shared.http.send_message(channel, files, &body).await {
             Ok(message) => posted = Some(message),
             Err(error) if is_missing_permissions(&error) => return Err(Refused::Permission),
             Err(error) if threads::cannot_message_user(&error) => return Err(Refused::Recipient(describe(&error))),
@@ -204,11 +211,19 @@ async fn post(shared: &Discord, channel: ChannelId, post: &Post<'_>, embed: bool
 pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
     let http = &shared.http;
     match action {
-        Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
+        Outbound::Send { id, to, text, buttons, mentions, reactions, attachment, .. } => {
             let channel = shared.channel_for(&to).await?;
             let (prefix, allowed) = shared.pings(&mentions);
             let staff = to.starts_with("channel:") || to.starts_with("thread:");
-            let request = Post { id: &id, to: &to, text: &text, buttons: &buttons, prefix: &prefix, allowed: &allowed };
+            let request = Post {
+                id: &id,
+                to: &to,
+                text: &text,
+                buttons: &buttons,
+                prefix: &prefix,
+                allowed: &allowed,
+                attachment: attachment.as_ref(),
+            };
             let embed = staff && shared.embeds_allowed(channel);
             let mut outcome = post(shared, channel, &request, embed).await;
             if embed && matches!(outcome, Err(Refused::Permission)) {

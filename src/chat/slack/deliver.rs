@@ -240,7 +240,7 @@ impl Slack {
 
 pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
     match action {
-        Outbound::Send { id, to, text, buttons, mentions, reactions, .. } => {
+        Outbound::Send { id, to, text, buttons, mentions, reactions, attachment, .. } => {
             let channel = slack.channel_for(&to).await?;
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
             let store = slack.app.engine.store();
@@ -287,6 +287,11 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                 }
             };
             store.record_platform_message(ours, PLATFORM, &channel, &format!("{channel}:{ts}")).await?;
+            if let Some(file) = &attachment {
+                // After the post: a failed upload retries the action, and the post is found
+                // on Slack then instead of being posted twice.
+                slack.upload(&channel, file).await?;
+            }
             if let Some(Address::Dm(user)) = Address::parse(&to) {
                 slack.remember_dm(user.platform_id(), Some(&channel)).await;
             }

@@ -178,6 +178,29 @@ impl Slack {
         }
     }
 
+    /// Shares a file in `channel` through Slack's external upload flow:
+    /// `files.getUploadURLExternal`, the bytes to the URL it gives, `files.completeUploadExternal`.
+    pub(crate) async fn upload(&self, channel: &str, file: &crate::events::Attachment) -> anyhow::Result<()> {
+        use slack_morphism::prelude::*;
+        let bytes = file.bytes()?;
+        let session = self.client.open_session(&self.bot_token);
+        let asked = SlackApiFilesGetUploadUrlExternalRequest::new(file.name.clone(), bytes.len());
+        let url = session
+            .get_upload_url_external(&asked)
+            .await
+            .map_err(|e| anyhow::anyhow!("Slack files.getUploadURLExternal: {e}"))?;
+        let upload = SlackApiFilesUploadViaUrlRequest::new(url.upload_url, bytes, file.content_type.clone());
+        session.files_upload_via_url(&upload).await.map_err(|e| anyhow::anyhow!("Slack file upload: {e}"))?;
+        let shared = SlackApiFilesComplete::new(url.file_id).with_title(file.name.clone());
+        let complete =
+            SlackApiFilesCompleteUploadExternalRequest::new(vec![shared]).with_channel_id(channel.to_string().into());
+        session
+            .files_complete_upload_external(&complete)
+            .await
+            .map_err(|e| anyhow::anyhow!("Slack files.completeUploadExternal: {e}"))?;
+        Ok(())
+    }
+
     /// A Tier-3 call (`chat.update`, `reactions.add`: about 50 a minute), paced per method; a
     /// 429 holds that method for its `Retry-After` and is an error (the runner retries).
     pub(crate) async fn tier3_call(&self, method: &str, body: &Value) -> anyhow::Result<Value> {

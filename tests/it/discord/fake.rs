@@ -35,6 +35,8 @@ pub struct Posted {
     pub channel_id: String,
     pub body: Value,
     pub edits: Vec<Value>,
+    /// Files uploaded with the post (multipart): (file name, bytes).
+    pub files: Vec<(String, Vec<u8>)>,
     /// When the POST arrived (read by `benches/discord.rs`, not by the tests).
     #[allow(dead_code)]
     pub at: Instant,
@@ -165,10 +167,18 @@ impl FakeDiscord {
             state: Arc::default(),
         };
         let rest_fake = fake.clone();
-        let app = Router::new().fallback(move |method: Method, uri: Uri, body: Bytes| {
-            let fake = rest_fake.clone();
-            async move { fake.rest(method, uri.path().to_string(), uri.query().unwrap_or_default(), body) }
-        });
+        let app =
+            Router::new().fallback(move |method: Method, uri: Uri, headers: axum::http::HeaderMap, body: Bytes| {
+                let fake = rest_fake.clone();
+                async move {
+                    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default();
+                    let (body, files) = match content_type.split_once("boundary=") {
+                        Some((kind, boundary)) if kind.starts_with("multipart/form-data") => multipart(&body, boundary),
+                        _ => (body, vec![]),
+                    };
+                    fake.rest(method, uri.path().to_string(), uri.query().unwrap_or_default(), body, files)
+                }
+            });
         tokio::spawn(async move { axum::serve(rest_listener, app).await.unwrap() });
         let gateway_fake = fake.clone();
         tokio::spawn(async move {
@@ -199,7 +209,7 @@ impl FakeDiscord {
         self.state.lock().unwrap().closed_dms.insert(customer.to_string());
     }
 
-    fn rest(&self, method: Method, path: String, query: &str, body: Bytes) -> Response {
+    fn rest(&self, method: Method, path: String, query: &str, body: Bytes, files: Vec<(String, Vec<u8>)>) -> Response {
         let body: Value =
             if body.is_empty() { Value::Null } else { serde_json::from_slice(&body).unwrap_or(Value::Null) };
         let path = path.trim_start_matches("/api/v10").to_string();
@@ -342,6 +352,7 @@ impl FakeDiscord {
                     channel_id: channel.to_string(),
                     body: body.clone(),
                     edits: vec![],
+                    files,
                     at: Instant::now(),
                 });
                 if let Some(nonce) = nonce {
@@ -677,6 +688,40 @@ fn needed_permissions<'a>(method: &str, parts: &[&'a str], body: &Value) -> Opti
         _ => return None,
     };
     Some(needed)
+}
+
+/// A multipart/form-data body as Discord reads it: the `payload_json` part is the message, the
+/// parts with a file name are the files.
+fn multipart(body: &[u8], boundary: &str) -> (Bytes, Vec<(String, Vec<u8>)>) {
+    let boundary = format!("--{}", boundary.trim_matches('"'));
+    let mut payload = Bytes::new();
+    let mut files = Vec::new();
+    let mut rest = body;
+    while let Some(start) = find(rest, boundary.as_bytes()) {
+        rest = &rest[start + boundary.len()..];
+        let Some(end) = find(rest, boundary.as_bytes()) else { break };
+        let part = rest[..end].strip_prefix(b"\r\n").unwrap_or(&rest[..end]);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        let Some(split) = find(part, b"\r\n\r\n") else { continue };
+        let headers = String::from_utf8_lossy(&part[..split]).to_string();
+        let content = part[split + 4..].to_vec();
+        let field = |key: &str| {
+            headers
+                .lines()
+                .flat_map(|line| line.split(';'))
+                .find_map(|p| p.trim().strip_prefix(&format!("{key}=\"")).map(|v| v.trim_end_matches('"').to_string()))
+        };
+        match (field("name").as_deref(), field("filename")) {
+            (_, Some(filename)) => files.push((filename, content)),
+            (Some("payload_json"), None) => payload = Bytes::from(content),
+            _ => {}
+        }
+    }
+    (payload, files)
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 fn percent_decode(raw: &str) -> String {

@@ -205,6 +205,7 @@ async fn slash_command_and_panel_open_a_conversation_and_an_edited_draft_is_sent
         channel_id: AGENTS_CHANNEL.into(),
         body: json!({"content": "panel", "components": [{"type": 1, "components": [{"type": 2, "label": "Request a refund", "custom_id": "panel:refund", "style": 1}]}]}),
         edits: vec![],
+        files: vec![],
         at: std::time::Instant::now(),
     };
     fake.press(DAVE, Some(&[]), &panel, "panel:refund");
@@ -451,4 +452,36 @@ fn group_thousands(n: u64) -> String {
         out.push(c);
     }
     out
+}
+
+/// A weekly digest job due now in the fixture's database (the schedule is tested with the
+/// clock of `jsonl`; `run` has the wall clock).
+pub(crate) async fn digest_due_now(fixture: &Fixture) {
+    let app = refund_bot::app::open(Some(&fixture.config()), refund_bot::domain::Platform::Local, false).await.unwrap();
+    let mut tx = app.engine.store().begin().await.unwrap();
+    sqlx::query("INSERT INTO jobs (kind, case_id, due_at) VALUES ('weekly_digest', NULL, '2020-01-06T09:00:00.000Z')")
+        .execute(tx.connection())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    app.engine.store().close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_chart_is_uploaded_to_discord_as_a_file() {
+    let fake = FakeDiscord::start().await;
+    let fixture = Fixture::with_config(&format!("{}[digest]\nenabled = true\n", discord_config(&fake)));
+    digest_due_now(&fixture).await;
+    let _bot = start_bot(&fake, &fixture).await;
+    let digest = fake
+        .until("the digest in the managers' channel", |f| {
+            f.posted_in(MANAGERS_CHANNEL).into_iter().find(|p| p.text().contains("Weekly refund digest"))
+        })
+        .await;
+    assert_eq!(digest.files.len(), 1, "{:?}", digest.body);
+    let (name, bytes) = &digest.files[0];
+    assert_eq!(name, "refunds-by-reason-2019-12-30.png");
+    let reader = png::Decoder::new(bytes.as_slice()).read_info().expect("a PNG");
+    assert_eq!((reader.info().width, reader.info().height), (960, 480));
+    assert!(digest.text().contains("refunds-by-reason-2019-12-30.png"));
 }

@@ -117,6 +117,10 @@ pub struct State {
     pub channel_burst: Option<f64>,
     /// Per channel: (posts still allowed, when last counted).
     channel_buckets: HashMap<String, (f64, Instant)>,
+    /// Files of the external upload flow: id -> (name, announced length, bytes uploaded).
+    pub uploads: HashMap<String, (String, usize, Vec<u8>)>,
+    /// Files shared by `files.completeUploadExternal`: (channel, name, bytes).
+    pub shared_files: Vec<(String, String, Vec<u8>)>,
 }
 
 impl State {
@@ -211,6 +215,17 @@ impl FakeSlack {
             .to_string();
         let query: HashMap<String, String> =
             uri.query().map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect()).unwrap_or_default();
+        // The URL `files.getUploadURLExternal` handed out: the file's bytes, raw.
+        if let Some(file) = uri.path().strip_prefix("/upload/") {
+            let mut state = self.state.lock().unwrap();
+            return match state.uploads.get_mut(file) {
+                Some(upload) => {
+                    upload.2 = body.to_vec();
+                    ok(json!({}))
+                }
+                None => (StatusCode::NOT_FOUND, "no such upload").into_response(),
+            };
+        }
         let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
         if method == "apps.connections.open" {
             if token != APP_TOKEN {
@@ -225,6 +240,30 @@ impl FakeSlack {
         match method.as_str() {
             "auth.test" => ok(json!({"url": "https://fake.slack.example/", "team": "Fake", "user": "refund-bot",
                                      "team_id": TEAM, "user_id": BOT_USER, "bot_id": "B0000001"})),
+            "files.getUploadURLExternal" => {
+                let (Some(name), Some(length)) = (query.get("filename"), query.get("length")) else {
+                    return api_error("invalid_arguments");
+                };
+                let id = format!("F{:08}", state.next());
+                state.uploads.insert(id.clone(), (name.clone(), length.parse().unwrap_or(0), vec![]));
+                ok(json!({"upload_url": format!("http://{}/upload/{id}", self.api), "file_id": id}))
+            }
+            "files.completeUploadExternal" => {
+                let channel = body["channel_id"].as_str().unwrap_or_default().to_string();
+                let mut shared = Vec::new();
+                for file in body["files"].as_array().cloned().unwrap_or_default() {
+                    let id = file["id"].as_str().unwrap_or_default();
+                    let Some((name, length, bytes)) = state.uploads.remove(id) else {
+                        return api_error("file_not_found");
+                    };
+                    if bytes.len() != length {
+                        return api_error("file_uploads_incomplete");
+                    }
+                    shared.push(json!({"id": id, "name": name, "title": file["title"]}));
+                    state.shared_files.push((channel.clone(), name, bytes));
+                }
+                ok(json!({"files": shared}))
+            }
             "chat.postMessage" => {
                 if let Err(error) = serde_json::from_value::<SlackApiChatPostMessageRequest>(body.clone()) {
                     panic!("slack-morphism cannot read this chat.postMessage ({error}): {body:#}");

@@ -548,6 +548,26 @@ async fn a_post_slack_already_holds_is_not_posted_again_after_a_restart_on(postg
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_digest_chart_is_shared_on_slack_through_the_external_upload() {
+    let fake = FakeSlack::start().await;
+    let fixture = Fixture::with_config(&format!("{}[digest]\nenabled = true\n", slack_config(&fake)));
+    crate::discord::digest_due_now(&fixture).await;
+    let _bot = start_bot(&fake, &fixture).await;
+    let digest = fake
+        .until("the digest in the managers' channel", |f| {
+            f.posted_in(MANAGERS_CHANNEL).into_iter().find(|p| p.text().contains("Weekly refund digest"))
+        })
+        .await;
+    assert!(digest.text().contains("refunds-by-reason-2019-12-30.png"));
+    let (channel, name, bytes) =
+        fake.until("the chart shared", |f| f.state.lock().unwrap().shared_files.first().cloned()).await;
+    assert_eq!((channel.as_str(), name.as_str()), (MANAGERS_CHANNEL, "refunds-by-reason-2019-12-30.png"));
+    let reader = png::Decoder::new(bytes.as_slice()).read_info().expect("a PNG");
+    assert_eq!((reader.info().width, reader.info().height), (960, 480));
+    assert!(fake.state.lock().unwrap().uploads.is_empty(), "every upload completed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting() {
     a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_waiting_on(false).await;
 }

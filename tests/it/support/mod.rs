@@ -102,7 +102,11 @@ impl Fixture {
 
     fn create(database_url: String, extra: &str) -> Fixture {
         let dir = tempfile::tempdir().expect("temp dir");
-        let config = format!("database_url = \"{database_url}\"\npolicy = \"policy.toml\"\n{extra}");
+        // The weekly digest would post to managers whenever a test's clock passes a Monday
+        // 09:00; the tests of the digest turn it on themselves. An inline table, so a key a
+        // test appends to the file later stays top-level.
+        let digest = if extra.contains("[digest]") { "" } else { "digest = { enabled = false }\n" };
+        let config = format!("database_url = \"{database_url}\"\npolicy = \"policy.toml\"\n{digest}{extra}");
         std::fs::write(dir.path().join("refund-bot.toml"), config).unwrap();
         std::fs::write(dir.path().join("policy.toml"), POLICY).unwrap();
         std::fs::write(dir.path().join("orders.jsonl"), ORDERS).unwrap();
