@@ -132,7 +132,8 @@ pub fn detect(text: &str) -> Option<Detection> {
         .map(|w| w.trim_matches(|c: char| !c.is_alphabetic() && c != '\'').to_lowercase())
         .filter(|w| !w.is_empty())
         .collect();
-    if let Some(language) = by_script(&words) {
+    // The whole text: Japanese has no spaces, so "2回購入" is one word with a digit in it.
+    if let Some(language) = by_script(text) {
         return Some(Detection { language, source: LanguageSource::Text });
     }
     let letters: usize = words.iter().map(|w| w.chars().filter(|c| c.is_alphabetic()).count()).sum();
@@ -140,8 +141,15 @@ pub fn detect(text: &str) -> Option<Detection> {
     if words.len() >= MIN_WORDS_FOR_STATISTICS && letters >= MIN_LETTERS_FOR_STATISTICS {
         if let Some(info) = detector().detect(&words.join(" ")) {
             let language = Language::from_whatlang(info.lang());
-            // Statistics sure of themselves, or agreeing with the lexicon: two readings at once.
-            if let Some(language) = language.filter(|l| info.is_reliable() || lexicon == Some(*l)) {
+            // Statistics agreeing with the lexicon, or sure of themselves where the lexicon
+            // says nothing or the message is long enough for statistics to beat a few words
+            // ("Qual é a política de reembolso de vocês?" reads as French to trigrams).
+            let trusted = |l: &Language| match lexicon {
+                Some(word_language) if word_language == *l => true,
+                Some(_) => info.is_reliable() && words.len() >= LONG_ENOUGH_TO_OVERRULE_WORDS,
+                None => info.is_reliable(),
+            };
+            if let Some(language) = language.filter(trusted) {
                 return Some(Detection { language, source: LanguageSource::Text });
             }
         }
@@ -149,11 +157,14 @@ pub fn detect(text: &str) -> Option<Detection> {
     lexicon.map(|language| Detection { language, source: LanguageSource::Guess })
 }
 
+/// From this many words on, `whatlang` sure of itself overrules the lexicon.
+const LONG_ENOUGH_TO_OVERRULE_WORDS: usize = 10;
+
 /// Japanese kana, Korean hangul, Chinese characters, Devanagari, Cyrillic and Arabic script
 /// each tell the language from a single word.
-fn by_script(words: &[String]) -> Option<Language> {
+fn by_script(text: &str) -> Option<Language> {
     let mut han = 0;
-    for c in words.iter().flat_map(|w| w.chars()) {
+    for c in text.chars() {
         match c as u32 {
             0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F => return Some(Language::Japanese),
             0xAC00..=0xD7AF | 0x1100..=0x11FF | 0x3130..=0x318F => return Some(Language::Korean),
@@ -203,6 +214,21 @@ const LEXICON: &[(Language, &[&str])] = &[
             "funciona",
             "reembolsen",
             "pedí",
+            "cuánto",
+            "tarda",
+            "dónde",
+            "qué",
+            "cómo",
+            "usted",
+            "ustedes",
+            "abogado",
+            "voy",
+            "tengo",
+            "hace",
+            "todavía",
+            "nunca",
+            "cobro",
+            "cobrado",
         ],
     ),
     (
@@ -234,6 +260,25 @@ const LEXICON: &[(Language, &[&str])] = &[
             "funciona",
             "valeu",
             "tchau",
+            "vocês",
+            "cadê",
+            "já",
+            "faz",
+            "quanto",
+            "demora",
+            "vou",
+            "qual",
+            "advogado",
+            "estou",
+            "isso",
+            "muito",
+            "ainda",
+            "nunca",
+            "é",
+            "um",
+            "uma",
+            "cobrado",
+            "cobrança",
         ],
     ),
     (
@@ -263,6 +308,19 @@ const LEXICON: &[(Language, &[&str])] = &[
             "dank",
             "servus",
             "tschüss",
+            "wie",
+            "lange",
+            "dauert",
+            "wo",
+            "ist",
+            "ihre",
+            "anwalt",
+            "wann",
+            "was",
+            "noch",
+            "schon",
+            "habe",
+            "sie",
         ],
     ),
     (
@@ -293,6 +351,21 @@ const LEXICON: &[(Language, &[&str])] = &[
             "et",
             "fonctionne",
             "beaucoup",
+            "combien",
+            "temps",
+            "où",
+            "est",
+            "votre",
+            "vos",
+            "avocat",
+            "c'est",
+            "ça",
+            "quelle",
+            "quel",
+            "politique",
+            "toujours",
+            "j'ai",
+            "rien",
         ],
     ),
     (
@@ -303,7 +376,8 @@ const LEXICON: &[(Language, &[&str])] = &[
         Language::English,
         &[
             "hello", "hi", "hey", "thanks", "thank", "please", "refund", "money", "back", "bought", "want", "yes",
-            "my", "the", "and", "i'd", "i'm", "need", "help",
+            "my", "the", "and", "i'd", "i'm", "need", "help", "how", "long", "where", "is", "your", "policy", "what",
+            "lawyer", "still", "charged", "it",
         ],
     ),
 ];

@@ -310,3 +310,35 @@ fn detection_reads_each_shipped_language_and_leaves_ids_alone() {
     assert_eq!(read("ORD-1001 alice@example.com"), None);
     assert_eq!(read("ok"), None);
 }
+
+/// The detector on tests/data/languages/eval.jsonl (78 messages in the six shipped languages,
+/// written before they were run, and six that tell nothing), per language, against the floor
+/// in BENCHMARKS.md. Run with `--nocapture` to see the table.
+#[test]
+fn detection_on_the_language_eval_set_meets_the_floor() {
+    let set =
+        std::fs::read_to_string(PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/languages/eval.jsonl"))
+            .unwrap();
+    let mut tally: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
+    for line in set.lines().filter(|l| !l.trim().is_empty()) {
+        let item: Value = serde_json::from_str(line).unwrap();
+        let want = item["lang"].as_str().map(|l| Language::parse(l).unwrap());
+        let got = detect(item["text"].as_str().unwrap()).map(|d| d.language);
+        let entry = tally.entry(want.map_or("none", |l| l.code()).to_string()).or_default();
+        entry.0 += 1;
+        entry.1 += usize::from(got == want);
+        if got != want {
+            eprintln!("{want:?} read as {got:?}: {}", item["text"]);
+        }
+    }
+    let (total, right) = tally.values().fold((0, 0), |(t, r), (n, ok)| (t + n, r + ok));
+    eprintln!("| language | messages | read right |\n|---|---|---|");
+    for (language, (n, ok)) in &tally {
+        eprintln!("| {language} | {n} | {ok} |");
+    }
+    eprintln!("| all | {total} | {right} |");
+    assert_eq!(tally.len(), 7, "six languages and `none`");
+    for (language, (n, ok)) in &tally {
+        assert!(*ok as f64 >= 0.9 * *n as f64, "{language}: {ok}/{n} read right");
+    }
+}
