@@ -1,13 +1,16 @@
 //! Forgetting a customer: `customer forget EMAIL` on request, and `[retention] days` for
 //! customers whose last case ended longer ago. Personal data (emails, message texts, platform
 //! user ids) goes; amounts, reasons, outcomes and counts stay, so reports add up as before.
+//! Store work only: the engine's retention job uses it; the command is in `command.rs`.
 
-use crate::app::{self, CliError};
+mod command;
+
+pub use command::forget_command;
+
 use crate::domain::timeline::EventKind;
 use crate::domain::{CaseId, ChatUserId, Email};
 use crate::store::{Busy, Needle, PersonCase, StoreError, Tx};
 use chrono::{DateTime, Utc};
-use std::path::Path;
 
 /// Why an erasure ran, as its record says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,7 +56,7 @@ pub enum ForgetError {
     Store(#[from] StoreError),
 }
 
-fn busy_words(cases: &[(CaseId, Busy)]) -> String {
+pub(crate) fn busy_words(cases: &[(CaseId, Busy)]) -> String {
     let each: Vec<String> = cases
         .iter()
         .map(|(id, why)| match why {
@@ -173,36 +176,4 @@ pub async fn sweep(
         }
     }
     Ok(done)
-}
-
-/// `refund-bot customer forget EMAIL`.
-pub async fn forget_command(config: Option<&Path>, email: &str) -> Result<(), CliError> {
-    let email = Email::parse(email).ok_or_else(|| CliError::input(format!("`{email}` is not an email address")))?;
-    let loaded = app::load_config(config)?;
-    let store = app::open_store(&loaded).await?;
-    let runtime = |e: StoreError| CliError::runtime(e.into());
-    let mut tx = store.begin().await.map_err(runtime)?;
-    let person = Person::of_email(&mut tx, &email).await.map_err(runtime)?;
-    match forget(&mut tx, &person, Cause::Request, "cli", Utc::now()).await {
-        Ok(Some(erased)) => {
-            tx.commit().await.map_err(runtime)?;
-            let ids: Vec<String> = erased.cases.iter().map(ToString::to_string).collect();
-            let cases = match ids.len() {
-                0 => "no case".to_string(),
-                1 => format!("1 closed case ({})", ids[0]),
-                n => format!("{n} closed cases ({})", ids.join(", ")),
-            };
-            println!(
-                "erasure {}: the personal data of {cases} and {} other stored value(s) erased; refunds and counts kept",
-                erased.id, erased.scrubbed
-            );
-            Ok(())
-        }
-        Ok(None) => {
-            println!("nothing is stored about that email: nothing to erase");
-            Ok(())
-        }
-        Err(ForgetError::Busy(busy)) => Err(CliError::input(busy_words(&busy))),
-        Err(ForgetError::Store(error)) => Err(runtime(error)),
-    }
 }
