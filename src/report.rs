@@ -4,7 +4,7 @@
 use crate::app::{self, CliError};
 use crate::domain::case::{Case, Outcome};
 use crate::domain::{Currency, Money};
-use crate::store::RefundFact;
+use crate::store::RefundWentBack;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -96,7 +96,7 @@ pub struct Facts {
     /// Cases opened in the period.
     pub cases: Vec<Case>,
     /// Succeeded refunds made in the period.
-    pub refunds: Vec<RefundFact>,
+    pub refunds: Vec<RefundWentBack>,
     /// Feedback scores given in the period.
     pub scores: Vec<i64>,
     /// Product name by order id, for the cases' orders.
@@ -252,7 +252,7 @@ impl Report {
     }
 }
 
-fn weeks(since: DateTime<Utc>, until: DateTime<Utc>, cases: &[Case], refunds: &[RefundFact]) -> Vec<Week> {
+fn weeks(since: DateTime<Utc>, until: DateTime<Utc>, cases: &[Case], refunds: &[RefundWentBack]) -> Vec<Week> {
     let mut weeks: BTreeMap<NaiveDate, (usize, usize, BTreeMap<String, i64>)> = BTreeMap::new();
     let last = monday_of(until - Duration::milliseconds(1));
     let mut monday = monday_of(since);
@@ -292,7 +292,7 @@ pub enum Format {
 /// the refunds that went back and their amount (`49.00 USD`, several currencies joined by `; `).
 pub fn write_csv<W: std::io::Write>(
     cases: &[Case],
-    refunds: &[crate::store::ReasonRefund],
+    refunds: &[RefundWentBack],
     out: W,
 ) -> anyhow::Result<()> {
     type Row = (usize, usize, BTreeMap<String, i64>);
@@ -343,7 +343,7 @@ pub async fn report_command(
     let mut tx = store.begin().await.map_err(runtime)?;
     let mut facts = Facts {
         cases: tx.cases_opened_between(since, until).await.map_err(runtime)?,
-        refunds: tx.refunds_between(since, until).await.map_err(runtime)?,
+        refunds: tx.refunds_went_back(since, until).await.map_err(runtime)?,
         scores: tx.feedback_scores_between(since, until).await.map_err(runtime)?,
         products: BTreeMap::new(),
     };
@@ -352,10 +352,9 @@ pub async fn report_command(
             facts.products.insert(order_id.as_str().to_string(), order.product);
         }
     }
-    let by_reason = tx.refunds_by_reason(since, until).await.map_err(runtime)?;
     if let Some(path) = chart {
         let weeks = Duration::weeks(crate::digest::CHART_WEEKS);
-        let recent = tx.refunds_by_reason(until - weeks, until).await.map_err(runtime)?;
+        let recent = tx.refunds_went_back(until - weeks, until).await.map_err(runtime)?;
         let data = crate::digest::chart_data(until, &recent);
         let png = crate::digest::chart::render_png(&data, "Refunds by reason, week by week")
             .map_err(|e| CliError::runtime(e.into()))?;
@@ -369,7 +368,7 @@ pub async fn report_command(
             println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.into()))?)
         }
         Format::Text => print!("{}", report.to_text()),
-        Format::Csv => write_csv(&facts.cases, &by_reason, std::io::stdout().lock())?,
+        Format::Csv => write_csv(&facts.cases, &facts.refunds, std::io::stdout().lock())?,
     }
     Ok(())
 }
@@ -382,8 +381,23 @@ mod tests {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
 
-    fn refund(minor: i64, processor: &str, when: &str) -> RefundFact {
-        RefundFact { amount_minor: minor, currency: "USD".into(), processor: processor.into(), at: at(when) }
+    fn refund(minor: i64, processor: &str, when: &str) -> RefundWentBack {
+        RefundWentBack {
+            at: at(when),
+            order_id: "ORD-1".into(),
+            email: "alice@example.com".into(),
+            product: "Web Design Course".into(),
+            amount_minor: minor,
+            currency: "USD".into(),
+            processor: processor.into(),
+            processor_refund_id: None,
+            status: "succeeded".into(),
+            case_id: crate::domain::CaseId(1),
+            reason: None,
+            approved_by: Some("agent-1".into()),
+            exception_by: None,
+            recorded_by: "agent-1".into(),
+        }
     }
 
     #[test]
