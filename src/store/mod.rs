@@ -7,6 +7,7 @@ mod decisions;
 mod digest;
 mod erasure;
 mod incidents;
+mod jobs;
 mod messages;
 mod orders;
 mod platform;
@@ -18,10 +19,11 @@ mod threads;
 mod time;
 mod went_back;
 
-pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
+pub use cases::{FeedbackRow, RefundRow, TimelineEvent};
 pub use digest::RequestFact;
 pub use erasure::{Busy, PersonCase, ERASED};
 pub use incidents::{IncidentCase, IncidentRecord, IncidentState};
+pub use jobs::Job;
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{
     ButtonRecord, DraftRecord, DraftStatus, EscalationRecord, EscalationStatus, MessageRecord, OutboxRecord,
