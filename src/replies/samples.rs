@@ -413,6 +413,7 @@ impl Reply {
                 error: s("policy.toml:3:1: unknown field `window_dayz`, expected one of `window_days`, `usage`"),
             },
             Reply::StaffBacklog { count: 12 },
+            Reply::StaffCardMoved { case_id: 7 },
             Reply::ManagerPermissionMissing {
                 permission: s("Embed Links"),
                 channel: s("agents"),

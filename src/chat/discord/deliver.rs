@@ -314,6 +314,21 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                 done => done.context("reacting"),
             }
         }
+        Outbound::Mark { to, written, emoji } => {
+            let Some(Address::Thread(case)) = Address::parse(&to) else {
+                anyhow::bail!("{to} is not a case thread on Discord")
+            };
+            let channel = shared.thread_channel(case).await?;
+            shared.cap.wait().await;
+            let id = MessageId::new(snowflake(&written)?);
+            match http.create_reaction(channel, id, &ReactionType::Unicode(emoji)).await {
+                Err(error) if is_missing_permissions(&error) => {
+                    shared.missing(channel, Permissions::ADD_REACTIONS, Effect::NoReactions).await;
+                    Ok(())
+                }
+                done => done.context("marking a message"),
+            }
+        }
         Outbound::Unreact { message, user, emoji } => {
             let Some((channel, id)) = shared.located(&message).await? else {
                 return Ok(());
