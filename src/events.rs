@@ -114,9 +114,10 @@ pub enum Outbound {
         buttons: Vec<ButtonOut>,
         mentions: Vec<String>,
         reactions: Vec<String>,
-        /// A file posted with the message.
+        /// A file posted with the message (boxed: it is rare, and every other action would
+        /// otherwise be as large).
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        attachment: Option<Attachment>,
+        attachment: Option<Box<Attachment>>,
         /// A note to one person about what they wrote in this place (`thread:<case>`: someone
         /// who is not an agent writing there): shown to them alone in that thread where the
         /// platform can (Slack's ephemeral messages), else sent as the direct message `to` is.

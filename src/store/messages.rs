@@ -133,7 +133,7 @@ impl Tx<'_> {
             buttons,
             mentions: msg.mentions,
             reactions: msg.reactions,
-            attachment: msg.attachment,
+            attachment: msg.attachment.map(Box::new),
             privately_in: msg.privately_in.map(|a| a.to_string()),
         };
         self.enqueue(msg.case_id, platform, &lane_of(&msg.to), &action, now).await?;

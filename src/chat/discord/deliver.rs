@@ -222,7 +222,7 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                 buttons: &buttons,
                 prefix: &prefix,
                 allowed: &allowed,
-                attachment: attachment.as_ref(),
+                attachment: attachment.as_deref(),
             };
             let embed = staff && shared.embeds_allowed(channel);
             let mut outcome = post(shared, channel, &request, embed).await;
