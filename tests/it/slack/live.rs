@@ -6,6 +6,8 @@
 use super::*;
 
 const MIA: &str = "Mia";
+/// What the agent writes first, with pings that must not reach anyone.
+const MIA_ASKS: &str = "Hi, I'm Mia. Which email did you use? <!channel> <@UALICE01> <!subteam^S0AGENTS>";
 
 async fn agents_fake() -> FakeSlack {
     let fake = FakeSlack::start().await;
@@ -61,12 +63,12 @@ async fn a_hand_off_is_a_thread_under_the_card_relayed_both_ways_on(postgres: bo
 
     // An agent answers in the thread: the customer gets it, signed with the agent's name, and
     // what the agent typed cannot ping anyone in the customer's DM either.
-    let (event_id, _) = fake.writes_in_thread(AGENT, &card, "Hi, I'm Mia. Which email did you use? <!channel> <@UALICE01> <!subteam^S0AGENTS>");
+    let (event_id, _) = fake.writes_in_thread(AGENT, &card, MIA_ASKS);
     let dms = dm_count(&fake, ALICE, 5).await;
     assert!(dms[4].text().starts_with("*Mia* (our team):\nHi, I'm Mia. Which email did you use?"), "{}", dms[4].text());
     assert_no_injected_pings(&dms[4], &[]);
     // Slack delivers the same event again (a retry): relayed once.
-    let again = fake.thread_event(AGENT, &card, "Hi, I'm Mia. Which email did you use? <!channel> <@UALICE01> <!subteam^S0AGENTS>");
+    let again = fake.thread_event(AGENT, &card, MIA_ASKS);
     fake.push_event_with_id("env-again", &event_id, again);
 
     // A note stays in the thread and is marked as one.
