@@ -112,6 +112,16 @@ impl Slack {
         }
     }
 
+    /// The DM channel (`D...`) with a person, opened with `conversations.open` and remembered
+    /// (memory and database), so it is asked once per person.
+    async fn open_dm(&self, user: &str) -> anyhow::Result<String> {
+        let opened = self.tier3_call("conversations.open", &json!({"users": [user]})).await?;
+        let channel =
+            opened["channel"]["id"].as_str().ok_or_else(|| anyhow!("conversations.open answered no channel"))?;
+        self.remember_dm(user, Some(channel)).await;
+        Ok(channel.to_string())
+    }
+
     /// The user-group pings a post asks for (`<!subteam^S...>`), where the group is configured.
     fn pings(&self, mentions: &[String]) -> String {
         mentions
@@ -263,6 +273,12 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
             // attempt may have posted.
             let retried = !slack.attempted.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone());
             let suspect = retried || slack.started.elapsed() < RECOVERY_WINDOW;
+            // A first DM addressed to the person (`U...`) has no history to look in: its DM
+            // channel is opened (and remembered) first, so a retry finds the earlier post.
+            let channel = match suspect && channel.starts_with(['U', 'W']) {
+                true => slack.open_dm(&channel).await?,
+                false => channel,
+            };
             let earlier = if suspect && channel.starts_with(['C', 'D', 'G']) {
                 slack.already_posted(&channel, &id, case_thread.as_deref()).await.unwrap_or_else(|error| {
                     tracing::warn!(error = %format!("{error:#}"), "checking for an earlier post failed");

@@ -110,6 +110,10 @@ pub struct State {
     /// Post the next N `chat.postMessage` but answer `internal_error` (an ambiguous failure).
     pub fail_after_post_next: usize,
     pub history_checks: usize,
+    /// `conversations.open` calls (a DM channel asked for by user id).
+    pub dm_opens: usize,
+    /// `history_checks` when a post last failed after it was stored (`fail_after_post_next`).
+    pub checks_before_failure: Option<usize>,
     /// How many of those were `conversations.replies` (a thread looked into).
     pub replies_checks: usize,
     /// Slack's per-channel limit on `chat.postMessage`, when set: a burst of this many posts,
@@ -322,6 +326,7 @@ impl FakeSlack {
                 });
                 if state.fail_after_post_next > 0 {
                     state.fail_after_post_next -= 1;
+                    state.checks_before_failure = Some(state.history_checks);
                     return api_error("internal_error");
                 }
                 let id = body["metadata"]["event_payload"]["id"].as_str().unwrap_or_default();
@@ -344,6 +349,15 @@ impl FakeSlack {
                 };
                 posted.edits.push(body.clone());
                 ok(json!({"channel": channel, "ts": ts, "text": body["text"]}))
+            }
+            "conversations.open" => {
+                if let Err(error) = serde_json::from_value::<SlackApiConversationsOpenRequest>(body.clone()) {
+                    panic!("slack-morphism cannot read this conversations.open ({error}): {body:#}");
+                }
+                state.dm_opens += 1;
+                let user = body["users"][0].as_str().unwrap_or_default().to_string();
+                let channel = state.dm_channel(&user);
+                ok(json!({"channel": {"id": channel}}))
             }
             "reactions.add" => {
                 let item = (

@@ -524,6 +524,32 @@ async fn the_home_tab_button_and_the_slash_command_open_a_conversation() {
     assert!(fake.posted_in("C0GENERAL").is_empty(), "nothing posted where the command was typed");
 }
 
+/// `/refund` in a channel: the first DM goes to the person's user id, as no DM channel is known
+/// yet. Slack stores it but the call fails; the retry opens the DM, finds the post in its
+/// history and does not post it twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_first_dm_to_a_user_id_is_not_posted_twice() {
+    let fake = FakeSlack::start().await;
+    let fixture = fixture_for(&fake);
+    let _bot = start_bot(&fake, &fixture).await;
+    fake.state.lock().unwrap().fail_after_post_next = 1;
+    fake.slash_refund(DAVE, "C0GENERAL");
+    // The retry either looks in the DM's history (after the failure) or posts a second greeting.
+    fake.until("the retry of the greeting", |f| {
+        let looked = {
+            let state = f.state.lock().unwrap();
+            state.checks_before_failure.is_some_and(|before| state.history_checks > before)
+        };
+        (looked || f.dm_of(DAVE).len() > 1).then_some(())
+    })
+    .await;
+    assert_eq!(fake.dm_of(DAVE).len(), 1, "the greeting once: {:#?}", fake.dm_of(DAVE));
+    assert_eq!(fake.state.lock().unwrap().dm_opens, 1, "the DM channel is opened once");
+    fake.customer_says(DAVE, "ORD-1004 dave@example.com");
+    let dms = dm_count(&fake, DAVE, 2).await;
+    assert_ne!(dms[1].text(), dms[0].text(), "then the reason question: {dms:#?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_post_slack_already_holds_is_not_posted_again_after_a_restart() {
     a_post_slack_already_holds_is_not_posted_again_after_a_restart_on(false).await;
