@@ -150,6 +150,8 @@ pub enum ButtonAction {
     FeedbackSkip,
     /// Staff deciding a draft or marking a refund.
     Agent(AgentAction),
+    /// Managers deciding an escalation or an incident (the fallback to ✅ / ❌).
+    Manager(ManagerAction),
     /// A customer whose case waits asks about something else: a new case.
     NewRequest,
     /// A customer's question was answered (no case was opened for it).
@@ -188,6 +190,21 @@ codes! {
         Close => "close",
         /// Approve every waiting draft of an incident managers approved.
         ApproveIncident => "approve_incident",
+    }
+}
+
+codes! {
+    /// What managers do with a button: the same decision as reacting ✅ or ❌.
+    pub enum ManagerAction ("manager action") {
+        ApproveException => "approve_exception",
+        DenyException => "deny_exception",
+    }
+}
+
+impl ManagerAction {
+    /// Whether the decision approves (✅) rather than denies (❌).
+    pub fn approves(self) -> bool {
+        self == ManagerAction::ApproveException
     }
 }
 
@@ -232,7 +249,9 @@ impl ButtonAction {
                 "feedback_skip" => Some(ButtonAction::FeedbackSkip),
                 "new_request" => Some(ButtonAction::NewRequest),
                 "answered" => Some(ButtonAction::Answered),
-                agent => AgentAction::parse(agent).map(ButtonAction::Agent),
+                staff => AgentAction::parse(staff)
+                    .map(ButtonAction::Agent)
+                    .or_else(|| ManagerAction::parse(staff).map(ButtonAction::Manager)),
             },
         }
     }
@@ -250,7 +269,8 @@ impl ButtonAction {
             | ButtonAction::Feedback(_)
             | ButtonAction::FeedbackSkip
             | ButtonAction::NewRequest
-            | ButtonAction::Answered => None,
+            | ButtonAction::Answered
+            | ButtonAction::Manager(_) => None,
         }
     }
 
@@ -258,8 +278,10 @@ impl ButtonAction {
     pub fn style(&self) -> ButtonStyle {
         match self {
             ButtonAction::Agent(AgentAction::Approve | AgentAction::MarkRefunded | AgentAction::ApproveIncident)
-            | ButtonAction::Choice(Choice::Confirm) => ButtonStyle::Success,
-            ButtonAction::Agent(AgentAction::Reject | AgentAction::Close) => ButtonStyle::Danger,
+            | ButtonAction::Choice(Choice::Confirm)
+            | ButtonAction::Manager(ManagerAction::ApproveException) => ButtonStyle::Success,
+            ButtonAction::Agent(AgentAction::Reject | AgentAction::Close)
+            | ButtonAction::Manager(ManagerAction::DenyException) => ButtonStyle::Danger,
             ButtonAction::Choice(Choice::Cancel)
             | ButtonAction::FeedbackSkip
             | ButtonAction::Answered
@@ -302,6 +324,7 @@ impl fmt::Display for ButtonAction {
             ButtonAction::NewRequest => f.write_str("new_request"),
             ButtonAction::Answered => f.write_str("answered"),
             ButtonAction::Agent(action) => f.write_str(action.code()),
+            ButtonAction::Manager(action) => f.write_str(action.code()),
         }
     }
 }
@@ -376,6 +399,8 @@ mod tests {
             ("close", ButtonStyle::Danger),
             ("new_request", ButtonStyle::Primary),
             ("answered", ButtonStyle::Secondary),
+            ("approve_exception", ButtonStyle::Success),
+            ("deny_exception", ButtonStyle::Danger),
         ];
         for (written, style) in table {
             let action = ButtonAction::read(written).unwrap();
@@ -384,6 +409,8 @@ mod tests {
         }
         assert_eq!(ButtonAction::parse("feedback:4"), Some(ButtonAction::Feedback(Score::new(4).unwrap())));
         assert_eq!(ButtonAction::parse("approve"), Some(ButtonAction::Agent(AgentAction::Approve)));
+        let deny = ButtonAction::Manager(ManagerAction::DenyException);
+        assert_eq!(ButtonAction::parse("deny_exception"), Some(deny));
         for bad in ["reason:bogus", "resolution:", "order:", "feedback:0", "feedback:6", "feedback:x", "memo", "x:y"] {
             assert_eq!(ButtonAction::parse(bad), None, "{bad}");
         }

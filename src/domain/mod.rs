@@ -21,7 +21,7 @@ pub use conversation::{Intake, OrderBrief, Said};
 pub use ids::{ButtonId, CaseId, DraftId, EscalationId, IncidentId, MessageId, OrderId};
 pub use job::JobKind;
 pub use live::{CaseThread, LiveState};
-pub use message::{AgentAction, ButtonAction, ButtonStyle, Choice, Purpose, PurposeKind, Score};
+pub use message::{AgentAction, ButtonAction, ButtonStyle, Choice, ManagerAction, Purpose, PurposeKind, Score};
 pub use money::{Currency, Money, MoneyError};
 pub use order::{Email, Order};
 pub use verdict::{Verdict, VerdictOutcome};

@@ -24,7 +24,11 @@ impl Turn<'_> {
         let Some(button) = found else {
             return self.refuse(user, None, Refusal::ButtonUnknown).await;
         };
-        let handled = if !button.message.active || button.retired {
+        let handled = if let ButtonAction::Manager(action) = button.action {
+            // Before the expiry check: a decision's buttons go with it, and a late press is
+            // told who decided, as a late reaction is.
+            self.on_manager_click(user, &button, action).await?
+        } else if !button.message.active || button.retired {
             Err(Refusal::ButtonExpired)
         } else {
             match &button.message.recipient {

@@ -17,6 +17,7 @@ mod jobs;
 mod languages;
 mod ledger;
 mod live;
+mod managers;
 mod ops;
 mod orders_file;
 mod outbox;

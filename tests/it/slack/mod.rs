@@ -1,6 +1,7 @@
 //! The bot as a real slack-morphism client in a real process, against the fake Slack on loopback.
 
 mod fake;
+mod managers;
 
 use crate::support::*;
 use fake::*;
