@@ -80,11 +80,10 @@ fn approved_incident(postgres: bool) {
     // A later request joins it: the post is edited, managers are told without a ping.
     let out = broken_video(&mut bot, 4);
     assert!(out["mentions"].as_array().unwrap().is_empty(), "{out:#}");
-    assert!(bot
-        .log
-        .iter()
-        .any(|v| v["kind"] == "edit" && v["id"] == post["id"] && v["text"].as_str().unwrap().contains("#4 ·")
-            && v["buttons"].as_array().unwrap().len() == 2));
+    assert!(bot.log.iter().any(|v| v["kind"] == "edit"
+        && v["id"] == post["id"]
+        && v["text"].as_str().unwrap().contains("#4 ·")
+        && v["buttons"].as_array().unwrap().len() == 2));
     assert_eq!(pings_to_managers(&bot.log), 1, "one ping for the whole spike");
     assert_eq!(incidents_open(&fixture), "refund_bot_incidents_open 1");
 

@@ -126,8 +126,10 @@ fn the_first_decision_wins_whether_reaction_or_press(postgres: bool) {
         events(&fixture, case, "refused"),
         ["refused: button deny_exception after the decision by manager-1 (\"manager-2\")"]
     );
-    assert_eq!(events(&fixture, case, "exception_approved"), ["exception_approved: manager decision by reaction ✅ (\"manager-1\")"]);
-
+    assert_eq!(
+        events(&fixture, case, "exception_approved"),
+        ["exception_approved: manager decision by reaction ✅ (\"manager-1\")"]
+    );
 }
 
 /// A restart between the escalation and the press; a ❌ after the press is refused.
@@ -146,7 +148,10 @@ fn a_press_after_a_restart_decides(postgres: bool) {
     bot.stop();
     let case = case_id(&post);
     assert_eq!(fixture.case(case)["state"], "awaiting_agent");
-    assert_eq!(events(&fixture, case, "refused"), ["refused: reaction ❌ after the decision by manager-1 (\"manager-2\")"]);
+    assert_eq!(
+        events(&fixture, case, "refused"),
+        ["refused: reaction ❌ after the decision by manager-1 (\"manager-2\")"]
+    );
 }
 
 #[test]
