@@ -11,6 +11,7 @@ pub mod check;
 mod helpers;
 pub mod labels;
 mod samples;
+pub mod snippets;
 
 pub use check::check_folder;
 pub use helpers::neutralise_mentions;
@@ -155,6 +156,8 @@ replies! {
     LiveReminder => "live_reminder" { case_id: i64, waiting: String }
     /// In the thread: the customer's platform refused a message (`error` as it said).
     LiveRelayFailed => "live_relay_failed" { case_id: i64, customer: String, error: String, text: String }
+    /// In the thread: an agent's `{{name}}` names no snippet; `available` are the ones there are.
+    SnippetUnknown => "snippet_unknown" { name: String, available: Vec<String> }
 
     // Verdict drafts: an agent approves them before the customer sees them.
     Approved => "approved" { product: String, order_id: String, amount: String, rules: Vec<String> }
@@ -299,6 +302,8 @@ struct Catalog {
     /// Template name -> the file it came from, for error messages.
     files: HashMap<&'static str, String>,
     labels: Labels,
+    /// Snippet name -> the file it came from (registered as `snippet:<name>`).
+    snippets: BTreeMap<String, String>,
 }
 
 /// Every locale's templates, ready to render: the seller's `locale` for staff and for anything
@@ -364,7 +369,7 @@ impl Replies {
             if folder.is_some() {
                 to_render.push(tag.clone());
             }
-            catalogs.insert(tag.clone(), Catalog::load(tag, folder.as_deref())?);
+            catalogs.insert(tag.clone(), Catalog::load(tag, folder.as_deref(), dir)?);
         }
         let mut by_language = HashMap::new();
         // Exact tags first, then the seller's, then any regional folder.
@@ -382,8 +387,8 @@ impl Replies {
         Ok(replies)
     }
 
-    /// Renders every sample in the locale `tag`, as `load` does for English and folders; the
-    /// tests run it for the shipped translations.
+    /// Renders every sample (and every snippet) in the locale `tag`, as `load` does for English
+    /// and folders; the tests run it for the shipped translations.
     pub fn render_samples(&self, tag: &str) -> Result<(), RepliesError> {
         let catalog = self.catalogs.get(tag).ok_or_else(|| RepliesError::Locale {
             locale: tag.to_string(),
@@ -392,7 +397,7 @@ impl Replies {
         for sample in Reply::samples() {
             catalog.render(&sample)?;
         }
-        Ok(())
+        catalog.render_snippet_samples()
     }
 
     /// The built-in and shipped templates, seller locale English. They are checked by the
@@ -442,8 +447,9 @@ impl Replies {
 
 impl Catalog {
     /// One locale: each template from `folder` where it has it, else the shipped translation,
-    /// else the built-in English one; labels likewise, entry by entry.
-    fn load(tag: &str, folder: Option<&Path>) -> Result<Catalog, RepliesError> {
+    /// else the built-in English one; labels likewise, entry by entry. `root` is the replies
+    /// folder (its `en/` snippets stand in where a locale has none of that name).
+    fn load(tag: &str, folder: Option<&Path>, root: Option<&Path>) -> Result<Catalog, RepliesError> {
         if let Some(d) = folder {
             refuse_stray_files(d)?;
         }
@@ -487,7 +493,8 @@ impl Catalog {
                 std::fs::read_to_string(&path).map_err(|source| RepliesError::Io { file: file.clone(), source })?;
             table.extend(check::parse_labels(&file, &text)?);
         }
-        Ok(Catalog { registry, files, labels: Labels::from_table(&table) })
+        let snippets = snippets::register(tag, root, &mut registry)?;
+        Ok(Catalog { registry, files, labels: Labels::from_table(&table), snippets })
     }
 
     fn render(&self, reply: &Reply) -> Result<String, RepliesError> {

@@ -42,7 +42,8 @@ impl Turn<'_> {
     }
 
     /// A message written in a case's thread: relayed to the customer when an agent wrote it in
-    /// a live case, kept as a note when it starts with the note prefix, refused otherwise.
+    /// a live case (its `{{snippets}}` expanded), kept as a note when it starts with the note
+    /// prefix, refused otherwise.
     pub async fn on_thread_message(&mut self, user: &str, to: &str, text: &str) -> Result<(), EngineError> {
         let Some(Address::Thread(case_id)) = Address::parse(to) else {
             tracing::warn!(to, "a thread message to something that is not a thread: ignored");
@@ -80,6 +81,9 @@ impl Turn<'_> {
             return self.notify(user, Some(case.id), Reply::ThreadNotLive { case_id: case.id.0 }).await;
         }
         let name = self.display_name(user);
+        let Some(text) = self.with_snippets(&case, user, &name, &text).await? else {
+            return Ok(());
+        };
         if thread.agent.is_none() {
             // The first agent to answer a hand-off holds the case.
             thread.go_live(Some((user, &name)));

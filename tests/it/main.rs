@@ -29,6 +29,7 @@ mod replicas;
 mod replies;
 mod report;
 mod slack;
+mod snippets;
 mod stripe;
 mod understand;
 mod understood;
