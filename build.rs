@@ -36,7 +36,8 @@ fn main() {
     out.push_str("];\n");
     let out_dir = std::env::var("OUT_DIR").expect("OUT_DIR");
     std::fs::write(Path::new(&out_dir).join("shipped_replies.rs"), out).expect("writing shipped_replies.rs");
-    std::fs::write(Path::new(&out_dir).join("shipped_snippets.rs"), snippets(&root)).expect("writing shipped_snippets.rs");
+    std::fs::write(Path::new(&out_dir).join("shipped_snippets.rs"), snippets(&root))
+        .expect("writing shipped_snippets.rs");
 }
 
 /// Every locale's canned replies (`replies/<locale>/snippets/<name>.hbs`), English included.

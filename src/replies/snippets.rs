@@ -9,7 +9,7 @@
 
 use super::check::tokens;
 use super::labels::Labels;
-use super::{Catalog, RepliesError, Replies};
+use super::{Catalog, Replies, RepliesError};
 use crate::language::Language;
 use handlebars::Handlebars;
 use serde::Serialize;

@@ -45,7 +45,9 @@ impl Turn<'_> {
             None => None,
         };
         let refund_amount = match &case.decision {
-            Some(Decision::Refund { amount_minor, currency, .. }) => Money::from_minor(*amount_minor, *currency).to_string(),
+            Some(Decision::Refund { amount_minor, currency, .. }) => {
+                Money::from_minor(*amount_minor, *currency).to_string()
+            }
             _ => String::new(),
         };
         Ok(SnippetVars {
