@@ -3,7 +3,7 @@
 
 use crate::app::{self, CliError};
 use crate::domain::{Currency, Money};
-use crate::store::LedgerEntry;
+use crate::store::RefundWentBack;
 use chrono::{DateTime, SecondsFormat, Utc};
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -40,7 +40,7 @@ fn amount(minor: i64, currency: &str) -> String {
 }
 
 /// Per currency: how many refunds and how much, in minor units.
-pub fn totals(entries: &[LedgerEntry]) -> BTreeMap<String, (usize, i64)> {
+pub fn totals(entries: &[RefundWentBack]) -> BTreeMap<String, (usize, i64)> {
     let mut totals: BTreeMap<String, (usize, i64)> = BTreeMap::new();
     for entry in entries {
         let total = totals.entry(entry.currency.clone()).or_default();
@@ -51,7 +51,7 @@ pub fn totals(entries: &[LedgerEntry]) -> BTreeMap<String, (usize, i64)> {
 }
 
 /// The rows, then a `total` row per currency (its `order_id` cell says how many refunds).
-pub fn write_csv<W: Write>(entries: &[LedgerEntry], out: W) -> anyhow::Result<()> {
+pub fn write_csv<W: Write>(entries: &[RefundWentBack], out: W) -> anyhow::Result<()> {
     let mut csv = csv::Writer::from_writer(out);
     csv.write_record(HEADER)?;
     for e in entries {
@@ -96,7 +96,7 @@ pub async fn export_command(
     let loaded = app::load_config(config)?;
     let store = app::open_store(&loaded).await?;
     let runtime = |e: crate::store::StoreError| CliError::runtime(e.into());
-    let entries = store.begin().await.map_err(runtime)?.ledger_between(since, until).await.map_err(runtime)?;
+    let entries = store.begin().await.map_err(runtime)?.refunds_went_back(since, until).await.map_err(runtime)?;
     let Format::Csv = format;
     match output {
         Some(path) => {

@@ -11,7 +11,7 @@ pub use schedule::next_due;
 
 use crate::domain::{Currency, Money, Reason};
 use crate::replies::Reply;
-use crate::store::{ReasonRefund, RequestFact, StoreResult, Tx};
+use crate::store::{RefundWentBack, RequestFact, StoreResult, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use std::collections::BTreeMap;
 
@@ -27,7 +27,7 @@ pub struct Facts {
     /// Requests opened in the week and the four weeks before it.
     pub requests: Vec<RequestFact>,
     /// Refunds of the last eight weeks.
-    pub refunds: Vec<ReasonRefund>,
+    pub refunds: Vec<RefundWentBack>,
     pub sla_breaches: i64,
     /// (score, comment) given in the week.
     pub feedback: Vec<(i64, Option<String>)>,
@@ -39,7 +39,7 @@ impl Facts {
         let since = until - Duration::weeks(1);
         Ok(Facts {
             requests: tx.requests_between(since - Duration::weeks(TREND_WEEKS), until).await?,
-            refunds: tx.refunds_by_reason(until - Duration::weeks(CHART_WEEKS), until).await?,
+            refunds: tx.refunds_went_back(until - Duration::weeks(CHART_WEEKS), until).await?,
             sla_breaches: tx.sla_breaches_between(since, until).await?,
             feedback: tx.feedback_between(since, until).await?,
         })
@@ -216,7 +216,7 @@ impl Digest {
 /// Refunds by reason in the `CHART_WEEKS` weeks before `until`, each week the seven days that
 /// end where the next begins (a digest on Monday 09:00 counts Monday 09:00 to Monday 09:00),
 /// labelled by its first day.
-pub fn chart_data(until: DateTime<Utc>, refunds: &[ReasonRefund]) -> ChartData {
+pub fn chart_data(until: DateTime<Utc>, refunds: &[RefundWentBack]) -> ChartData {
     let first = until - Duration::weeks(CHART_WEEKS);
     let weeks: Vec<NaiveDate> = (0..CHART_WEEKS).map(|w| (first + Duration::weeks(w)).date_naive()).collect();
     let mut counts: BTreeMap<String, Vec<u32>> = BTreeMap::new();

@@ -9,7 +9,8 @@
 
 use super::check::tokens;
 use super::labels::Labels;
-use super::{Catalog, Replies, RepliesError};
+use super::catalog::Catalog;
+use super::{Replies, RepliesError};
 use crate::language::Language;
 use handlebars::Handlebars;
 use serde::Serialize;

@@ -4,11 +4,10 @@
 //! which waits at most for the round in flight (about [`ROUND`], or one paced post), not for
 //! the whole surge.
 
-use super::outbox::{settle, settle_all, Drained, BATCH, MARK_WITHIN};
-use crate::domain::Platform;
+use super::outbox::{call, Deliver, Drained};
+use super::settle::Settler;
 use crate::events::Outbound;
-use crate::store::{Backend, OutboxRecord, Store};
-use chrono::{DateTime, Utc};
+use crate::store::OutboxRecord;
 use std::collections::HashMap;
 use std::future::Future;
 
@@ -23,101 +22,61 @@ pub const PER_LANE: i64 = 20;
 /// what a new action of another lane waits at most before the next round reads it.
 pub const ROUND: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Hands every due outbox action of `platform` to `deliver`: in rounds of at most [`PER_LANE`]
-/// actions per lane and about [`ROUND`], the lanes of a round delivered concurrently (at most
-/// [`AT_ONCE`] deliveries at a time), each lane
-/// in order (it stops at its first failure, so nothing of that destination overtakes it this
-/// round). Marking, retries, dead letters and PostgreSQL's row locks are those of
-/// [`super::drain_outbox`].
-pub async fn drain_lanes<F, Fut>(
-    store: &Store,
-    platform: Platform,
-    now: DateTime<Utc>,
-    deliver: F,
-) -> anyhow::Result<Drained>
+/// Delivers one batch lane by lane: a round of at most [`PER_LANE`] actions per lane and about
+/// [`ROUND`], the lanes delivered concurrently (at most [`AT_ONCE`] deliveries at a time), each
+/// lane in order (it stops at its first failure, so nothing of that destination overtakes it
+/// this round). True when a lane has more than this round delivered.
+pub(super) async fn side_by_side<'r, F, Fut>(
+    batch: &'r [OutboxRecord],
+    deliver: &Deliver<F>,
+    mut settler: Settler<'r>,
+) -> anyhow::Result<(Drained, bool)>
 where
-    F: Fn(Outbound) -> Fut,
+    F: FnMut(Outbound) -> Fut,
     Fut: Future<Output = anyhow::Result<()>>,
 {
-    let hold_locks = store.backend() == Backend::Postgres;
-    let mut drained = Drained::default();
-    loop {
-        let mut tx = store.begin().await?;
-        let batch = tx.undelivered_by_lane(platform, PER_LANE, BATCH, now).await?;
-        if batch.is_empty() {
-            return Ok(drained);
-        }
-        let mut held = if hold_locks {
-            Some(tx)
-        } else {
-            tx.commit().await?;
-            None
-        };
-        let lanes = by_lane(&batch);
-        let full_lane = lanes.iter().any(|lane| lane.len() as i64 >= PER_LANE);
-        let (done, mut outcomes) = tokio::sync::mpsc::unbounded_channel();
-        let deliver = &deliver;
-        let started = std::time::Instant::now();
-        let cut_short = std::sync::atomic::AtomicBool::new(false);
-        let cut_short = &cut_short;
-        let slots = tokio::sync::Semaphore::new(AT_ONCE);
-        let slots = &slots;
-        let rounds = futures_util::future::join_all(lanes.into_iter().map(|lane| {
-            let done = done.clone();
-            async move {
-                for (place, record) in lane.into_iter().enumerate() {
-                    if place > 0 && started.elapsed() >= ROUND {
-                        // The rest waits for the next round, with every other lane's news.
-                        cut_short.store(true, std::sync::atomic::Ordering::Relaxed);
-                        break;
-                    }
-                    let slot = slots.acquire().await.expect("the semaphore is never closed");
-                    let outcome = match serde_json::from_str::<Outbound>(&record.action_json) {
-                        Ok(action) => deliver(action).await,
-                        Err(error) => Err(anyhow::Error::new(error).context("reading an outbox action")),
-                    };
-                    drop(slot);
-                    let failed = outcome.is_err();
-                    let _ = done.send((record, outcome));
-                    if failed {
-                        break;
-                    }
+    let lanes = by_lane(batch);
+    let full_lane = lanes.iter().any(|lane| lane.len() as i64 >= PER_LANE);
+    let (done, mut outcomes) = tokio::sync::mpsc::unbounded_channel();
+    let started = std::time::Instant::now();
+    let cut_short = std::sync::atomic::AtomicBool::new(false);
+    let cut_short = &cut_short;
+    let slots = tokio::sync::Semaphore::new(AT_ONCE);
+    let slots = &slots;
+    let rounds = futures_util::future::join_all(lanes.into_iter().map(|lane| {
+        let done = done.clone();
+        async move {
+            for (place, record) in lane.into_iter().enumerate() {
+                if place > 0 && started.elapsed() >= ROUND {
+                    // The rest waits for the next round, with every other lane's news.
+                    cut_short.store(true, std::sync::atomic::Ordering::Relaxed);
+                    break;
+                }
+                let slot = slots.acquire().await.expect("the semaphore is never closed");
+                let outcome = match serde_json::from_str::<Outbound>(&record.action_json) {
+                    Ok(action) => call(deliver, action).await,
+                    Err(error) => Err(anyhow::Error::new(error).context("reading an outbox action")),
+                };
+                drop(slot);
+                let failed = outcome.is_err();
+                let _ = done.send((record, outcome));
+                if failed {
+                    break;
                 }
             }
-        }));
-        drop(done);
-        // Outcomes are written while the lanes go on: the settling waits for the database (on
-        // SQLite, for a write lock a delivery may hold), so it must not stop the lanes' polling.
-        let settling = async {
-            let mut unmarked = Vec::new();
-            let mut first_unmarked = None;
-            while let Some((record, outcome)) = outcomes.recv().await {
-                match held.as_mut() {
-                    Some(tx) => settle(tx, record, outcome, now, &mut drained).await?,
-                    None => {
-                        unmarked.push((record, outcome));
-                        let first = *first_unmarked.get_or_insert_with(std::time::Instant::now);
-                        if first.elapsed() >= MARK_WITHIN {
-                            settle_all(store, &mut unmarked, now, &mut drained).await?;
-                            first_unmarked = None;
-                        }
-                    }
-                }
-            }
-            settle_all(store, &mut unmarked, now, &mut drained).await
-        };
-        let (_, settled) = tokio::join!(rounds, settling);
-        settled?;
-        if let Some(tx) = held {
-            tx.commit().await?;
         }
-        // More rounds while a lane had more than a round's share (or the batch was full);
-        // failures wait for their backoff.
-        let more = full_lane || cut_short.load(std::sync::atomic::Ordering::Relaxed) || batch.len() as i64 >= BATCH;
-        if drained.failed + drained.dead > 0 || !more {
-            return Ok(drained);
+    }));
+    drop(done);
+    // Outcomes are written while the lanes go on: the settling waits for the database (on
+    // SQLite, for a write lock a delivery may hold), so it must not stop the lanes' polling.
+    let settling = async {
+        while let Some((record, outcome)) = outcomes.recv().await {
+            settler.record(record, outcome).await?;
         }
-    }
+        settler.finish().await
+    };
+    let (_, settled) = tokio::join!(rounds, settling);
+    Ok((settled?, full_lane || cut_short.load(std::sync::atomic::Ordering::Relaxed)))
 }
 
 /// The batch's records by lane, each lane oldest first; lanes in the order of their oldest.

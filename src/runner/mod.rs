@@ -8,11 +8,12 @@
 mod clock;
 mod lanes;
 mod outbox;
+mod settle;
 mod shutdown;
 
 pub use clock::AdapterClock;
-pub use lanes::{drain_lanes, PER_LANE, ROUND};
-pub use outbox::{drain_outbox, Drained, Refused, MAX_ATTEMPTS};
+pub use lanes::{PER_LANE, ROUND};
+pub use outbox::{drain_lanes, drain_outbox, Drained, Refused, MAX_ATTEMPTS};
 pub use shutdown::{Health, Shutdown, Wake};
 
 use crate::domain::Platform;
@@ -52,11 +53,7 @@ where
     if drained.refused > 0 {
         // Staff hear of it in the same step, in the case's thread.
         engine.report_refusals(now).await?;
-        let more = drain_outbox(engine.store(), Platform::Local, now, &mut deliver).await?;
-        drained.delivered += more.delivered;
-        drained.failed += more.failed;
-        drained.dead += more.dead;
-        drained.refused += more.refused;
+        drained += drain_outbox(engine.store(), Platform::Local, now, &mut deliver).await?;
     }
     Ok(drained)
 }

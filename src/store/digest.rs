@@ -1,6 +1,7 @@
 //! What the weekly digest reads, each in one query (a year of cases is a few of them, not one
-//! query per case): requests with their product and amount, refunds with their reason, times
-//! to the first answer and to the outcome, reminders, feedback; and the digests already sent.
+//! query per case): requests with their product and amount, times to the first answer and to
+//! the outcome, reminders, feedback; and the digests already sent. Its refunds are the period's
+//! `refunds_went_back` (`went_back.rs`).
 
 use super::{from_ts, ts, StoreResult, Tx};
 use chrono::{DateTime, Utc};
@@ -20,15 +21,6 @@ pub struct RequestFact {
     pub first_answer_at: Option<DateTime<Utc>>,
     /// When the case got its outcome: its first refund, else its last change once closed.
     pub resolved_at: Option<DateTime<Utc>>,
-}
-
-/// A refund that went back, with its case's reason.
-#[derive(Debug, Clone)]
-pub struct ReasonRefund {
-    pub at: DateTime<Utc>,
-    pub reason: Option<String>,
-    pub amount_minor: i64,
-    pub currency: String,
 }
 
 fn opt_ts(row: &sqlx::any::AnyRow, col: &str) -> StoreResult<Option<DateTime<Utc>>> {
@@ -77,32 +69,6 @@ impl Tx<'_> {
                     currency: r.try_get("currency")?,
                     first_answer_at: opt_ts(r, "first_answer_at")?,
                     resolved_at,
-                })
-            })
-            .collect()
-    }
-
-    /// Refunds that went back in `[since, until)`, with the reason of their case.
-    pub async fn refunds_by_reason(
-        &mut self,
-        since: DateTime<Utc>,
-        until: DateTime<Utc>,
-    ) -> StoreResult<Vec<ReasonRefund>> {
-        let rows = sqlx::query(
-            "SELECT r.created_at, c.reason, r.amount_minor, r.currency FROM refunds r JOIN cases c ON c.id = r.case_id
-             WHERE r.status = 'succeeded' AND r.created_at >= $1 AND r.created_at < $2 ORDER BY r.id",
-        )
-        .bind(ts(since))
-        .bind(ts(until))
-        .fetch_all(self.conn())
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(ReasonRefund {
-                    at: from_ts(&r.try_get::<String, _>("created_at")?)?,
-                    reason: r.try_get("reason")?,
-                    amount_minor: r.try_get("amount_minor")?,
-                    currency: r.try_get("currency")?,
                 })
             })
             .collect()

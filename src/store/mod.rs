@@ -7,7 +7,7 @@ mod decisions;
 mod digest;
 mod erasure;
 mod incidents;
-mod ledger;
+mod jobs;
 mod messages;
 mod orders;
 mod platform;
@@ -17,21 +17,22 @@ mod scrub;
 mod stats;
 mod threads;
 mod time;
+mod went_back;
 
-pub use cases::{FeedbackRow, Job, RefundRow, TimelineEvent};
-pub use digest::{ReasonRefund, RequestFact};
+pub use cases::{FeedbackRow, RefundRow, TimelineEvent};
+pub use digest::RequestFact;
 pub use erasure::{Busy, PersonCase, ERASED};
 pub use incidents::{IncidentCase, IncidentRecord, IncidentState};
-pub use ledger::LedgerEntry;
+pub use jobs::Job;
 pub use messages::{DeadLetter, EditButtons, NewMessage};
 pub use records::{
     ButtonRecord, DraftRecord, DraftStatus, EscalationRecord, EscalationStatus, MessageRecord, OutboxRecord,
 };
 pub use refunds::{NewProcessorRefund, PendingRefund};
 pub use scrub::{replace_all, Needle, TextColumn};
-pub use stats::RefundFact;
 pub use threads::{LiveCustomer, OpenPrompt, Refused};
 pub use time::{from_ts, ts};
+pub use went_back::RefundWentBack;
 
 use crate::domain::Platform;
 use anyhow::Context as _;

@@ -28,15 +28,7 @@ crate::on_both_backends! {
         std::fs::write(fixture.config(), config).unwrap();
         let mut bot = fixture.local();
         // Monday 2026-11-23 12:00: a refund rated with a comment, and a denial.
-        let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
-        let out = bot.click("agent-1", &button(&draft, "approve"));
-        let mark = one_to_agents(&out).clone();
-        bot.click("agent-1", &button(&mark, "mark_refunded"));
-        let denied = request(&mut bot, "cust-3", "ORD-1003", "carol@example.com", "changed_mind", "refund");
-        bot.click("agent-1", &button(&denied, "approve"));
-        let out = bot.tick(3 * 86400);
-        let ask = one_to(&out, "dm:cust-1").clone();
-        bot.click("cust-1", &button(&ask, "feedback:2"));
+        a_refund_and_a_denial(&mut bot, 2);
         bot.say("cust-1", "The refund was fine but the course videos kept buffering");
         // Monday 2026-11-30 08:59: not yet.
         let out = bot.tick(3 * 86400 + 20 * 3600 + 59 * 60);

@@ -21,17 +21,12 @@ crate::on_both_backends! {
         // Refunded by hand after an agent's approval.
         let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
         let refunded = case_id(&draft);
-        let out = bot.click("agent-1", &button(&draft, "approve"));
-        let mark = one_to_agents(&out).clone();
-        bot.click("agent-1", &button(&mark, "mark_refunded"));
+        approve_and_mark_refunded(&mut bot, &draft);
         // An exception a manager approved, then an agent, then paid.
         let post = request(&mut bot, "cust-4", "ORD-1003", "carol@example.com", "technical_issue", "refund");
         let exception = case_id(&post);
         let out = bot.react("manager-1", &id(&post), "✅");
-        let draft = one_to_agents(&out).clone();
-        let out = bot.click("agent-1", &button(&draft, "approve"));
-        let mark = one_to_agents(&out).clone();
-        bot.click("agent-1", &button(&mark, "mark_refunded"));
+        approve_and_mark_refunded(&mut bot, one_to_agents(&out));
         // Approved but not paid yet, and a draft nobody approved: neither went back.
         let draft = request(&mut bot, "cust-2", "ORD-1002", "bob@example.com", "accidental_purchase", "refund");
         bot.click("agent-1", &button(&draft, "approve"));

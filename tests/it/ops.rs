@@ -63,9 +63,7 @@ fn metrics_parse_and_show_a_scripted_case() {
     with_http(&fixture, port);
     let mut bot = fixture.start();
     let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
-    let out = bot.click("agent-1", &button(&draft, "approve"));
-    let mark = one_to_agents(&out).clone();
-    bot.click("agent-1", &button(&mark, "mark_refunded"));
+    approve_and_mark_refunded(&mut bot, &draft);
     let (status, text) = get(port, "/metrics");
     assert_eq!(status, 200);
     let series = parse_exposition(&text);

@@ -68,9 +68,7 @@ fn refunded_with_feedback(bot: &mut impl Chat) -> i64 {
     let out = bot.say("cust-alice", "Brunhilde says hi from Alice's kitchen");
     assert!(one_to(&out, &format!("thread:{case}"))["text"].as_str().unwrap().contains("Brunhilde"));
     bot.click("agent-1", &button(&started, "hand_back"));
-    let out = bot.click("agent-1", &button(&draft, "approve"));
-    let mark = one_to_agents(&out).clone();
-    bot.click("agent-1", &button(&mark, "mark_refunded"));
+    approve_and_mark_refunded(bot, &draft);
     let out = bot.tick(3 * 86400);
     let ask = one_to(&out, "dm:cust-alice").clone();
     bot.click("cust-alice", &button(&ask, "feedback:4"));

@@ -13,15 +13,7 @@ crate::on_both_backends! {
     fn a_report_counts_what_the_cases_did(fixture: &Fixture) {
         let mut bot = fixture.local();
         // A full refund the customer rates 4, and a denial.
-        let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
-        let out = bot.click("agent-1", &button(&draft, "approve"));
-        let mark = one_to_agents(&out).clone();
-        bot.click("agent-1", &button(&mark, "mark_refunded"));
-        let denied = request(&mut bot, "cust-3", "ORD-1003", "carol@example.com", "changed_mind", "refund");
-        bot.click("agent-1", &button(&denied, "approve"));
-        let out = bot.tick(3 * 86400);
-        let ask = one_to(&out, "dm:cust-1").clone();
-        bot.click("cust-1", &button(&ask, "feedback:4"));
+        a_refund_and_a_denial(&mut bot, 4);
         bot.stop();
 
         let out = report(fixture, &["--json"]);

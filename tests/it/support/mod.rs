@@ -2,8 +2,12 @@
 //! this process (`local`), and the real `refund-bot jsonl` process driven line by line (`start`).
 
 mod local;
+mod seed;
 
 pub use local::Local;
+// benches/soak.rs includes this module and seeds nothing.
+#[allow(unused_imports)]
+pub use seed::{a_refund_and_a_denial, approve_and_mark_refunded};
 
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};

@@ -1,14 +1,18 @@
 //! `refund-bot report`: what came in and what went back over a period: cases by outcome and by
-//! reason, money refunded, flags, feedback, and the same week by week, as text or JSON.
+//! reason, money refunded, flags, feedback, and the same week by week, as text or JSON. Here the
+//! figures; `text.rs` prints them, `command.rs` reads the period and writes text, JSON or CSV.
 
-use crate::app::{self, CliError};
+mod command;
+mod text;
+
+pub use command::{report_command, write_csv, Format};
+
 use crate::domain::case::{Case, Outcome};
 use crate::domain::{Currency, Money};
-use crate::store::RefundFact;
+use crate::store::RefundWentBack;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Cases whose request ended before a reason was given (and dispute cases) count under this.
 const NO_REASON: &str = "none";
@@ -96,7 +100,7 @@ pub struct Facts {
     /// Cases opened in the period.
     pub cases: Vec<Case>,
     /// Succeeded refunds made in the period.
-    pub refunds: Vec<RefundFact>,
+    pub refunds: Vec<RefundWentBack>,
     /// Feedback scores given in the period.
     pub scores: Vec<i64>,
     /// Product name by order id, for the cases' orders.
@@ -190,69 +194,9 @@ impl Report {
             weeks: weeks(since, until, cases, refunds),
         }
     }
-
-    pub fn to_text(&self) -> String {
-        let mut out = String::new();
-        let days = (self.until - self.since).num_days();
-        out += &format!(
-            "Refund report, {} to {} ({days} days)\n\nCases opened: {}\n",
-            self.since.format("%Y-%m-%d %H:%M"),
-            self.until.format("%Y-%m-%d %H:%M"),
-            self.cases
-        );
-        let outcomes: Vec<String> = self
-            .outcomes
-            .iter()
-            .filter(|(_, n)| **n > 0)
-            .map(|(o, n)| format!("{} {n}", o.replace('_', " ")))
-            .collect();
-        if !outcomes.is_empty() {
-            out += &format!("  {}\n", outcomes.join(" · "));
-        }
-        if !self.reasons.is_empty() {
-            out += &format!(
-                "\nBy reason:\n  {:<26} {:>5} {:>9} {:>7} {:>12}\n",
-                "", "cases", "refunded", "denied", "alternative"
-            );
-            for r in &self.reasons {
-                out += &format!(
-                    "  {:<26} {:>5} {:>9} {:>7} {:>12}\n",
-                    r.label, r.cases, r.refunded, r.denied, r.alternative
-                );
-            }
-        }
-        if !self.products.is_empty() {
-            out += &format!("\nBy product:\n  {:<34} {:>5} {:>9}\n", "", "cases", "refunded");
-            for p in &self.products {
-                out += &format!("  {:<34} {:>5} {:>9}\n", p.product, p.cases, p.refunded);
-            }
-        }
-        out += "\nMoney refunded:\n";
-        if self.refunded.is_empty() {
-            out += "  none\n";
-        }
-        for line in &self.refunded {
-            out += &format!("  {} in {} refund(s) by {}\n", line.amount, line.refunds, line.processor);
-        }
-        let flags: Vec<String> = self.flags.iter().map(|(f, n)| format!("{f} {n}")).collect();
-        out += &format!("\nFlags: {}\n", if flags.is_empty() { "none".to_string() } else { flags.join(" · ") });
-        out += &match self.feedback.average {
-            Some(average) => format!("Feedback: {} answer(s), average {average:.1} / 5\n", self.feedback.answers),
-            None => "Feedback: no answers\n".to_string(),
-        };
-        out += &format!(
-            "\nWeek by week (weeks start on Monday):\n  {:<10} {:>6} {:>7}  refunded\n",
-            "week", "opened", "refunds"
-        );
-        for week in &self.weeks {
-            let refunded = if week.refunded.is_empty() { "-".to_string() } else { week.refunded.join(", ") };
-            out += &format!("  {:<10} {:>6} {:>7}  {refunded}\n", week.starts, week.opened, week.refunds);
-        }
-        out
-    }
 }
 
-fn weeks(since: DateTime<Utc>, until: DateTime<Utc>, cases: &[Case], refunds: &[RefundFact]) -> Vec<Week> {
+fn weeks(since: DateTime<Utc>, until: DateTime<Utc>, cases: &[Case], refunds: &[RefundWentBack]) -> Vec<Week> {
     let mut weeks: BTreeMap<NaiveDate, (usize, usize, BTreeMap<String, i64>)> = BTreeMap::new();
     let last = monday_of(until - Duration::milliseconds(1));
     let mut monday = monday_of(since);
@@ -279,101 +223,6 @@ fn weeks(since: DateTime<Utc>, until: DateTime<Utc>, cases: &[Case], refunds: &[
         .collect()
 }
 
-/// How `report` prints.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Format {
-    Text,
-    Json,
-    /// One row per week and reason: requests, refunds, amount refunded.
-    Csv,
-}
-
-/// `report --format csv`: for each week (starting on Monday) and reason, the requests opened,
-/// the refunds that went back and their amount (`49.00 USD`, several currencies joined by `; `).
-pub fn write_csv<W: std::io::Write>(
-    cases: &[Case],
-    refunds: &[crate::store::ReasonRefund],
-    out: W,
-) -> anyhow::Result<()> {
-    type Row = (usize, usize, BTreeMap<String, i64>);
-    let mut rows: BTreeMap<(NaiveDate, String), Row> = BTreeMap::new();
-    for case in cases {
-        let reason = case.reason.map_or(NO_REASON.to_string(), |r| r.code().to_string());
-        rows.entry((monday_of(case.opened_at), reason)).or_default().0 += 1;
-    }
-    for refund in refunds {
-        let reason = refund.reason.clone().unwrap_or_else(|| NO_REASON.to_string());
-        let row = rows.entry((monday_of(refund.at), reason)).or_default();
-        row.1 += 1;
-        *row.2.entry(refund.currency.clone()).or_default() += refund.amount_minor;
-    }
-    let mut csv = csv::Writer::from_writer(out);
-    csv.write_record(["week_start", "reason", "requests", "refunds", "refunded"])?;
-    for ((week, reason), (requests, count, amounts)) in rows {
-        let amounts: Vec<String> = amounts
-            .iter()
-            .map(|(currency, minor)| match Currency::parse(currency) {
-                Ok(c) => format!("{} {currency}", Money::from_minor(*minor, c).major_string()),
-                Err(_) => format!("{minor} {currency} (minor units)"),
-            })
-            .collect();
-        csv.write_record([week.to_string(), reason, requests.to_string(), count.to_string(), amounts.join("; ")])?;
-    }
-    csv.flush()?;
-    Ok(())
-}
-
-/// `refund-bot report`: `until` defaults to now, `since` to `days` before it.
-pub async fn report_command(
-    config: Option<&Path>,
-    since: Option<DateTime<Utc>>,
-    until: Option<DateTime<Utc>>,
-    days: u32,
-    format: Format,
-    chart: Option<&Path>,
-) -> Result<(), CliError> {
-    let until = until.unwrap_or_else(Utc::now);
-    let since = since.unwrap_or(until - Duration::days(i64::from(days)));
-    if since >= until {
-        return Err(CliError::input(format!("--since {since} is not before --until {until}")));
-    }
-    let loaded = app::load_config(config)?;
-    let store = app::open_store(&loaded).await?;
-    let runtime = |e: crate::store::StoreError| CliError::runtime(e.into());
-    let mut tx = store.begin().await.map_err(runtime)?;
-    let mut facts = Facts {
-        cases: tx.cases_opened_between(since, until).await.map_err(runtime)?,
-        refunds: tx.refunds_between(since, until).await.map_err(runtime)?,
-        scores: tx.feedback_scores_between(since, until).await.map_err(runtime)?,
-        products: BTreeMap::new(),
-    };
-    for order_id in facts.cases.iter().filter_map(|c| c.order_id.clone()) {
-        if let Some(order) = tx.find_order(&order_id).await.map_err(runtime)? {
-            facts.products.insert(order_id.as_str().to_string(), order.product);
-        }
-    }
-    let by_reason = tx.refunds_by_reason(since, until).await.map_err(runtime)?;
-    if let Some(path) = chart {
-        let weeks = Duration::weeks(crate::digest::CHART_WEEKS);
-        let recent = tx.refunds_by_reason(until - weeks, until).await.map_err(runtime)?;
-        let data = crate::digest::chart_data(until, &recent);
-        let png = crate::digest::chart::render_png(&data, "Refunds by reason, week by week")
-            .map_err(|e| CliError::runtime(e.into()))?;
-        std::fs::write(path, png).map_err(|e| CliError::input(format!("cannot write {}: {e}", path.display())))?;
-        eprintln!("chart written to {}", path.display());
-    }
-    drop(tx);
-    let report = Report::build(since, until, &facts);
-    match format {
-        Format::Json => {
-            println!("{}", serde_json::to_string_pretty(&report).map_err(|e| CliError::runtime(e.into()))?)
-        }
-        Format::Text => print!("{}", report.to_text()),
-        Format::Csv => write_csv(&facts.cases, &by_reason, std::io::stdout().lock())?,
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -382,8 +231,23 @@ mod tests {
         DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
     }
 
-    fn refund(minor: i64, processor: &str, when: &str) -> RefundFact {
-        RefundFact { amount_minor: minor, currency: "USD".into(), processor: processor.into(), at: at(when) }
+    fn refund(minor: i64, processor: &str, when: &str) -> RefundWentBack {
+        RefundWentBack {
+            at: at(when),
+            order_id: "ORD-1".into(),
+            email: "alice@example.com".into(),
+            product: "Web Design Course".into(),
+            amount_minor: minor,
+            currency: "USD".into(),
+            processor: processor.into(),
+            processor_refund_id: None,
+            status: "succeeded".into(),
+            case_id: crate::domain::CaseId(1),
+            reason: None,
+            approved_by: Some("agent-1".into()),
+            exception_by: None,
+            recorded_by: "agent-1".into(),
+        }
     }
 
     #[test]
