@@ -86,6 +86,12 @@ async fn a_press_after_a_reaction_decided_is_refused_naming_the_manager_on_postg
 
 async fn a_press_after_a_reaction_decided_is_refused_naming_the_manager_on(postgres: bool) {
     let Some((fake, fixture, _bot, escalation)) = escalated(postgres).await else { return };
+    // The bot's own ✅ / ❌ follow its record of the post: a reaction before that finds nothing.
+    fake.until("the bot's ✅ and ❌", |f| {
+        let state = f.state.lock().unwrap();
+        (state.reactions.iter().filter(|(_, ts, _)| *ts == escalation.ts).count() >= 2).then_some(())
+    })
+    .await;
     fake.react(MANAGER, &escalation, "white_check_mark");
     post_with_button(&fake, AGENTS_CHANNEL, "Approve").await;
     decided(&fake, &escalation).await;
