@@ -7,9 +7,9 @@
 //! like the reply templates); a replies folder may override or add some per locale
 //! (`<folder>/<locale>/snippets/`), and those render once with sample values at load.
 
+use super::catalog::Catalog;
 use super::check::tokens;
 use super::labels::Labels;
-use super::catalog::Catalog;
 use super::{Replies, RepliesError};
 use crate::language::Language;
 use handlebars::Handlebars;
