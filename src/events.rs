@@ -19,6 +19,10 @@ pub enum Inbound {
         roles: Vec<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         name: Option<String>,
+        /// The platform's id of this message (a Discord message id, Slack's `channel:ts`),
+        /// where it has one: a note written in a thread is marked on it (`Outbound::Mark`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        written: Option<String>,
     },
     /// A button of an earlier send. `roles`: the platform roles of the person, where the
     /// platform tells them (Discord members); `[roles]` may name role ids as well as user ids.
@@ -110,9 +114,15 @@ pub enum Outbound {
         buttons: Vec<ButtonOut>,
         mentions: Vec<String>,
         reactions: Vec<String>,
-        /// A file posted with the message.
+        /// A file posted with the message (boxed: it is rare, and every other action would
+        /// otherwise be as large).
         #[serde(skip_serializing_if = "Option::is_none", default)]
-        attachment: Option<Attachment>,
+        attachment: Option<Box<Attachment>>,
+        /// A note to one person about what they wrote in this place (`thread:<case>`: someone
+        /// who is not an agent writing there): shown to them alone in that thread where the
+        /// platform can (Slack's ephemeral messages), else sent as the direct message `to` is.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        privately_in: Option<String>,
     },
     Edit {
         id: String,
@@ -127,6 +137,13 @@ pub enum Outbound {
     Unreact {
         message: String,
         user: String,
+        emoji: String,
+    },
+    /// Reacts on a message someone wrote in `to` (a case's thread), named by the platform's
+    /// id of it (`Inbound::Message::written`): an agent's note is marked 📝.
+    Mark {
+        to: String,
+        written: String,
         emoji: String,
     },
 }
@@ -169,7 +186,14 @@ impl Inbound {
 impl Inbound {
     /// A direct message to the bot from `user`.
     pub fn dm(user: impl Into<String>, text: impl Into<String>) -> Inbound {
-        Inbound::Message { user: user.into(), text: text.into(), to: None, roles: Vec::new(), name: None }
+        Inbound::Message {
+            user: user.into(),
+            text: text.into(),
+            to: None,
+            roles: Vec::new(),
+            name: None,
+            written: None,
+        }
     }
 
     /// How the acting person is shown, where the event says.

@@ -171,6 +171,7 @@ impl Console {
                     to: Some(thread.clone()),
                     roles: Vec::new(),
                     name: None,
+                    written: None,
                 })),
                 None => Ok(Some(Inbound::dm(user, line))),
             },
@@ -265,6 +266,9 @@ impl Console {
             }
             Outbound::React { message, emoji } => {
                 self.inbox.entry("edits".into()).or_default().push(format!("[{message}] bot reacted {emoji}"));
+            }
+            Outbound::Mark { to, written, emoji } => {
+                self.inbox.entry(to).or_default().push(format!("(bot reacted {emoji} on {written})"));
             }
         }
     }

@@ -26,12 +26,13 @@ pub async fn configured(app: &Arc<App>, health: &Arc<Health>) -> Result<Vec<Arc<
 }
 
 /// Whether the staff platform keeps a thread per case (CONTRACTS section 4): the local chats
-/// have `thread:<case>` views, Discord a public thread started from the case's card. Slack does
-/// not map them yet: there a case's staff posts stay in the agents' channel.
+/// have `thread:<case>` views, Discord a public thread started from the case's card, Slack the
+/// replies under the card (`thread_ts`; a card posted inside a backlog summary's thread is
+/// moved out to the channel first, as Slack threads do not nest). Every platform does today;
+/// a new one that cannot answers false here, and its case posts stay in the agents' channel.
 pub fn keeps_case_threads(staff: crate::domain::Platform) -> bool {
     match staff {
-        crate::domain::Platform::Local | crate::domain::Platform::Discord => true,
-        crate::domain::Platform::Slack => false,
+        crate::domain::Platform::Local | crate::domain::Platform::Discord | crate::domain::Platform::Slack => true,
     }
 }
 

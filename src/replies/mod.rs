@@ -217,6 +217,9 @@ replies! {
     /// One post for a surge of staff posts on a platform that paces a channel (Slack): the
     /// posts follow in its thread. `count` is how many were waiting when it was posted.
     StaffBacklog => "staff_backlog" { count: i64 }
+    /// Where a case's card was, in a backlog summary's thread, once the case needed a thread of
+    /// its own (Slack threads do not nest): the card was posted again in the channel.
+    StaffCardMoved => "staff_card_moved" { case_id: i64 }
     /// The bot lacks `permission` (its name on the platform, e.g. "Embed Links") in a channel.
     /// `channel` is `agents`, `managers` or `other`; `effect` is what the bot does meanwhile:
     /// `plain_text`, `no_reactions`, `reactions_stay` or `not_posted`.

@@ -22,6 +22,8 @@ pub struct NewMessage {
     pub reactions: Vec<String>,
     /// A file posted with the message (the digest's chart).
     pub attachment: Option<crate::events::Attachment>,
+    /// Where a note to one person may be shown to them alone (`Outbound::Send::privately_in`).
+    pub privately_in: Option<Address>,
 }
 
 impl NewMessage {
@@ -37,6 +39,7 @@ impl NewMessage {
             mentions: Vec::new(),
             reactions: Vec::new(),
             attachment: None,
+            privately_in: None,
         }
     }
 }
@@ -130,7 +133,8 @@ impl Tx<'_> {
             buttons,
             mentions: msg.mentions,
             reactions: msg.reactions,
-            attachment: msg.attachment,
+            attachment: msg.attachment.map(Box::new),
+            privately_in: msg.privately_in.map(|a| a.to_string()),
         };
         self.enqueue(msg.case_id, platform, &lane_of(&msg.to), &action, now).await?;
         Ok(message_id)

@@ -3,7 +3,7 @@
 
 use super::{from_ts, ts, StoreError, StoreResult, Tx};
 use crate::domain::{
-    AgentAction, ButtonAction, ButtonId, CaseId, CaseThread, ChatUserId, LiveState, MessageId, Platform,
+    Address, AgentAction, ButtonAction, ButtonId, CaseId, CaseThread, ChatUserId, LiveState, MessageId, Platform,
 };
 use crate::events::{ButtonOut, Outbound};
 use chrono::{DateTime, Utc};
@@ -301,6 +301,20 @@ impl Tx<'_> {
             .collect()
     }
 
+    /// Reacts `emoji` on a message someone wrote in `place` (a case's thread), by the
+    /// platform's id of it: after what is queued for that place.
+    pub async fn mark_written(
+        &mut self,
+        case: CaseId,
+        place: &Address,
+        written: &str,
+        emoji: &str,
+        now: DateTime<Utc>,
+    ) -> StoreResult<()> {
+        let action = Outbound::Mark { to: place.to_string(), written: written.to_string(), emoji: emoji.to_string() };
+        self.enqueue(Some(case), place.platform(self.staff), &super::messages::lane_of(place), &action, now).await
+    }
+
     pub async fn mark_refusal_reported(&mut self, id: i64, now: DateTime<Utc>) -> StoreResult<()> {
         sqlx::query("UPDATE outbox SET refusal_reported_at = $1 WHERE id = $2")
             .bind(ts(now))
@@ -342,6 +356,17 @@ impl super::Store {
         let mut tx = self.begin().await?;
         let Some(thread) = tx.thread_of(case).await? else { return Ok(None) };
         tx.platform_message(thread.card, platform).await
+    }
+
+    /// A case's card as it reads now: its id, text and live buttons (a platform that has to
+    /// post the card again, like Slack moving it out of a backlog thread, posts these).
+    pub async fn card_now(&self, case: CaseId) -> StoreResult<Option<(MessageId, String, Vec<ButtonOut>)>> {
+        let mut tx = self.begin().await?;
+        let Some(thread) = tx.thread_of(case).await? else { return Ok(None) };
+        let Some(card) = tx.find_message(thread.card).await? else { return Ok(None) };
+        // As an edit would show it: an inactive message's buttons are gone.
+        let buttons = if card.active { tx.live_buttons_of(card.id).await? } else { Vec::new() };
+        Ok(Some((card.id, card.text, buttons)))
     }
 
     /// Open live cases whose customers are on `platform`.

@@ -178,7 +178,9 @@ impl Engine {
         }
         match event {
             Inbound::Message { user, text, to: None, .. } => turn.on_message(user, text).await?,
-            Inbound::Message { user, text, to: Some(to), .. } => turn.on_thread_message(user, to, text).await?,
+            Inbound::Message { user, text, to: Some(to), written, .. } => {
+                turn.on_thread_message(user, to, text, written.as_deref()).await?
+            }
             Inbound::Refused { message, error } => turn.on_refused(message, error).await?,
             Inbound::Click { user, button, .. } => turn.on_click(user, button, None).await?,
             Inbound::Submit { user, button, text, .. } => turn.on_click(user, button, Some(text)).await?,

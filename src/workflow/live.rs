@@ -14,6 +14,9 @@ use crate::replies::Reply;
 use crate::store::DraftStatus;
 use chrono::Duration;
 
+/// The reaction that marks an agent's note in a case's thread as internal.
+const NOTE_MARK: &str = "📝";
+
 impl Turn<'_> {
     async fn load(&mut self, case: CaseId) -> Result<Case, EngineError> {
         self.tx.load_case(case).await?.ok_or_else(|| EngineError::Internal(format!("case {case} missing")))
@@ -43,8 +46,15 @@ impl Turn<'_> {
 
     /// A message written in a case's thread: relayed to the customer when an agent wrote it in
     /// a live case (its `{{snippets}}` expanded), kept as a note when it starts with the note
-    /// prefix, refused otherwise.
-    pub async fn on_thread_message(&mut self, user: &str, to: &str, text: &str) -> Result<(), EngineError> {
+    /// prefix (and marked 📝 where the platform told us the message's id, `written`), refused
+    /// otherwise.
+    pub async fn on_thread_message(
+        &mut self,
+        user: &str,
+        to: &str,
+        text: &str,
+        written: Option<&str>,
+    ) -> Result<(), EngineError> {
         let Some(Address::Thread(case_id)) = Address::parse(to) else {
             tracing::warn!(to, "a thread message to something that is not a thread: ignored");
             return Ok(());
@@ -62,9 +72,12 @@ impl Turn<'_> {
                 &format!("written in the thread by {user}, who is not an agent"),
             )
             .await?;
-            return self.notify(user, Some(case.id), Reply::ThreadNotAnAgent {}).await;
+            return self.notify_in_thread(user, case.id, Reply::ThreadNotAnAgent {}).await;
         }
         if let Some(note) = text.strip_prefix(self.engine.settings.live.note_prefix.as_str()) {
+            if let Some(written) = written {
+                self.tx.mark_written(case.id, &Address::Thread(case.id), written, NOTE_MARK, self.now).await?;
+            }
             return self.event(case.id, user, EventKind::Note, note.trim()).await;
         }
         let Some(mut thread) = self.tx.thread_of(case.id).await? else {
@@ -78,7 +91,7 @@ impl Turn<'_> {
         }
         if !thread.is_live() || case.state == CaseState::Closed {
             self.event(case.id, user, EventKind::NotRelayed, "the case is not live: kept in the thread").await?;
-            return self.notify(user, Some(case.id), Reply::ThreadNotLive { case_id: case.id.0 }).await;
+            return self.notify_in_thread(user, case.id, Reply::ThreadNotLive { case_id: case.id.0 }).await;
         }
         let name = self.display_name(user);
         let Some(text) = self.with_snippets(&case, user, &name, &text).await? else {

@@ -149,6 +149,22 @@ impl<'e> Turn<'e> {
     /// A direct note to anyone (a refusal, see `Turn::refuse`), outside any conversation's flow;
     /// in the customer's language when it goes to the case's customer.
     pub async fn notify(&mut self, user: &str, case: Option<CaseId>, reply: Reply) -> Result<(), EngineError> {
+        self.notify_privately(user, case, reply, None).await
+    }
+
+    /// `notify` about what someone wrote in a case's thread: shown to them alone in the thread
+    /// where the platform can (`Outbound::Send::privately_in`), else by direct message.
+    pub async fn notify_in_thread(&mut self, user: &str, case: CaseId, reply: Reply) -> Result<(), EngineError> {
+        self.notify_privately(user, Some(case), reply, Some(Address::Thread(case))).await
+    }
+
+    async fn notify_privately(
+        &mut self,
+        user: &str,
+        case: Option<CaseId>,
+        reply: Reply,
+        privately_in: Option<Address>,
+    ) -> Result<(), EngineError> {
         // Staff hear the seller's locale; the case's customer their own language.
         let mut language = None;
         if let Some(id) = case {
@@ -161,6 +177,7 @@ impl<'e> Turn<'e> {
         let text = self.engine.replies.render_in(language, &reply)?;
         let mut message = NewMessage::new(Address::Dm(self.person(user)), Purpose::Notice, text);
         message.case_id = case;
+        message.privately_in = privately_in;
         self.tx.send(message, self.now).await?;
         Ok(())
     }
@@ -197,6 +214,7 @@ impl<'e> Turn<'e> {
             mentions: post.mentions,
             reactions: post.reactions,
             attachment: None,
+            privately_in: None,
         };
         let id = self.tx.send(message, self.now).await?;
         if is_card {

@@ -222,7 +222,7 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                 buttons: &buttons,
                 prefix: &prefix,
                 allowed: &allowed,
-                attachment: attachment.as_ref(),
+                attachment: attachment.as_deref(),
             };
             let embed = staff && shared.embeds_allowed(channel);
             let mut outcome = post(shared, channel, &request, embed).await;
@@ -315,6 +315,21 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                     Ok(())
                 }
                 done => done.context("reacting"),
+            }
+        }
+        Outbound::Mark { to, written, emoji } => {
+            let Some(Address::Thread(case)) = Address::parse(&to) else {
+                anyhow::bail!("{to} is not a case thread on Discord")
+            };
+            let channel = shared.thread_channel(case).await?;
+            shared.cap.wait().await;
+            let id = MessageId::new(snowflake(&written)?);
+            match http.create_reaction(channel, id, &ReactionType::Unicode(emoji)).await {
+                Err(error) if is_missing_permissions(&error) => {
+                    shared.missing(channel, Permissions::ADD_REACTIONS, Effect::NoReactions).await;
+                    Ok(())
+                }
+                done => done.context("marking a message"),
             }
         }
         Outbound::Unreact { message, user, emoji } => {

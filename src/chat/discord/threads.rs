@@ -158,6 +158,7 @@ impl Discord {
             to: Some(Address::Thread(case).to_string()),
             roles,
             name: Some(name),
+            written: Some(message.id.to_string()),
         })
     }
 

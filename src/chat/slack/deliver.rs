@@ -51,18 +51,6 @@ pub fn mrkdwn(text: &str) -> String {
     out.replace("**", "*").replace("~~", "~")
 }
 
-/// A Slack emoji name for the engine's reaction emoji.
-pub fn emoji_name(emoji: &str) -> Option<&'static str> {
-    match emoji {
-        "✅" => Some("white_check_mark"),
-        "❌" => Some("x"),
-        "✔️" | "✔" => Some("heavy_check_mark"),
-        "☑️" | "☑" => Some("ballot_box_with_check"),
-        "✖️" | "✖" => Some("heavy_multiplication_x"),
-        _ => None,
-    }
-}
-
 /// The blocks of a post: the text as verbatim mrkdwn sections (an escaped ping line first),
 /// then the buttons in rows of five. `action_id` and `value` are both our button id.
 pub fn blocks(ping: &str, text: &str, buttons: &[ButtonOut]) -> Value {
@@ -95,8 +83,13 @@ pub fn blocks(ping: &str, text: &str, buttons: &[ButtonOut]) -> Value {
     Value::Array(blocks)
 }
 
+/// Whether a message Slack holds is our post `id` (by its metadata).
+fn is_ours(message: &Value, id: &str) -> bool {
+    message["metadata"]["event_type"] == OUTBOX_EVENT && message["metadata"]["event_payload"]["id"] == id
+}
+
 /// The notification fallback: the same escaped text, shortened.
-fn fallback(ping: &str, text: &str) -> String {
+pub(super) fn fallback(ping: &str, text: &str) -> String {
     let text = format!("{ping}{}", mrkdwn(text));
     text.chars().take(MAX_FALLBACK).collect()
 }
@@ -143,16 +136,23 @@ impl Slack {
     }
 
     /// A post of ours Slack may already hold (an earlier attempt that failed ambiguously):
-    /// found by the outbox id in its metadata among the channel's latest messages.
-    async fn already_posted(&self, channel: &str, id: &str) -> anyhow::Result<Option<(String, String)>> {
+    /// found by the outbox id in its metadata among the latest messages of the channel, or of
+    /// `thread` (a case's thread) when the post went in one.
+    pub(super) async fn already_posted(
+        &self,
+        channel: &str,
+        id: &str,
+        thread: Option<&str>,
+    ) -> anyhow::Result<Option<(String, String)>> {
+        if let Some(thread) = thread {
+            let found = self.posted_in_thread(channel, thread, id).await?;
+            return Ok(found.map(|ts| (channel.to_string(), ts)));
+        }
         let history = self
             .get("conversations.history", &[("channel", channel), ("limit", "50"), ("include_all_metadata", "true")])
             .await?;
         let messages = history["messages"].as_array().cloned().unwrap_or_default();
-        let ours =
-            |m: &&Value| m["metadata"]["event_type"] == OUTBOX_EVENT && m["metadata"]["event_payload"]["id"] == id;
-        let found = messages.iter().find(ours);
-        if let Some(ts) = found.and_then(|m| m["ts"].as_str()) {
+        if let Some(ts) = messages.iter().find(|m| is_ours(m, id)).and_then(|m| m["ts"].as_str()) {
             return Ok(Some((channel.to_string(), ts.to_string())));
         }
         // History holds no thread replies: a post may be in one of our backlog threads.
@@ -162,18 +162,23 @@ impl Slack {
         });
         for summary in summaries {
             let Some(thread) = summary["ts"].as_str() else { continue };
-            let replies = self
-                .get(
-                    "conversations.replies",
-                    &[("channel", channel), ("ts", thread), ("limit", "200"), ("include_all_metadata", "true")],
-                )
-                .await?;
-            let replies = replies["messages"].as_array().cloned().unwrap_or_default();
-            if let Some(ts) = replies.iter().find(ours).and_then(|m| m["ts"].as_str()) {
-                return Ok(Some((channel.to_string(), ts.to_string())));
+            if let Some(ts) = self.posted_in_thread(channel, thread, id).await? {
+                return Ok(Some((channel.to_string(), ts)));
             }
         }
         Ok(None)
+    }
+
+    /// The `ts` of our post `id` among a thread's replies.
+    async fn posted_in_thread(&self, channel: &str, thread: &str, id: &str) -> anyhow::Result<Option<String>> {
+        let replies = self
+            .get(
+                "conversations.replies",
+                &[("channel", channel), ("ts", thread), ("limit", "200"), ("include_all_metadata", "true")],
+            )
+            .await?;
+        let replies = replies["messages"].as_array().cloned().unwrap_or_default();
+        Ok(replies.iter().find(|m| is_ours(m, id)).and_then(|m| m["ts"].as_str()).map(str::to_string))
     }
 
     /// The thread a staff post goes in, if any: while more than [`BACKLOG_AFTER`] posts wait
@@ -200,7 +205,7 @@ impl Slack {
         }
         let summary_id = format!("{BACKLOG_PREFIX}{id}");
         let earlier = match self.started.elapsed() < RECOVERY_WINDOW {
-            true => self.already_posted(channel, &summary_id).await.unwrap_or_else(|error| {
+            true => self.already_posted(channel, &summary_id, None).await.unwrap_or_else(|error| {
                 tracing::warn!(error = %format!("{error:#}"), "checking for an earlier summary failed");
                 None
             }),
@@ -227,7 +232,7 @@ impl Slack {
     }
 
     async fn react(&self, channel: &str, ts: &str, emoji: &str) -> anyhow::Result<()> {
-        let Some(name) = emoji_name(emoji) else {
+        let Some(name) = super::handler::emoji_name(emoji) else {
             tracing::warn!(%emoji, "no Slack name for this reaction; skipped");
             return Ok(());
         };
@@ -240,8 +245,18 @@ impl Slack {
 
 pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
     match action {
-        Outbound::Send { id, to, text, buttons, mentions, reactions, attachment, .. } => {
-            let channel = slack.channel_for(&to).await?;
+        Outbound::Send { id, to, text, buttons, mentions, reactions, attachment, privately_in, .. } => {
+            if slack.told_privately(&to, privately_in.as_deref(), &text).await {
+                return Ok(());
+            }
+            // A case's thread is the replies under its card in the agents' channel.
+            let (channel, case_thread) = match Address::parse(&to) {
+                Some(Address::Thread(case)) => {
+                    let (channel, card) = slack.case_thread(case).await?;
+                    (channel, Some(card))
+                }
+                _ => (slack.channel_for(&to).await?, None),
+            };
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
             let store = slack.app.engine.store();
             // A retry after an ambiguous failure, or the backlog after a restart: an earlier
@@ -249,7 +264,7 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
             let retried = !slack.attempted.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone());
             let suspect = retried || slack.started.elapsed() < RECOVERY_WINDOW;
             let earlier = if suspect && channel.starts_with(['C', 'D', 'G']) {
-                slack.already_posted(&channel, &id).await.unwrap_or_else(|error| {
+                slack.already_posted(&channel, &id, case_thread.as_deref()).await.unwrap_or_else(|error| {
                     tracing::warn!(error = %format!("{error:#}"), "checking for an earlier post failed");
                     None
                 })
@@ -264,9 +279,10 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                 None => {
                     let ping = slack.pings(&mentions);
                     let staff = matches!(Address::parse(&to), Some(Address::Agents | Address::Managers));
-                    let thread = match staff {
-                        true => slack.backlog_thread(&channel, &to, &id).await?,
-                        false => None,
+                    let thread = match (case_thread, staff) {
+                        (Some(card), _) => Some(card),
+                        (None, true) => slack.backlog_thread(&channel, &to, &id).await?,
+                        (None, false) => None,
                     };
                     let mut body = json!({
                         "channel": channel,
@@ -279,7 +295,10 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                     if let Some(thread) = thread {
                         body["thread_ts"] = json!(thread);
                     }
-                    let posted = slack.post(&channel, &body).await?;
+                    let posted = match slack.post(&channel, &body).await {
+                        Ok(posted) => posted,
+                        Err(error) => return Err(super::threads::refused_or(error, &to)),
+                    };
                     let posted_channel = posted["channel"].as_str().unwrap_or(&channel).to_string();
                     let ts =
                         posted["ts"].as_str().ok_or_else(|| anyhow!("chat.postMessage answered no ts"))?.to_string();
@@ -315,6 +334,10 @@ pub async fn deliver(slack: &Slack, action: Outbound) -> anyhow::Result<()> {
                 return Ok(());
             };
             slack.react(&channel, &ts, &emoji).await
+        }
+        Outbound::Mark { written, emoji, .. } => {
+            let (channel, ts) = written.split_once(':').ok_or_else(|| anyhow!("bad Slack message id {written}"))?;
+            slack.react(channel, ts, &emoji).await
         }
         Outbound::Unreact { message, user, emoji } => {
             // A bot token cannot take away someone else's reaction; the engine has already

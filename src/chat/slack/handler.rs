@@ -53,6 +53,19 @@ pub fn emoji_of(name: &str) -> Option<&'static str> {
     }
 }
 
+/// A Slack emoji name for the engine's reaction emoji.
+pub fn emoji_name(emoji: &str) -> Option<&'static str> {
+    match emoji {
+        "✅" => Some("white_check_mark"),
+        "❌" => Some("x"),
+        "✔️" | "✔" => Some("heavy_check_mark"),
+        "☑️" | "☑" => Some("ballot_box_with_check"),
+        "✖️" | "✖" => Some("heavy_multiplication_x"),
+        "📝" => Some("memo"),
+        _ => None,
+    }
+}
+
 fn str_at<'a>(value: &'a Value, pointer: &str) -> Option<&'a str> {
     value.pointer(pointer).and_then(Value::as_str).filter(|s| !s.is_empty())
 }
@@ -89,13 +102,22 @@ impl Slack {
         let event = &payload["event"];
         match event["type"].as_str() {
             Some("message") => {
-                // Customers' direct messages only: not the bot's own posts, edits or joins.
+                // People writing: not the bot's own posts, edits, deletions or joins. A reply
+                // also sent to the channel (`thread_broadcast`) is still written in the thread.
                 let from_bot = event.get("bot_id").is_some_and(|b| !b.is_null());
                 let Some(user) = str_at(event, "/user") else { return };
-                if from_bot || event.get("subtype").is_some_and(|s| !s.is_null()) || user == self.bot_user_id {
+                let written = matches!(str_at(event, "/subtype"), None | Some("thread_broadcast"));
+                if from_bot || !written || user == self.bot_user_id {
                     return;
                 }
                 if str_at(event, "/channel_type").is_some_and(|t| t != "im") {
+                    // In a channel only a case thread's replies mean something.
+                    if let Some(event) = self.thread_message(event, user).await {
+                        self.handle(key, event).await;
+                    }
+                    return;
+                }
+                if str_at(event, "/subtype").is_some() {
                     return;
                 }
                 self.remember_dm(user, str_at(event, "/channel")).await;
@@ -172,7 +194,15 @@ impl Slack {
                 let action_ts = str_at(&payload, "/actions/0/action_ts").unwrap_or_default();
                 let key = format!("slack:action:{trigger}:{action_ts}");
                 let roles = self.roles_of(&user).await;
-                self.handle(key, Inbound::Click { user, button, roles, name: None }).await;
+                // Staff are named in what the press causes ("Mia took the conversation over").
+                let channel = str_at(&payload, "/channel/id").unwrap_or_default();
+                let staff = [self.config.agents_channel_id.as_str(), self.config.managers_channel_id.as_str()]
+                    .contains(&channel);
+                let name = match staff {
+                    true => Some(self.display_name(&user, &Value::Null).await),
+                    false => None,
+                };
+                self.handle(key, Inbound::Click { user, button, roles, name }).await;
             }
             Some("view_submission") => {
                 let view = &payload["view"];

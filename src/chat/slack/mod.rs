@@ -6,6 +6,7 @@ mod deliver;
 pub mod events_api;
 mod handler;
 mod pace;
+mod threads;
 
 use crate::app::{App, CliError};
 use crate::config::{SlackConfig, SlackMode};
@@ -97,6 +98,10 @@ pub struct Slack {
     /// Staff channel -> the `ts` of the backlog summary whose thread takes its posts while a
     /// surge drains, and when it was last posted in (see `deliver::backlog_thread`).
     backlogs: Mutex<HashMap<String, (String, Instant)>>,
+    /// Case -> (channel, `ts` of its card): where the case's thread is, once looked up.
+    known_threads: Mutex<HashMap<crate::domain::CaseId, (String, String)>>,
+    /// User id -> display name (`users.info`), for agents' thread messages.
+    names: Mutex<HashMap<String, String>>,
 }
 
 impl Slack {
@@ -141,6 +146,8 @@ impl Slack {
             pacer: Default::default(),
             tier3: Mutex::new(pace::Pacer::tier3()),
             backlogs: Default::default(),
+            known_threads: Default::default(),
+            names: Default::default(),
         }))
     }
 
@@ -174,7 +181,8 @@ impl Slack {
                 );
                 Err(anyhow::anyhow!("Slack chat.postMessage: rate limited (429) in {channel}"))
             }
-            Err(error) => Err(anyhow::anyhow!("Slack chat.postMessage: {error}")),
+            // Kept as Slack's error: a refusal for good is told apart by its code.
+            Err(error) => Err(anyhow::Error::new(error).context("Slack chat.postMessage")),
         }
     }
 

@@ -223,6 +223,7 @@ pub(super) fn samples() -> Vec<Reply> {
             error: s("policy.toml:3:1: unknown field `window_dayz`, expected one of `window_days`, `usage`"),
         },
         Reply::StaffBacklog { count: 12 },
+        Reply::StaffCardMoved { case_id: 7 },
         permission_missing("Embed Links", "agents", "920000000000000001", "plain_text"),
         permission_missing("Add Reactions", "managers", "920000000000000002", "no_reactions"),
         permission_missing("Manage Messages", "other", "920000000000000003", "reactions_stay"),

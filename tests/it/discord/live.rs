@@ -30,15 +30,6 @@ async fn thread_count(fake: &FakeDiscord, card: &Posted, at_least: usize) -> Vec
     .await
 }
 
-fn kinds(fixture: &Fixture) -> Vec<String> {
-    let case = fixture.case(fixture.cases()[0]["id"].as_i64().unwrap());
-    case["events"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
-}
-
-fn count(kinds: &[String], kind: &str) -> usize {
-    kinds.iter().filter(|k| *k == kind).count()
-}
-
 async fn a_thread_from_the_card_relays_both_ways_on(postgres: bool) {
     let fake = FakeDiscord::start().await;
     let Some(fixture) = fixture_on(&fake, postgres) else { return };
@@ -60,7 +51,7 @@ async fn a_thread_from_the_card_relays_both_ways_on(postgres: bool) {
     assert_eq!(dms[4].body["allowed_mentions"], json!({"parse": [], "roles": []}));
 
     // A note stays in the thread; someone who is not an agent is told, and nothing is relayed.
-    fake.writes_in_thread(AGENT, "Mia", &[AGENT_ROLE], &card.id, "!note probably the old shop");
+    let note = fake.writes_in_thread(AGENT, "Mia", &[AGENT_ROLE], &card.id, "!note probably the old shop");
     fake.writes_in_thread(STRANGER, "Sam", &[], &card.id, "I can help!");
     let told = fake.until("the stranger told", |f| f.dm_of(STRANGER).last().cloned()).await;
     assert!(told.content().contains("Only agents can talk to the customer"), "{}", told.content());
@@ -69,6 +60,10 @@ async fn a_thread_from_the_card_relays_both_ways_on(postgres: bool) {
     assert!(posts[1].text().contains("bob@work.example"), "{}", posts[1].text());
     assert!(posts[1].text().contains("📎 error.png: https://cdn.discordapp.com/attachments/"), "{}", posts[1].text());
     assert_eq!(fake.dm_of(ALICE).len(), 5, "neither the note nor the stranger reached the customer");
+    fake.until("the note marked 📝", |f| {
+        f.state.lock().unwrap().reactions.contains(&(note.clone(), "📝".into())).then_some(())
+    })
+    .await;
 
     // Close from the card: the customer is told; the thread says who closed it.
     let card_now = fake.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.id == card.id).unwrap();
@@ -78,13 +73,13 @@ async fn a_thread_from_the_card_relays_both_ways_on(postgres: bool) {
     thread_count(&fake, &card, 3).await;
     let shown = fixture.case(fixture.cases()[0]["id"].as_i64().unwrap());
     assert_eq!(shown["outcome"], "cancelled");
-    let kinds = kinds(&fixture);
+    let kinds = fixture.first_case_kinds();
     assert_eq!(
-        (count(&kinds, "relayed_in"), count(&kinds, "relayed_out"), count(&kinds, "note")),
+        (count_kind(&kinds, "relayed_in"), count_kind(&kinds, "relayed_out"), count_kind(&kinds, "note")),
         (2, 1, 1),
         "{kinds:?}"
     );
-    assert_eq!(count(&kinds, "not_relayed"), 1, "{kinds:?}");
+    assert_eq!(count_kind(&kinds, "not_relayed"), 1, "{kinds:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -114,9 +109,9 @@ async fn a_customer_who_closed_their_dms_is_reported_once_on(postgres: bool) {
     // Not retried: the outbox would have tried again within seconds.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     assert_eq!(fake.state.lock().unwrap().refused_dms, 1, "one attempt, no retries");
-    let kinds = kinds(&fixture);
-    assert_eq!(count(&kinds, "relay_failed"), 1, "{kinds:?}");
-    assert_eq!(count(&kinds, "dead_letter"), 0, "{kinds:?}");
+    let kinds = fixture.first_case_kinds();
+    assert_eq!(count_kind(&kinds, "relay_failed"), 1, "{kinds:?}");
+    assert_eq!(count_kind(&kinds, "dead_letter"), 0, "{kinds:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -156,7 +151,7 @@ async fn messages_sent_while_the_bot_was_down_are_relayed_once_on(postgres: bool
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let posts_now = thread_posts(&fake, &card);
     assert_eq!(posts_now.len(), 4, "each message relayed once: {posts:#?}");
-    assert_eq!(count(&kinds(&fixture), "relayed_in"), 4);
+    assert_eq!(count_kind(&fixture.first_case_kinds(), "relayed_in"), 4);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -121,6 +121,19 @@ pub struct State {
     pub uploads: HashMap<String, (String, usize, Vec<u8>)>,
     /// Files shared by `files.completeUploadExternal`: (channel, name, bytes).
     pub shared_files: Vec<(String, String, Vec<u8>)>,
+    /// User id -> display name, for `users.info`.
+    pub names: HashMap<String, String>,
+    /// `chat.postEphemeral` calls, as sent.
+    pub ephemerals: Vec<Value>,
+    /// Users who turned the app's Messages tab off: a post to their DM is `messages_tab_disabled`.
+    pub messages_tab_off: Vec<String>,
+    /// How many posts were refused that way.
+    pub refused_dms: usize,
+    /// Post the next `chat.postMessage` whose metadata id starts with this, but answer
+    /// `internal_error` (an ambiguous failure of one chosen post).
+    pub fail_after_post_with: Option<String>,
+    /// Posts the bot meant as replies to a reply (Slack flattens them into the parent's thread).
+    pub nested_replies: usize,
 }
 
 impl State {
@@ -275,6 +288,19 @@ impl FakeSlack {
                 }
                 let requested = body["channel"].as_str().unwrap_or_default().to_string();
                 let channel = if requested.starts_with('U') { state.dm_channel(&requested) } else { requested };
+                let tab_off = state.messages_tab_off.iter().any(|u| state.dm_channels.get(u) == Some(&channel));
+                if tab_off {
+                    state.refused_dms += 1;
+                    return api_error("messages_tab_disabled");
+                }
+                let mut body = body;
+                if let Some(parent) = body["thread_ts"].as_str() {
+                    // Slack threads do not nest: a reply to a reply lands in the parent's thread.
+                    if let Some(top) = state.posted.iter().find(|p| p.ts == parent).and_then(Posted::thread) {
+                        state.nested_replies += 1;
+                        body["thread_ts"] = json!(top);
+                    }
+                }
                 if let Some(burst) = state.channel_burst {
                     let now = Instant::now();
                     let (tokens, at) = state.channel_buckets.entry(channel.clone()).or_insert((burst, now));
@@ -296,6 +322,11 @@ impl FakeSlack {
                 });
                 if state.fail_after_post_next > 0 {
                     state.fail_after_post_next -= 1;
+                    return api_error("internal_error");
+                }
+                let id = body["metadata"]["event_payload"]["id"].as_str().unwrap_or_default();
+                if state.fail_after_post_with.as_ref().is_some_and(|prefix| id.starts_with(prefix.as_str())) {
+                    state.fail_after_post_with = None;
                     return api_error("internal_error");
                 }
                 ok(
@@ -347,6 +378,20 @@ impl FakeSlack {
                 state.published.push(body.clone());
                 ok(json!({"view": body["view"]}))
             }
+            "chat.postEphemeral" => {
+                if let Err(error) = serde_json::from_value::<SlackApiChatPostEphemeralRequest>(body.clone()) {
+                    panic!("slack-morphism cannot read this chat.postEphemeral ({error}): {body:#}");
+                }
+                state.ephemerals.push(body.clone());
+                let ts = state.ts();
+                ok(json!({"message_ts": ts}))
+            }
+            "users.info" => {
+                let user = query.get("user").cloned().unwrap_or_default();
+                let Some(name) = state.names.get(&user).cloned() else { return api_error("user_not_found") };
+                ok(json!({"user": {"id": user, "name": name.to_lowercase(), "real_name": format!("{name} Example"),
+                                   "profile": {"display_name": name, "real_name": format!("{name} Example")}}}))
+            }
             "usergroups.users.list" => {
                 state.group_lookups += 1;
                 let group = query.get("usergroup").cloned().unwrap_or_default();
@@ -363,8 +408,12 @@ impl FakeSlack {
                     state.replies_checks += 1;
                 }
                 let replies = method == "conversations.replies";
+                // A reply's own `ts` gives that reply alone (with its `thread_ts`), as Slack does.
+                let asked_reply =
+                    thread.as_ref().is_some_and(|t| state.posted.iter().any(|p| p.ts == *t && p.thread().is_some()));
                 let in_view = |p: &&Posted| match (&thread, p.thread()) {
                     _ if !replies => p.thread().is_none(),
+                    (Some(asked), _) if asked_reply => *asked == p.ts,
                     (Some(parent), Some(of)) => *parent == of,
                     (Some(parent), None) => *parent == p.ts,
                     (None, _) => false,
@@ -380,6 +429,9 @@ impl FakeSlack {
                             json!({"type": "message", "ts": p.ts, "text": p.body["text"], "bot_id": "B0000001"});
                         if metadata {
                             m["metadata"] = p.body["metadata"].clone();
+                        }
+                        if let Some(parent) = p.thread() {
+                            m["thread_ts"] = json!(parent);
                         }
                         m
                     })
@@ -526,6 +578,28 @@ impl FakeSlack {
     pub fn customer_says(&self, customer: &str, typed: &str) -> (String, String) {
         let event = self.dm_event(customer, typed);
         self.push_event(event)
+    }
+
+    /// Someone writes a reply in the thread of `parent` (a case's card) in the agents' channel
+    /// (`message.channels`); returns (event id, the reply's `ts`).
+    pub fn writes_in_thread(&self, who: &str, parent: &Posted, typed: &str) -> (String, String) {
+        let event = self.thread_event(who, parent, typed);
+        let ts = event["ts"].as_str().unwrap_or_default().to_string();
+        let (_, event_id) = self.push_event(event);
+        (event_id, ts)
+    }
+
+    /// The `message` event of a reply in a channel thread; `ts` in it is the reply's.
+    pub fn thread_event(&self, who: &str, parent: &Posted, typed: &str) -> Value {
+        let ts = self.state.lock().unwrap().ts();
+        json!({"type": "message", "channel": parent.channel, "user": who, "text": as_slack_text(typed), "ts": ts,
+               "thread_ts": parent.ts, "event_ts": ts, "channel_type": "channel", "team": TEAM})
+    }
+
+    /// The bot's replies in the thread of `parent`, oldest first.
+    pub fn thread_of(&self, parent: &Posted) -> Vec<Posted> {
+        let state = self.state.lock().unwrap();
+        state.posted.iter().filter(|p| p.thread().as_deref() == Some(parent.ts.as_str())).cloned().collect()
     }
 
     /// The interaction payload of a button press on a post.

@@ -1,6 +1,7 @@
 //! The bot as a real slack-morphism client in a real process, against the fake Slack on loopback.
 
 mod fake;
+mod live;
 mod managers;
 
 use crate::support::*;
@@ -601,6 +602,23 @@ fn import_surge_orders(fixture: &Fixture) {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// Each surge customer's request up to its summary (not yet confirmed); the summaries.
+async fn surge_summaries(fake: &FakeSlack) -> Vec<Posted> {
+    let mut summaries = Vec::new();
+    for i in 1..=SURGE {
+        let customer = surge_customer(i);
+        fake.customer_says(&customer, &format!("ORD-{} surge{i}@example.com", 2000 + i));
+        let ask = dm_count(fake, &customer, 2).await.last().unwrap().clone();
+        fake.press(&customer, &ask, &ask.button("by accident"));
+        dm_count(fake, &customer, 3).await;
+        fake.customer_says(&customer, "Bought the wrong one");
+        let ask = dm_count(fake, &customer, 4).await.last().unwrap().clone();
+        fake.press(&customer, &ask, &ask.button("A refund"));
+        summaries.push(dm_count(fake, &customer, 5).await.last().unwrap().clone());
+    }
+    summaries
+}
+
 /// A surge against Slack's per-channel limit (enforced by the fake): 16 customers confirm at
 /// once. The agents' channel gets one summary with the cards in its thread, paced so that Slack
 /// never answers 429, each card once (one whose answer was lost too); a customer who writes
@@ -612,25 +630,14 @@ async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_
     let Some(fixture) = fixture_on(&fake, postgres) else { return };
     import_surge_orders(&fixture);
     let _bot = start_bot(&fake, &fixture).await;
-    let mut summaries = Vec::new();
-    for i in 1..=SURGE {
-        let customer = surge_customer(i);
-        fake.customer_says(&customer, &format!("ORD-{} surge{i}@example.com", 2000 + i));
-        let ask = dm_count(&fake, &customer, 2).await.last().unwrap().clone();
-        fake.press(&customer, &ask, &ask.button("by accident"));
-        dm_count(&fake, &customer, 3).await;
-        fake.customer_says(&customer, "Bought the wrong one");
-        let ask = dm_count(&fake, &customer, 4).await.last().unwrap().clone();
-        fake.press(&customer, &ask, &ask.button("A refund"));
-        summaries.push(dm_count(&fake, &customer, 5).await.last().unwrap().clone());
-    }
+    let summaries = surge_summaries(&fake).await;
     fake.state.lock().unwrap().channel_burst = Some(4.0);
     for (i, summary) in summaries.iter().enumerate() {
         fake.press(&surge_customer(i + 1), summary, &summary.button("Yes, send it"));
     }
     let backlog = fake
         .until("the backlog summary", |f| {
-            f.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.text().contains("waiting"))
+            f.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.text().contains("new cases are waiting"))
         })
         .await;
     assert!(backlog.thread().is_none(), "the summary is in the channel");
@@ -651,7 +658,7 @@ async fn a_surge_of_cards_goes_in_one_backlog_thread_and_customers_are_not_kept_
     let posted = fake.posted_in(AGENTS_CHANNEL);
     let in_thread = posted.iter().filter(|p| p.thread().as_deref() == Some(backlog.ts.as_str())).count();
     assert!(in_thread >= SURGE - 5, "{in_thread} of {SURGE} cards in the summary's thread");
-    assert_eq!(posted.iter().filter(|p| p.text().contains("waiting")).count(), 1, "one summary");
+    assert_eq!(posted.iter().filter(|p| p.text().contains("new cases are waiting")).count(), 1, "one summary");
     let mut ids: Vec<String> =
         posted.iter().map(|p| p.body["metadata"]["event_payload"]["id"].as_str().unwrap().to_string()).collect();
     ids.sort();

@@ -147,6 +147,12 @@ impl Fixture {
         serde_json::from_slice(&out.stdout).expect("case json")
     }
 
+    /// The timeline kinds of the first case, in order (`relayed_in`, `note`, ...).
+    pub fn first_case_kinds(&self) -> Vec<String> {
+        let case = self.case(self.cases()[0]["id"].as_i64().expect("a case"));
+        case["events"].as_array().expect("events").iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect()
+    }
+
     pub fn cases(&self) -> Vec<Value> {
         let out = self.cli(&["case", "list", "--json"]);
         assert!(out.status.success(), "case list failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -318,6 +324,11 @@ impl Drop for Bot {
 }
 
 /// The sends to one destination.
+/// How many of `kinds` are `kind`.
+pub fn count_kind(kinds: &[String], kind: &str) -> usize {
+    kinds.iter().filter(|k| *k == kind).count()
+}
+
 pub fn sends_to<'a>(out: &'a [Value], to: &str) -> Vec<&'a Value> {
     out.iter().filter(|v| v["kind"] == "send" && v["to"] == to).collect()
 }
