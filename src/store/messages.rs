@@ -81,6 +81,17 @@ pub(super) fn lane_of(to: &Address) -> String {
 
 const MESSAGE_COLUMNS: &str = "id, case_id, recipient, platform, purpose, ref_id, text, active";
 
+/// An outbox row as `undelivered` and `undelivered_by_lane` select it.
+fn outbox_record(row: &AnyRow) -> StoreResult<OutboxRecord> {
+    Ok(OutboxRecord {
+        id: row.try_get("id")?,
+        case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
+        action_json: row.try_get("action_json")?,
+        attempts: row.try_get("attempts")?,
+        lane: row.try_get("lane")?,
+    })
+}
+
 impl Tx<'_> {
     /// Records a message and queues its delivery; returns its id.
     pub async fn send(&mut self, msg: NewMessage, now: DateTime<Utc>) -> StoreResult<MessageId> {
@@ -250,24 +261,14 @@ impl Tx<'_> {
         now: DateTime<Utc>,
     ) -> StoreResult<Vec<OutboxRecord>> {
         let sql = format!(
-            "SELECT id, case_id, action_json, attempts FROM outbox
+            "SELECT id, case_id, action_json, attempts, lane FROM outbox
              WHERE platform = $1 AND delivered_at IS NULL AND dead_at IS NULL
                AND (next_attempt_at IS NULL OR next_attempt_at <= $2)
              ORDER BY id LIMIT $3 {}",
             self.lock_rows("FOR UPDATE SKIP LOCKED")
         );
         let rows = sqlx::query(&sql).bind(platform.code()).bind(ts(now)).bind(limit).fetch_all(self.conn()).await?;
-        rows.iter()
-            .map(|row| {
-                Ok(OutboxRecord {
-                    id: row.try_get("id")?,
-                    case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
-                    action_json: row.try_get("action_json")?,
-                    attempts: row.try_get("attempts")?,
-                    lane: None,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_record).collect()
     }
 
     /// Like `undelivered`, but at most `per_lane` of each lane (the oldest due ones), so one
@@ -297,17 +298,7 @@ impl Tx<'_> {
             .bind(limit)
             .fetch_all(self.conn())
             .await?;
-        rows.iter()
-            .map(|row| {
-                Ok(OutboxRecord {
-                    id: row.try_get("id")?,
-                    case_id: row.try_get::<Option<i64>, _>("case_id")?.map(CaseId),
-                    action_json: row.try_get("action_json")?,
-                    attempts: row.try_get("attempts")?,
-                    lane: row.try_get("lane")?,
-                })
-            })
-            .collect()
+        rows.iter().map(outbox_record).collect()
     }
 
     /// How many posts (sends) wait undelivered in one lane of a platform, retries included.

@@ -74,6 +74,6 @@ pub struct OutboxRecord {
     pub case_id: Option<CaseId>,
     pub action_json: String,
     pub attempts: i64,
-    /// Its destination, where the query reads it (`undelivered_by_lane`).
+    /// Its destination (`lane_of`); none on rows from before lanes, which form one lane.
     pub lane: Option<String>,
 }

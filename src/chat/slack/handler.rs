@@ -40,6 +40,20 @@ pub fn unescape(text: &str) -> String {
     out.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 }
 
+/// What someone wrote, as typed ([`unescape`]), with the names of the files they shared, one a
+/// line: a Slack file stays visible only where it was shared, so its name says what was sent.
+pub fn written_text(event: &Value) -> String {
+    let mut text = unescape(event["text"].as_str().unwrap_or_default());
+    let files = event["files"].as_array().into_iter().flatten();
+    for name in files.filter_map(|f| f["name"].as_str().or(f["title"].as_str())) {
+        if !text.is_empty() {
+            text.push('\n');
+        }
+        text.push_str(&format!("📎 {name}"));
+    }
+    text
+}
+
 /// A reaction's name (without colons, skin tone dropped) as the engine's emoji, for the
 /// decisions it knows; anything else is not a decision.
 pub fn emoji_of(name: &str) -> Option<&'static str> {
@@ -103,10 +117,11 @@ impl Slack {
         match event["type"].as_str() {
             Some("message") => {
                 // People writing: not the bot's own posts, edits, deletions or joins. A reply
-                // also sent to the channel (`thread_broadcast`) is still written in the thread.
+                // also sent to the channel (`thread_broadcast`) is still written in the thread,
+                // and a message with a file (`file_share`) is still a message.
                 let from_bot = event.get("bot_id").is_some_and(|b| !b.is_null());
                 let Some(user) = str_at(event, "/user") else { return };
-                let written = matches!(str_at(event, "/subtype"), None | Some("thread_broadcast"));
+                let written = matches!(str_at(event, "/subtype"), None | Some("thread_broadcast" | "file_share"));
                 if from_bot || !written || user == self.bot_user_id {
                     return;
                 }
@@ -117,11 +132,8 @@ impl Slack {
                     }
                     return;
                 }
-                if str_at(event, "/subtype").is_some() {
-                    return;
-                }
                 self.remember_dm(user, str_at(event, "/channel")).await;
-                let text = unescape(event["text"].as_str().unwrap_or_default());
+                let text = written_text(event);
                 self.handle(key, Inbound::dm(user, text)).await;
             }
             Some("reaction_added") => {

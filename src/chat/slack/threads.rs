@@ -5,7 +5,7 @@
 //! Also the DM refusals that no retry cures.
 
 use super::deliver::{blocks, fallback, OUTBOX_EVENT};
-use super::handler::unescape;
+use super::handler::written_text;
 use super::{Slack, PLATFORM};
 use crate::domain::{Address, CaseId};
 use crate::events::Inbound;
@@ -156,7 +156,7 @@ impl Slack {
         let name = self.display_name(user, event).await;
         Some(Inbound::Message {
             user: user.to_string(),
-            text: unescape(event["text"].as_str().unwrap_or_default()),
+            text: written_text(event),
             to: Some(Address::Thread(case).to_string()),
             roles,
             name: Some(name),

@@ -596,6 +596,15 @@ impl FakeSlack {
                "thread_ts": parent.ts, "event_ts": ts, "channel_type": "channel", "team": TEAM})
     }
 
+    /// A message event made a message with a file (`file_share`), as Slack sends it.
+    pub fn with_file(&self, mut event: Value, name: &str) -> Value {
+        let id = format!("F{:08}", self.state.lock().unwrap().next());
+        event["subtype"] = json!("file_share");
+        event["files"] = json!([{"id": id, "name": name, "title": name, "mimetype": "image/png", "filetype": "png",
+                                 "user": event["user"], "url_private": format!("https://files.slack.example/{id}/{name}")}]);
+        event
+    }
+
     /// The bot's replies in the thread of `parent`, oldest first.
     pub fn thread_of(&self, parent: &Posted) -> Vec<Posted> {
         let state = self.state.lock().unwrap();

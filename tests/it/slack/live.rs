@@ -75,9 +75,12 @@ async fn a_hand_off_is_a_thread_under_the_card_relayed_both_ways_on(postgres: bo
     let (_, note) = fake.writes_in_thread(AGENT, &card, "!note probably the old shop");
     let memo = (AGENTS_CHANNEL.to_string(), note, "memo".to_string());
     fake.until("the note marked :memo:", |f| f.state.lock().unwrap().reactions.contains(&memo).then_some(())).await;
-    fake.customer_says(ALICE, "bob@work.example");
+    // A message with a file is still a message: its text and the file's name come through.
+    let with_file = fake.with_file(fake.dm_event(ALICE, "bob@work.example, and the error I get:"), "error.png");
+    fake.push_event(with_file);
     let posts = thread_count(&fake, &card, 2).await;
     assert!(posts[1].text().contains("bob@work.example"), "{}", posts[1].text());
+    assert!(posts[1].text().contains("📎 error.png"), "{}", posts[1].text());
     assert_eq!(fake.dm_of(ALICE).len(), 5, "neither the note nor the duplicate reached the customer");
 
     // Close from the card: the customer is told; the thread says who closed it.
