@@ -172,6 +172,7 @@ pub async fn open(config: Option<&Path>, staff: Platform, seed_demo: bool) -> Re
 pub fn understanding(loaded: &Loaded) -> Result<Understanding, CliError> {
     let config = &loaded.config;
     Understanding::new(&config.intake.order_patterns, &config.intake.seller_emails, &config.moderation.abusive_words)
+        .map(|understanding| understanding.with_default_language(&config.locale))
         .map_err(|e| CliError::input(format!("refund-bot.toml: [intake] order_patterns: {e}")))
 }
 

@@ -33,10 +33,24 @@ pub struct KbError {
     pub message: String,
 }
 
+/// The product a question is about, when the customer's order is known (their latest case's).
+#[derive(Debug, Clone, Copy)]
+pub struct KnownProduct<'a> {
+    pub sku: &'a str,
+    pub name: &'a str,
+}
+
 /// The answer to a message that asks a question rather than for a refund: the seller's entry
-/// when one matches, else the built-in answer to its topic from the policy's default rules.
+/// when one matches, else the built-in answer to its topic from the policy's rules for
+/// `product` when it is known, else from its default rules.
 /// `None` for a request (a reason stated, an order named) or a message that asks nothing.
-pub fn reply_to(text: &str, reading: &Reading, kb: &KnowledgeBase, policy: &Policy) -> Option<Reply> {
+pub fn reply_to(
+    text: &str,
+    reading: &Reading,
+    kb: &KnowledgeBase,
+    policy: &Policy,
+    product: Option<KnownProduct<'_>>,
+) -> Option<Reply> {
     if reading.strength >= REQUEST_STRENGTH || !reading.order_ids.is_empty() {
         return None;
     }
@@ -44,10 +58,13 @@ pub fn reply_to(text: &str, reading: &Reading, kb: &KnowledgeBase, policy: &Poli
         return Some(Reply::AnswerKb { question: entry.question.clone(), answer: entry.answer.clone() });
     }
     let topic = reading.topic?;
-    let rules = policy.default_rules();
+    let (rules, product) = match product {
+        Some(known) => (policy.rules_for(known.sku), known.name.to_string()),
+        None => (policy.default_rules(), String::new()),
+    };
     Some(Reply::AnswerQuestion {
         topic: topic.code().to_string(),
-        product: String::new(),
+        product,
         window_days: rules.window_days,
         usage_metric: rules.usage_metric.clone().unwrap_or_default(),
         usage_full_max: format!("{}", rules.usage_full_refund_max),

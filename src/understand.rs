@@ -62,7 +62,7 @@ pub struct Answers<'a> {
 /// The reading as printed; `question` is the answer the bot would give, in the seller's locale.
 pub fn describe(understanding: &Understanding, answers: &Answers<'_>, text: &str) -> Value {
     let reading: Reading = understanding.read(text);
-    let question = crate::kb::reply_to(text, &reading, answers.kb, answers.policy)
+    let question = crate::kb::reply_to(text, &reading, answers.kb, answers.policy, None)
         .and_then(|reply| answers.replies.render(&reply).ok());
     json!({
         "reason": reading.reason,
@@ -75,6 +75,8 @@ pub fn describe(understanding: &Understanding, answers: &Answers<'_>, text: &str
         "emails": reading.emails,
         "flags": reading.flags,
         "language": reading.language,
+        // `default`: the words told no language, so the seller's `locale` was assumed.
+        "language_source": reading.language_source.map_or("default", |s| s.code()),
         "topic": reading.topic,
         "question": question,
     })

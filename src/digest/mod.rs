@@ -13,6 +13,7 @@ use crate::domain::{Currency, Money, Reason};
 use crate::replies::Reply;
 use crate::store::{RefundWentBack, RequestFact, StoreResult, Tx};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// Weeks the chart shows, and weeks the trends compare against.
@@ -55,15 +56,40 @@ pub struct Trend {
 }
 
 impl Trend {
-    fn words(&self) -> String {
+    /// The line as the template words it: the change on the weekly mean before, signed and in
+    /// percent (`+220`), empty for something new this week.
+    fn shown(&self) -> TrendLine {
         let change = if self.before_per_week == 0.0 {
-            "new".to_string()
+            String::new()
         } else {
-            let percent = (self.count as f64 / self.before_per_week - 1.0) * 100.0;
-            format!("{percent:+.0}% on the 4 weeks before")
+            format!("{:+.0}", (self.count as f64 / self.before_per_week - 1.0) * 100.0)
         };
-        format!("{}: {} ({change})", self.label, self.count)
+        TrendLine { label: self.label.clone(), count: self.count, change }
     }
+}
+
+/// A reason or product line of the digest's post; the template says what `change` means.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrendLine {
+    pub label: String,
+    pub count: usize,
+    pub change: String,
+}
+
+/// How many of the week's requests ended so: `outcome` is a case outcome's code (`refunded`),
+/// which the template names.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutcomeCount {
+    pub outcome: String,
+    pub count: usize,
+}
+
+/// A median time as the template words it: `amount` in `unit` (`minutes`, `hours` or `days`);
+/// both empty when there was nothing to measure.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub amount: String,
+    pub unit: String,
 }
 
 /// The digest of one week.
@@ -179,24 +205,23 @@ impl Digest {
         }
     }
 
-    /// The managers' post; `chart` is the name of the attached picture.
+    /// The managers' post; `chart` is the name of the attached picture. Only figures and codes:
+    /// the words are the template's, in the seller's locale.
     pub fn reply(&self, chart: &str) -> Reply {
         Reply::ManagerDigest {
             since: self.since.format("%Y-%m-%d").to_string(),
             until: (self.until - Duration::milliseconds(1)).format("%Y-%m-%d").to_string(),
             requests: self.requests,
-            outcomes: self.outcomes.iter().map(|(o, n)| format!("{} {n}", o.replace('_', " "))).collect(),
+            outcomes: self.outcomes.iter().map(|(o, n)| OutcomeCount { outcome: o.clone(), count: *n }).collect(),
             refunded: amounts(&self.refunded),
             kept: amounts(&self.kept),
-            reasons: self.reasons.iter().map(Trend::words).collect(),
-            products: self.products.iter().map(Trend::words).collect(),
-            first_answer: self.median_first_answer.map_or_else(|| "—".into(), span),
-            resolution: self.median_resolution.map_or_else(|| "—".into(), span),
+            reasons: self.reasons.iter().map(Trend::shown).collect(),
+            products: self.products.iter().map(Trend::shown).collect(),
+            first_answer: self.median_first_answer.map(span).unwrap_or_default(),
+            resolution: self.median_resolution.map(span).unwrap_or_default(),
             sla_breaches: self.sla_breaches.max(0) as usize,
-            feedback: match self.feedback_average {
-                Some(average) => format!("{average:.1} / 5 from {} answer(s)", self.feedback_answers),
-                None => "no answers".into(),
-            },
+            feedback_average: self.feedback_average.map(|average| format!("{average:.1}")).unwrap_or_default(),
+            feedback_answers: self.feedback_answers,
             comments: self.comments.clone(),
             chart: chart.to_string(),
         }
@@ -239,26 +264,25 @@ fn worth_reading(feedback: &[(i64, Option<String>)]) -> Vec<String> {
     comments.into_iter().take(TOP).map(|(score, text)| format!("{score}/5: {text}")).collect()
 }
 
+/// The amounts, one per currency; empty when there were none (the template says "nothing").
 fn amounts(by_currency: &BTreeMap<String, i64>) -> String {
-    if by_currency.is_empty() {
-        return "nothing".into();
-    }
     let each: Vec<String> = by_currency
         .iter()
         .map(|(currency, minor)| match Currency::parse(currency) {
             Ok(c) => Money::from_minor(*minor, c).to_string(),
-            Err(_) => format!("{minor} {currency} (minor units)"),
+            Err(_) => format!("{minor} {currency}"),
         })
         .collect();
     each.join(", ")
 }
 
-/// "45 min", "3.5 h", "2.1 days".
-fn span(d: Duration) -> String {
+/// 45 minutes, 3.5 hours, 2.1 days.
+fn span(d: Duration) -> Span {
     let minutes = d.num_minutes().max(0);
-    match minutes {
-        0..=119 => format!("{minutes} min"),
-        m if m < 48 * 60 => format!("{:.1} h", m as f64 / 60.0),
-        m => format!("{:.1} days", m as f64 / 1440.0),
-    }
+    let (amount, unit) = match minutes {
+        0..=119 => (minutes.to_string(), "minutes"),
+        m if m < 48 * 60 => (format!("{:.1}", m as f64 / 60.0), "hours"),
+        m => (format!("{:.1}", m as f64 / 1440.0), "days"),
+    };
+    Span { amount, unit: unit.to_string() }
 }

@@ -40,6 +40,8 @@ pub enum HandOffWhy {
     Unclear,
     /// The records that hold the order (Stripe) did not answer.
     RecordsDown,
+    /// The customer kept sending the order id (or the email) without the other one.
+    StillMissing,
 }
 
 impl HandOffWhy {
@@ -48,6 +50,7 @@ impl HandOffWhy {
             HandOffWhy::NoMatch { .. } => "no_match",
             HandOffWhy::Unclear => "unclear",
             HandOffWhy::RecordsDown => "records_down",
+            HandOffWhy::StillMissing => "still_missing",
         }
     }
 }
@@ -164,8 +167,16 @@ fn on_identify(
     match input {
         Input::Read(text, reading) => {
             let found = understand::identity(text, reading);
+            // Several orders in one message: which one this request is about is asked, not guessed.
+            if reading.order_ids.len() > 1 {
+                return which_order(reading.order_ids.clone(), found.email.or(email), failures, unclear);
+            }
             // Text with neither an order id nor an email is unclear, whatever was given before.
             let understood = found != understand::Identity::default();
+            // Only what the bot already has, sent again: a miss, or the same question forever.
+            let repeated = understood
+                && found.order_id.as_ref().is_none_or(|id| order_id.as_ref() == Some(id))
+                && found.email.as_ref().is_none_or(|e| email.as_ref() == Some(e));
             let order_id = found.order_id.or(order_id);
             let email = found.email.or(email);
             if let (None, Some(suffix), Some(email)) = (&order_id, &reading.order_suffix, &email) {
@@ -174,24 +185,12 @@ fn on_identify(
                 return (Some(state), vec![Effect::CheckSuffix { suffix: suffix.clone(), email: email.clone() }]);
             }
             match (order_id, email) {
-                (Some(order_id), Some(email)) => {
-                    let state = Intake::Identify {
-                        order_id: Some(order_id.clone()),
-                        email: Some(email.clone()),
-                        failures,
-                        unclear,
-                        said: None,
-                    };
-                    (Some(state), vec![Effect::CheckOrder { order_id, email }])
-                }
+                (Some(order_id), Some(email)) => check_pair(order_id, email, failures, unclear),
                 _ if !understood && unclear + 1 >= MAX_FAILURES => hand_off(HandOffWhy::Unclear),
+                (order_id, email) if repeated => missing_again(order_id, email, failures, unclear + 1),
                 (Some(order_id), None) => {
                     let unclear = if understood { unclear } else { unclear + 1 };
-                    let reply = Reply::AskEmail { order_id: order_id.to_string() };
-                    (
-                        Some(Intake::Identify { order_id: Some(order_id), email: None, failures, unclear, said: None }),
-                        vec![say(reply, Some("email"), vec![])],
-                    )
+                    ask_email(order_id, failures, unclear)
                 }
                 (None, Some(email)) => {
                     let unclear = if understood { unclear } else { unclear + 1 };
@@ -256,6 +255,11 @@ fn on_identify(
                     vec![say(reply, None, buttons)],
                 )
             }
+        },
+        // One of the orders a message named, picked with its button.
+        Input::Choice(Choice::Order(order_id)) => match email {
+            Some(email) => check_pair(order_id, email, failures, unclear),
+            None => ask_email(order_id, failures, unclear),
         },
         // Typed text arrives read (`step` reads it), so `Text` is never seen here.
         Input::Choice(_) | Input::Text(_) => {

@@ -1,6 +1,6 @@
 //! The intake's replies: each question with the buttons and typed answer it waits for.
 
-use super::{Effect, HandOffWhy, Intake, OrderBrief, Prompt, Said};
+use super::{Effect, HandOffWhy, Intake, OrderBrief, Prompt, Said, MAX_FAILURES};
 use crate::domain::{ButtonAction, Choice, Email, OrderId, Reason, Resolution};
 use crate::replies::Reply;
 
@@ -108,6 +108,72 @@ pub(super) fn cancel() -> (Option<Intake>, Vec<Effect>) {
 
 pub(super) fn hand_off(why: HandOffWhy) -> (Option<Intake>, Vec<Effect>) {
     (None, vec![say(Reply::HandedToHuman {}, None, vec![]), Effect::HandOff(why)])
+}
+
+/// Both halves of the proof are known: the order is looked up.
+pub(super) fn check_pair(
+    order_id: OrderId,
+    email: Email,
+    failures: u32,
+    unclear: u32,
+) -> (Option<Intake>, Vec<Effect>) {
+    let state = Intake::Identify {
+        order_id: Some(order_id.clone()),
+        email: Some(email.clone()),
+        failures,
+        unclear,
+        said: None,
+    };
+    (Some(state), vec![Effect::CheckOrder { order_id, email }])
+}
+
+pub(super) fn ask_email(order_id: OrderId, failures: u32, unclear: u32) -> (Option<Intake>, Vec<Effect>) {
+    let reply = Reply::AskEmail { order_id: order_id.to_string() };
+    let state = Intake::Identify { order_id: Some(order_id), email: None, failures, unclear, said: None };
+    (Some(state), vec![say(reply, Some("email"), vec![])])
+}
+
+/// A message named several orders: one request is about one order, so the customer picks it
+/// with a button (or types it); the others can be asked about in a request of their own. Named
+/// again and again, it counts as unclear, and the third time a person takes over.
+pub(super) fn which_order(
+    named: Vec<OrderId>,
+    email: Option<Email>,
+    failures: u32,
+    unclear: u32,
+) -> (Option<Intake>, Vec<Effect>) {
+    if unclear + 1 >= MAX_FAILURES {
+        return hand_off(HandOffWhy::Unclear);
+    }
+    let order_ids = named.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+    let buttons = with_cancel(named.into_iter().map(|id| (Choice::Order(id.clone()).into(), id.to_string())).collect());
+    let state = Intake::Identify { order_id: None, email, failures, unclear: unclear + 1, said: None };
+    (Some(state), vec![say(Reply::WhichOrder { order_ids }, Some("order_id"), buttons)])
+}
+
+/// The customer sent again only the order id (or only the email) the bot already has. The first
+/// time the question is asked again; the second time the bot says what is missing and why, and
+/// that a person takes over if they can't find it; the third time that person does.
+pub(super) fn missing_again(
+    order_id: Option<OrderId>,
+    email: Option<Email>,
+    failures: u32,
+    misses: u32,
+) -> (Option<Intake>, Vec<Effect>) {
+    if misses >= MAX_FAILURES {
+        return hand_off(HandOffWhy::StillMissing);
+    }
+    let expects = if order_id.is_some() { "email" } else { "order_id" };
+    let reply = match (misses, &order_id, &email) {
+        (1, Some(id), _) => Reply::AskEmail { order_id: id.to_string() },
+        (1, None, Some(email)) => Reply::AskOrderId { email: email.to_string() },
+        _ => Reply::StillMissing {
+            order_id: order_id.as_ref().map(ToString::to_string).unwrap_or_default(),
+            email: email.as_ref().map(ToString::to_string).unwrap_or_default(),
+        },
+    };
+    let state = Intake::Identify { order_id, email, failures, unclear: misses, said: None };
+    (Some(state), vec![say(reply, Some(expects), vec![])])
 }
 
 pub(super) fn order_buttons(candidates: &[OrderBrief]) -> Vec<(ButtonAction, String)> {

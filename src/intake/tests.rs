@@ -2,6 +2,8 @@
 
 use super::*;
 
+mod misses;
+
 // ---- What the tables are made of -------------------------------------------------------------
 
 /// One case: from `state`, `input` must give exactly `want_state` and `want_effects`.

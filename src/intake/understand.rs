@@ -2,7 +2,7 @@
 //! The rest of a message (reason, resolution, flags) is read by `crate::understanding`.
 
 use crate::domain::{Email, OrderId};
-use crate::understanding::Reading;
+use crate::understanding::{answer_form, answer_forms, AnswerForms, Reading};
 
 /// The order id and email found in a message, if any.
 #[derive(Debug, Default, Clone, PartialEq)]
@@ -41,31 +41,32 @@ fn short_answer_id(text: &str) -> Option<OrderId> {
     })
 }
 
-fn first_words(text: &str) -> String {
-    text.trim().to_lowercase().trim_end_matches(['.', '!']).to_string()
+/// Whether a whole message is one of the answers `pick` lists, in any language the bot reads
+/// (the words are in each language's lexicon, `src/understanding/lexicon/`).
+fn answers(text: &str, pick: fn(&AnswerForms) -> &Vec<String>) -> bool {
+    let form = answer_form(text);
+    !form.is_empty() && pick(answer_forms()).contains(&form)
 }
 
 pub fn is_cancel(text: &str) -> bool {
-    matches!(first_words(text).as_str(), "cancel" | "stop" | "never mind" | "nevermind" | "quit" | "/cancel")
+    answers(text, |a| &a.cancel)
 }
 
 pub fn is_restart(text: &str) -> bool {
-    matches!(first_words(text).as_str(), "start over" | "restart" | "start again" | "/restart")
+    answers(text, |a| &a.restart)
 }
 
 pub fn is_yes(text: &str) -> bool {
-    matches!(
-        first_words(text).as_str(),
-        "yes" | "y" | "yep" | "yeah" | "ok" | "okay" | "confirm" | "correct" | "sure" | "that's right"
-    )
+    answers(text, |a| &a.yes)
 }
 
 pub fn is_no(text: &str) -> bool {
-    matches!(first_words(text).as_str(), "no" | "n" | "nope" | "wrong" | "that's wrong")
+    answers(text, |a| &a.no)
 }
 
+/// Nothing to add; a lone dash counts too.
 pub fn is_skip(text: &str) -> bool {
-    matches!(first_words(text).as_str(), "skip" | "no" | "nothing" | "no thanks" | "-")
+    text.trim() == "-" || answers(text, |a| &a.skip)
 }
 
 /// Removes control characters (keeping line breaks and tabs) so they never reach staff or logs.
@@ -102,5 +103,29 @@ mod tests {
         assert_eq!(identity_of("on the 3rd"), Identity::default());
         assert_eq!(identity_of("$49.00"), Identity::default());
         assert_eq!(identity_of("I paid 49.00 on the 3rd of November for the course"), Identity::default());
+    }
+
+    #[test]
+    fn yes_no_cancel_and_skip_in_every_language() {
+        for yes in ["Yes", "Sí.", "si", "ja!", "Oui", "d'accord", "sim", "はい", "はい。", "是的", "네"] {
+            assert!(is_yes(yes) && !is_no(yes) && !is_cancel(yes), "{yes}");
+        }
+        for no in ["no", "Nein", "non", "não", "nao", "いいえ", "不是", "아니요"] {
+            assert!(is_no(no) && !is_yes(no), "{no}");
+        }
+        for cancel in ["Cancel.", "cancelar", "Abbrechen", "annuler", "laisse tomber", "キャンセル", "取消"] {
+            assert!(is_cancel(cancel), "{cancel}");
+        }
+        for restart in ["start over", "empezar de nuevo", "von vorne", "recommencer", "começar de novo", "最初から"]
+        {
+            assert!(is_restart(restart), "{restart}");
+        }
+        for skip in ["-", "nada", "nein, danke", "non merci", "não, obrigado", "特にありません"] {
+            assert!(is_skip(skip), "{skip}");
+        }
+        // Only a whole message is an answer: a sentence that contains the word is not.
+        for sentence in ["yes but the video still doesn't load", "sí, pero no funciona", "", "?"] {
+            assert!(!is_yes(sentence) && !is_skip(sentence) && !is_cancel(sentence), "{sentence}");
+        }
     }
 }

@@ -117,6 +117,10 @@ fn days(value: &Option<Spanned<i64>>, default: u32, key: &str, errors: &Errors) 
 
 fn resolve(raw: &RawRules, currency: Currency, errors: &Errors) -> Result<Rules, PolicyError> {
     let usage_full_refund_max = match &raw.usage_full_refund_max {
+        // `nan` compares false with everything, so it would pass every check below.
+        Some(v) if v.get_ref().is_nan() => {
+            return Err(errors.at(v.span(), "`usage_full_refund_max` must be a number, not nan"))
+        }
         Some(v) if *v.get_ref() < 0.0 => {
             return Err(errors.at(v.span(), "`usage_full_refund_max` must be zero or more"))
         }
@@ -125,8 +129,12 @@ fn resolve(raw: &RawRules, currency: Currency, errors: &Errors) -> Result<Rules,
     };
     let mut partial = Vec::new();
     let mut floor = usage_full_refund_max;
+    let mut ceiling = 100;
     for tier in raw.partial.iter().flatten() {
         let RawTier { usage_max, percent } = tier.get_ref().clone();
+        if usage_max.is_nan() {
+            return Err(errors.at(tier.span(), "usage_max must be a number, not nan"));
+        }
         if usage_max <= floor {
             let message = format!("tiers must go up: usage_max {usage_max} must be above {floor} (usage_full_refund_max or the tier before)");
             return Err(errors.at(tier.span(), message));
@@ -134,6 +142,14 @@ fn resolve(raw: &RawRules, currency: Currency, errors: &Errors) -> Result<Rules,
         if !(1..=100).contains(&percent) {
             return Err(errors.at(tier.span(), format!("percent {percent} must be between 1 and 100")));
         }
+        // More usage must never refund more: a customer would gain by using more first.
+        if percent > ceiling {
+            let message = format!(
+                "tiers must not pay more for more usage: percent {percent} is above {ceiling} (the tier before)"
+            );
+            return Err(errors.at(tier.span(), message));
+        }
+        ceiling = percent;
         floor = usage_max;
         partial.push(Tier { usage_max, percent: percent as u32 });
     }

@@ -92,6 +92,8 @@ const PHRASES: &[&str] = &[
     "Downloaded {n} time(s)",
     "{n}% progress",
     "{n} download(s)",
+    // The weekly digest: requests whose reason was never given.
+    "No reason given",
 ];
 
 /// Every English label a shipped locale must translate.
@@ -205,6 +207,8 @@ impl Labels {
             Reply::ManagerDispute { rules, .. } => all(rules),
             Reply::AgentReminder { waiting, .. } | Reply::ManagerReminder { waiting, .. } => one(waiting),
             Reply::LanguageNote { language } => one(language),
+            // The reasons' names; products are the seller's own names.
+            Reply::ManagerDigest { reasons, .. } => reasons.iter_mut().for_each(|r| one(&mut r.label)),
             _ => {}
         }
         reply

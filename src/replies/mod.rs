@@ -52,9 +52,14 @@ replies! {
     AskEmail => "ask_email" { order_id: String }
     AskOrderId => "ask_order_id" { email: String }
     OrderNotFound => "order_not_found" { attempts_left: u32 }
+    /// Only the order id (or only the email) was sent again: what is still missing and why.
+    /// Exactly one of the two is empty: the one still missing.
+    StillMissing => "still_missing" { order_id: String, email: String }
     OrderCheckUnavailable => "order_check_unavailable" {}
     HandedToHuman => "handed_to_human" {}
     ChooseOrder => "choose_order" { email: String }
+    /// A message named several orders (`order_ids`, comma separated): which one is this about?
+    WhichOrder => "which_order" { order_ids: String }
     AlreadyOpen => "already_open" { case_id: i64, order_id: String }
     AskReason => "ask_reason" { product: String }
     ReasonUnclear => "reason_unclear" {}
@@ -233,11 +238,14 @@ replies! {
         incident_id: i64, product: String, reason_label: String, window_hours: u32, count: usize,
         usual: String, cases: Vec<String>,
     }
-    /// The weekly digest; each list is lines already worded, `chart` the attached file's name.
+    /// The weekly digest: figures and codes the template words (`refunded`/`kept` empty: none,
+    /// `feedback_average` empty: no answers), `chart` the attached file's name.
     ManagerDigest => "manager_digest" {
-        since: String, until: String, requests: usize, outcomes: Vec<String>, refunded: String,
-        kept: String, reasons: Vec<String>, products: Vec<String>, first_answer: String,
-        resolution: String, sla_breaches: usize, feedback: String, comments: Vec<String>, chart: String,
+        since: String, until: String, requests: usize, outcomes: Vec<crate::digest::OutcomeCount>,
+        refunded: String, kept: String, reasons: Vec<crate::digest::TrendLine>,
+        products: Vec<crate::digest::TrendLine>, first_answer: crate::digest::Span,
+        resolution: crate::digest::Span, sla_breaches: usize, feedback_average: String,
+        feedback_answers: usize, comments: Vec<String>, chart: String,
     }
     /// A later request joined an open incident (no ping).
     ManagerIncidentJoined => "manager_incident_joined" { incident_id: i64, case_id: i64, count: usize }

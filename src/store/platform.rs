@@ -80,6 +80,28 @@ impl Tx<'_> {
         Ok(inserted.rows_affected() == 1)
     }
 
+    /// The permission works again in that channel: the note goes, so that losing it again is
+    /// told again. True when there was a note.
+    pub async fn clear_warning(&mut self, platform: Platform, channel_id: &str, permission: &str) -> StoreResult<bool> {
+        let deleted =
+            sqlx::query("DELETE FROM platform_warnings WHERE platform = $1 AND channel_id = $2 AND permission = $3")
+                .bind(platform.code())
+                .bind(channel_id)
+                .bind(permission)
+                .execute(self.conn())
+                .await?;
+        Ok(deleted.rows_affected() > 0)
+    }
+
+    /// (channel id, permission) of every missing permission the managers were told of.
+    pub async fn warnings(&mut self, platform: Platform) -> StoreResult<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT channel_id, permission FROM platform_warnings WHERE platform = $1")
+            .bind(platform.code())
+            .fetch_all(self.conn())
+            .await?;
+        rows.iter().map(|r| Ok((r.try_get("channel_id")?, r.try_get("permission")?))).collect()
+    }
+
     pub async fn dm_channel(&mut self, platform: &str, user: &str) -> StoreResult<Option<String>> {
         let row = sqlx::query("SELECT channel_id FROM platform_dm_channels WHERE platform = $1 AND user_id = $2")
             .bind(platform)
@@ -132,6 +154,17 @@ impl Store {
 
     pub async fn dm_channel(&self, platform: &str, user: &str) -> StoreResult<Option<String>> {
         self.begin().await?.dm_channel(platform, user).await
+    }
+
+    pub async fn clear_warning(&self, platform: Platform, channel_id: &str, permission: &str) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        let cleared = tx.clear_warning(platform, channel_id, permission).await?;
+        tx.commit().await?;
+        Ok(cleared)
+    }
+
+    pub async fn warnings(&self, platform: Platform) -> StoreResult<Vec<(String, String)>> {
+        self.begin().await?.warnings(platform).await
     }
 
     pub async fn posts_waiting(&self, platform: Platform, lane: &str) -> StoreResult<i64> {

@@ -9,12 +9,14 @@ mod orders;
 mod reason;
 mod text;
 
+pub use lexicon::{answer_form, answer_forms, AnswerForms};
 pub use orders::{BadPattern, DEFAULT_PATTERNS};
 pub use reason::SURE;
 pub use text::{fold, Phrase};
 
 use crate::domain::code::codes;
 use crate::domain::{Email, OrderId, Reason, Resolution};
+use crate::language::{Language, LanguageSource};
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -51,7 +53,10 @@ pub struct Reading {
     pub order_suffix: Option<String>,
     pub emails: Vec<Email>,
     pub flags: Vec<Signal>,
+    /// The message's language code, or the seller's default (`locale`) when its words tell none.
     pub language: String,
+    /// How `language` was read from the words; `None`: it is the seller's default.
+    pub language_source: Option<LanguageSource>,
     pub topic: Option<Topic>,
     /// How much the message says about its reason: a message that explains is kept as the
     /// details rather than asked for again.
@@ -83,6 +88,8 @@ const REQUEST_STRENGTH: f32 = 1.0;
 pub struct Understanding {
     orders: orders::OrderReader,
     seller_words: abuse::SellerWords,
+    /// The language of a message whose words tell none: the seller's `locale`.
+    default_language: String,
 }
 
 impl Understanding {
@@ -97,7 +104,15 @@ impl Understanding {
         Ok(Understanding {
             orders: orders::OrderReader::new(order_patterns, seller_emails)?,
             seller_words: abuse::SellerWords::new(abusive_words),
+            default_language: Language::English.code().to_string(),
         })
+    }
+
+    /// Messages whose words tell no language are read as the seller's `locale` (a tag such as
+    /// `es` or `pt-BR`; its language's code is used).
+    pub fn with_default_language(mut self, locale: &str) -> Understanding {
+        self.default_language = Language::from_tag(locale).map_or_else(|| locale.to_string(), |l| l.code().to_string());
+        self
     }
 
     /// The defaults: no seller patterns or addresses, the built-in abusive words.
@@ -127,6 +142,8 @@ impl Understanding {
             flags.push(Signal::Abusive);
         }
         let topic = if guess.strength < REQUEST_STRENGTH { topic(&folded, lexicons) } else { None };
+        // Without telling words (an order id and an email) the seller's default applies.
+        let detected = crate::language::detect(raw);
         Reading {
             reason: guess.reason,
             confidence: guess.confidence,
@@ -136,8 +153,8 @@ impl Understanding {
             order_suffix: self.orders.suffix(raw),
             emails: self.orders.emails(raw),
             flags,
-            // Without telling words (an order id and an email) the seller's default applies.
-            language: crate::language::detect(raw).map_or("en", |d| d.language.code()).to_string(),
+            language: detected.map_or_else(|| self.default_language.clone(), |d| d.language.code().to_string()),
+            language_source: detected.map(|d| d.source),
             topic,
             strength: guess.strength,
         }

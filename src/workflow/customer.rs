@@ -263,6 +263,7 @@ impl Turn<'_> {
             HandOffWhy::NoMatch { attempts } => (attempts, format!("to agents after {attempts} failed order checks")),
             HandOffWhy::Unclear => (0, "to agents: the answers could not be understood".into()),
             HandOffWhy::RecordsDown => (0, "to agents: the order records did not answer".into()),
+            HandOffWhy::StillMissing => (0, "to agents: the customer could not give both order id and email".into()),
         };
         self.event(case.id, "bot", EventKind::HandedOff, &detail).await?;
         let reply = Reply::AgentHandoff {

@@ -6,7 +6,7 @@
 use super::engine::EngineError;
 use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
-use crate::domain::{Address, ButtonAction, ChatUserId, Currency, Money, Purpose};
+use crate::domain::{Address, ButtonAction, ChatUserId, Currency, Money, Order, Purpose};
 use crate::language::Language;
 use crate::replies::Reply;
 use crate::store::NewMessage;
@@ -23,7 +23,14 @@ impl Turn<'_> {
     ) -> Result<bool, EngineError> {
         let language = crate::language::detect(text).map(|d| d.language).or(self.platform_language);
         let policy = self.engine.policy();
-        let Some(mut reply) = crate::kb::reply_to(text, reading, &self.engine.settings.kb, &policy) else {
+        // A policy question is answered with the rules of the product the customer bought, when
+        // an earlier case of theirs proved the order (looked up only for a question).
+        let order = match reading.topic {
+            Some(_) => self.last_order(customer).await?,
+            None => None,
+        };
+        let product = order.as_ref().map(|o| crate::kb::KnownProduct { sku: &o.sku, name: &o.product });
+        let Some(mut reply) = crate::kb::reply_to(text, reading, &self.engine.settings.kb, &policy, product) else {
             return Ok(false);
         };
         if reading.topic == Some(Topic::RefundStatus) && matches!(reply, Reply::AnswerQuestion { .. }) {
@@ -53,6 +60,14 @@ impl Turn<'_> {
             _ => return Ok(Err(Refusal::ButtonExpired)),
         }
         Ok(Ok(()))
+    }
+
+    /// The order of the customer's latest case that proved one.
+    async fn last_order(&mut self, customer: &ChatUserId) -> Result<Option<Order>, EngineError> {
+        match self.tx.last_order_of(customer).await? {
+            Some(id) => Ok(self.tx.find_order(&id).await?),
+            None => Ok(None),
+        }
     }
 
     /// Where a refunded customer's money is: its amount, date and way.

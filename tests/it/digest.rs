@@ -79,3 +79,36 @@ crate::on_both_backends! {
         assert!(csv.contains("2026-11-23,changed_mind,1,0,\n"), "{csv}");
     }
 }
+
+/// A Spanish-speaking seller (`locale = "es"`) reads the whole digest in Spanish: the outcomes,
+/// the reasons, the trends, the times and the feedback line are the template's words, not
+/// English from the code.
+#[test]
+fn the_digest_speaks_the_seller_s_locale() {
+    let fixture = Fixture::with_config(&format!("locale = \"es\"\n{DIGEST}"));
+    let mut bot = fixture.local();
+    let draft = request(&mut bot, "cust-1", "ORD-1001", "alice@example.com", "accidental_purchase", "refund");
+    let out = bot.click("agent-1", &button(&draft, "approve"));
+    let mark = one_to_agents(&out).clone();
+    bot.click("agent-1", &button(&mark, "mark_refunded"));
+    // From Monday 12:00 to the next Monday 09:00.
+    let out = bot.tick(6 * 86400 + 21 * 3600);
+    bot.stop();
+    let digest = sends_to(&out, "channel:managers")
+        .into_iter()
+        .find(|v| v["text"].as_str().unwrap().contains("Resumen semanal de reembolsos"))
+        .unwrap_or_else(|| panic!("a digest in Spanish: {out:#?}"));
+    let text = digest["text"].as_str().unwrap();
+    for part in [
+        "reembolsadas 1",
+        "Reembolsado: **$49.00**",
+        "• Lo compré por error: 1 (nuevo)",
+        "Web Design Course: 1 (nuevo)",
+        "sin respuestas",
+    ] {
+        assert!(text.contains(part), "{part:?} in {text}");
+    }
+    for english in ["refunded 1", "(new)", "on the 4 weeks before", "no answers", "nothing", "days"] {
+        assert!(!text.contains(english), "{english:?} in {text}");
+    }
+}

@@ -167,3 +167,58 @@ fn a_proven_email_offers_a_choice_of_its_orders() {
     let out = bot.say("cust-2", "alice@example.com");
     assert_eq!(one_to(&out, "dm:cust-2")["expects"], "order_id");
 }
+
+#[test]
+fn repeating_only_the_order_id_is_explained_then_handed_to_a_person() {
+    let fixture = Fixture::new();
+    let mut bot = fixture.local();
+    bot.say("cust-1", "hello");
+    let asked = bot.say("cust-1", "ORD-1001");
+    let question = one_to(&asked, "dm:cust-1")["text"].as_str().unwrap().to_string();
+    // Once more: the same question, asked again once.
+    let again = bot.say("cust-1", "ORD-1001");
+    assert_eq!(one_to(&again, "dm:cust-1")["text"], question.as_str());
+    // The second miss changes tack: what is missing, why, and that a person can take over.
+    let explained = bot.say("cust-1", "#ORD-1001");
+    let text = one_to(&explained, "dm:cust-1")["text"].as_str().unwrap().to_string();
+    assert_ne!(text, question);
+    assert!(text.contains("email address") && text.contains("ORD-1001") && text.contains("only the buyer"), "{text}");
+    assert!(text.contains("a person from our team"), "{text}");
+    assert!(to_agents(&explained).is_empty(), "not handed over yet: {explained:#?}");
+    let handed = bot.say("cust-1", "ORD-1001");
+    assert_eq!(to_agents(&handed).len(), 1, "a person takes over: {handed:#?}");
+    assert!(to_agents(&handed)[0]["text"].as_str().unwrap().contains("without the other one"));
+    bot.stop();
+    assert_eq!(fixture.case(1)["state"], "awaiting_agent");
+}
+
+#[test]
+fn the_email_after_the_explanation_still_proves_the_order() {
+    let fixture = Fixture::new();
+    let mut bot = fixture.local();
+    bot.say("cust-1", "hello");
+    for _ in 0..3 {
+        bot.say("cust-1", "ORD-1001");
+    }
+    let out = bot.say("cust-1", "oh, alice@example.com");
+    assert!(to_agents(&out).is_empty(), "{out:#?}");
+    assert!(one_to(&out, "dm:cust-1")["buttons"].as_array().unwrap().iter().any(|b| b["action"] == "reason:other"));
+}
+
+#[test]
+fn naming_two_orders_asks_which_one_with_a_button_for_each() {
+    let fixture = Fixture::new();
+    let mut bot = fixture.local();
+    let out = bot.say("cust-1", "Please refund ORD-1001 and ORD-1005, alice@example.com");
+    let which = sends_to(&out, "dm:cust-1").last().cloned().unwrap().clone();
+    let text = which["text"].as_str().unwrap();
+    assert!(text.contains("ORD-1001, ORD-1005") && text.contains("which one"), "{text}");
+    let actions: Vec<&str> =
+        which["buttons"].as_array().unwrap().iter().map(|b| b["action"].as_str().unwrap()).collect();
+    assert_eq!(actions, ["order:ORD-1001", "order:ORD-1005", "cancel"]);
+    let out = bot.click("cust-1", &button(&which, "order:ORD-1005"));
+    let ask = one_to(&out, "dm:cust-1");
+    assert!(ask["text"].as_str().unwrap().contains("Notion Template Pack"), "the picked order, proven: {ask}");
+    bot.stop();
+    assert_eq!(fixture.case(1)["order_id"], "ORD-1005");
+}

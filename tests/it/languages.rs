@@ -359,3 +359,27 @@ fn detection_on_the_language_eval_set_meets_the_floor() {
         assert!(*ok as f64 >= 0.9 * *n as f64, "{language}: {ok}/{n} read right");
     }
 }
+
+/// Typed answers in the customer's language: a German "ja" sends the request, a Spanish
+/// "cancelar" ends it, as "yes" and "cancel" do.
+#[test]
+fn typed_yes_and_cancel_in_the_customer_s_language() {
+    let fixture = Fixture::new();
+    let mut bot = fixture.local();
+    let dm = "dm:cust-de";
+    bot.say("cust-de", "Hallo, ich möchte bitte eine Rückerstattung.");
+    let out = bot.say("cust-de", "ORD-1001 alice@example.com");
+    let ask_reason = one_to(&out, dm).clone();
+    bot.click("cust-de", &button(&ask_reason, "reason:changed_mind"));
+    let out = bot.say("cust-de", "Es war nicht das, was ich brauchte.");
+    let ask_resolution = one_to(&out, dm).clone();
+    bot.click("cust-de", &button(&ask_resolution, "resolution:refund"));
+    let out = bot.say("cust-de", "Ja.");
+    assert_eq!(to_agents(&out).len(), 1, "sent to the agents: {out:#?}");
+    bot.say("cust-es", "Hola, quiero un reembolso, por favor.");
+    let out = bot.say("cust-es", "Cancelar");
+    assert!(!text(one_to(&out, "dm:cust-es")).is_empty());
+    bot.stop();
+    assert_eq!(fixture.case(1)["state"], "awaiting_agent");
+    assert_eq!(fixture.case(2)["outcome"], "cancelled");
+}

@@ -255,19 +255,19 @@ fn a_jpy_partial_rounds_to_whole_yen() {
 [default]
 usage_metric = "progress_percent"
 usage_full_refund_max = 10
-partial = [ { usage_max = 50, percent = 33 }, { usage_max = 90, percent = 50 } ]
+partial = [ { usage_max = 50, percent = 50 }, { usage_max = 90, percent = 33 } ]
 auto_approve_max = "15000"
 "#,
         "jpy.toml",
     )
     .unwrap();
     // 33% of 1001 yen is 330.33 yen: 330 (exponent 0, not 330.33 or 33033).
-    let o = order("ORD-1").amount("1001", "JPY").progress(40.0).build();
+    let o = order("ORD-1").amount("1001", "JPY").progress(70.0).build();
     let v = verdict(&policy, &o, Reason::ChangedMind, days(1));
     assert_partial(&v, 330, 33);
     assert_eq!(v.currency, jpy());
     // 50% of 1001 yen is 500.5 yen: 501, halves up.
-    let o = order("ORD-2").amount("1001", "JPY").progress(70.0).build();
+    let o = order("ORD-2").amount("1001", "JPY").progress(40.0).build();
     assert_partial(&verdict(&policy, &o, Reason::ChangedMind, days(1)), 501, 50);
     // A full refund in yen is the whole amount in yen.
     let o = order("ORD-3").amount("1001", "JPY").build();
@@ -679,6 +679,30 @@ fn a_tier_not_above_usage_full_refund_max_is_refused() {
         "currency = \"USD\"\n[default]\nusage_full_refund_max = 30\npartial = [ { usage_max = 30, percent = 50 } ]\n",
     );
     assert_eq!((err.line, err.column), (4, 13), "{err}");
+}
+
+#[test]
+fn a_tier_paying_more_than_the_one_before_is_refused_at_that_tier() {
+    let err = parse_err(
+        "currency = \"USD\"\n[default]\nusage_full_refund_max = 30\npartial = [ { usage_max = 60, percent = 25 }, { usage_max = 80, percent = 50 } ]\n",
+    );
+    assert_eq!((err.line, err.column), (4, 47), "{err}");
+    assert!(err.message.contains("percent 50 is above 25"), "{err}");
+    // The same percent twice pays no more, so it stands.
+    let same = "currency = \"USD\"\n[default]\nusage_full_refund_max = 30\npartial = [ { usage_max = 60, percent = 50 }, { usage_max = 80, percent = 50 } ]\n";
+    assert!(Policy::parse(same, "same.toml").is_ok());
+}
+
+#[test]
+fn nan_usage_limits_are_refused_where_they_are_written() {
+    let err = parse_err("currency = \"USD\"\n[default]\nusage_full_refund_max = nan\n");
+    assert_eq!((err.line, err.column), (3, 25), "{err}");
+    assert!(err.message.contains("usage_full_refund_max") && err.message.contains("nan"), "{err}");
+    let err = parse_err(
+        "currency = \"USD\"\n[[product]]\nsku = \"ebook-*\"\npartial = [ { usage_max = nan, percent = 50 } ]\n",
+    );
+    assert_eq!((err.line, err.column), (4, 13), "{err}");
+    assert!(err.message.contains("usage_max") && err.message.contains("nan"), "{err}");
 }
 
 #[test]

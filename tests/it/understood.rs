@@ -86,6 +86,23 @@ crate::on_both_backends! {
         assert_eq!(fixture.cases().len(), 1);
     }
 
+    fn a_policy_question_is_answered_with_the_rules_of_the_customer_s_product(fixture: &Fixture) {
+        let mut bot = fixture.local();
+        // Carol's ebook is under the ebooks' 14-day window, not the default 30 days.
+        bot.say("cust-1", "hello");
+        let out = bot.say("cust-1", "ORD-1003 carol@example.com");
+        let ask = one_to(&out, "dm:cust-1").clone();
+        bot.click("cust-1", &button(&ask, "cancel"));
+        let out = bot.say("cust-1", "can I get a refund after 30 days?");
+        let text = one_to(&out, "dm:cust-1")["text"].as_str().unwrap().to_string();
+        assert!(text.contains("Rust for Sellers (ebook)") && text.contains("14 days"), "{text}");
+        // Someone whose product is not known hears the default rules.
+        let out = bot.say("cust-2", "can I get a refund after 30 days?");
+        let text = one_to(&out, "dm:cust-2")["text"].as_str().unwrap().to_string();
+        assert!(text.contains("our products") && text.contains("30 days"), "{text}");
+        bot.stop();
+    }
+
     fn the_first_message_s_reason_is_confirmed_and_kept_as_the_details(fixture: &Fixture) {
         let mut bot = fixture.local();
         let first = "I was charged twice for the web design course, order ORD-1001, alice@example.com";
@@ -143,4 +160,20 @@ fn the_seller_s_knowledge_base_answers_in_the_bot_and_in_understand() {
         String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert!(lines[0]["question"].as_str().unwrap().contains("under Gifts"), "{}", lines[0]);
     assert!(lines[1]["question"].as_str().unwrap().contains("business days"), "{}", lines[1]);
+}
+
+#[test]
+fn understand_says_when_the_language_is_the_seller_s_default() {
+    let fixture = Fixture::with_config("locale = \"es\"\n");
+    let asks = "ORD-1001 alice@example.com\nme cobraron dos veces el curso\nI was charged twice for the course, please refund it\n";
+    std::fs::write(fixture.path().join("asks.txt"), asks).unwrap();
+    let out = fixture.cli(&["understand", "asks.txt"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let lines: Vec<serde_json::Value> =
+        String::from_utf8_lossy(&out.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let language = |line: &serde_json::Value| (line["language"].clone(), line["language_source"].clone());
+    // Only an order id and an email: no words tell, so the seller's `locale` is assumed, and said.
+    assert_eq!(language(&lines[0]), (json!("es"), json!("default")), "{}", lines[0]);
+    assert_eq!(language(&lines[1]), (json!("es"), json!("text")), "{}", lines[1]);
+    assert_eq!(language(&lines[2]), (json!("en"), json!("text")), "{}", lines[2]);
 }

@@ -226,6 +226,11 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             };
             let embed = staff && shared.embeds_allowed(channel);
             let mut outcome = post(shared, channel, &request, embed).await;
+            let needed = if embed && outcome.is_ok() {
+                Permissions::SEND_MESSAGES | Permissions::EMBED_LINKS
+            } else {
+                Permissions::SEND_MESSAGES
+            };
             if embed && matches!(outcome, Err(Refused::Permission)) {
                 // No Embed Links here: the card as plain text beats no card at all.
                 shared.missing(channel, Permissions::EMBED_LINKS, Effect::PlainText).await;
@@ -241,13 +246,14 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                 Err(Refused::Recipient(reason)) => return Err(anyhow::Error::new(crate::runner::Refused { reason })),
                 Err(Refused::Other(error)) => return Err(error),
             };
+            shared.works(channel, needed).await;
             let ours = OurMessageId::parse(&id).ok_or_else(|| anyhow!("bad message id {id}"))?;
             let store = shared.app.engine.store();
             store.record_platform_message(ours, PLATFORM, &channel.to_string(), &posted.id.to_string()).await?;
             for emoji in reactions {
                 shared.cap.wait().await;
                 match http.create_reaction(channel, posted.id, &ReactionType::Unicode(emoji)).await {
-                    Ok(()) => {}
+                    Ok(()) => shared.works(channel, Permissions::ADD_REACTIONS).await,
                     // The post is out; retrying it would only fail the same way into a dead letter.
                     Err(error) if is_missing_permissions(&error) => {
                         shared.missing(channel, Permissions::ADD_REACTIONS, Effect::NoReactions).await;
@@ -294,6 +300,10 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                 edited = http.edit_message(channel, message, &body(embed), vec![]).await;
             }
             match edited {
+                Ok(_) if embed => {
+                    shared.works(channel, Permissions::EMBED_LINKS).await;
+                    Ok(())
+                }
                 Ok(_) => Ok(()),
                 Err(error) if embed && is_missing_permissions(&error) => {
                     shared.missing(channel, Permissions::EMBED_LINKS, Effect::PlainText).await;
@@ -310,6 +320,10 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             };
             shared.cap.wait().await;
             match http.create_reaction(channel, id, &ReactionType::Unicode(emoji)).await {
+                Ok(()) => {
+                    shared.works(channel, Permissions::ADD_REACTIONS).await;
+                    Ok(())
+                }
                 Err(error) if is_missing_permissions(&error) => {
                     shared.missing(channel, Permissions::ADD_REACTIONS, Effect::NoReactions).await;
                     Ok(())
@@ -339,6 +353,10 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
             shared.cap.wait().await;
             let user = UserId::new(snowflake(&user)?);
             match http.delete_reaction(channel, id, user, &ReactionType::Unicode(emoji)).await {
+                Ok(()) => {
+                    shared.works(channel, Permissions::MANAGE_MESSAGES).await;
+                    Ok(())
+                }
                 Err(error) if is_missing_permissions(&error) => {
                     shared.missing(channel, Permissions::MANAGE_MESSAGES, Effect::ReactionsStay).await;
                     Ok(())

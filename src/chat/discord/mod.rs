@@ -40,6 +40,9 @@ pub struct Discord {
     plain_channels: std::sync::Mutex<HashMap<ChannelId, std::time::Instant>>,
     /// Case threads this run has started or found, so a post there needs no extra call.
     known_threads: std::sync::Mutex<HashMap<crate::domain::CaseId, ChannelId>>,
+    /// (channel, permission) the managers were told is missing, read from the database on first
+    /// use: a call that then works clears the note without a database call on every delivery.
+    warned: std::sync::Mutex<Option<std::collections::HashSet<(String, String)>>>,
 }
 
 /// serenity's HTTP client; against a non-Discord base (a test fake, a proxy) serenity's own
@@ -97,6 +100,7 @@ impl Discord {
             bot_user_id: me.id.to_string(),
             dm_channels: Default::default(),
             plain_channels: Default::default(),
+            warned: Default::default(),
             known_threads: Default::default(),
         }))
     }

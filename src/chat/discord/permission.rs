@@ -1,5 +1,6 @@
 //! Discord's 403 50013 "Missing Permissions": which permission a refused call needed, what the
-//! bot does without it, and the managers told once per channel and permission.
+//! bot does without it, and the managers told once per channel and permission (again after the
+//! permission worked in between).
 
 use super::Discord;
 use crate::domain::Platform;
@@ -82,8 +83,52 @@ impl Discord {
         let key = permission.get_permission_names().join(", ");
         let told =
             self.app.engine.warn_managers_once(Platform::Discord, &channel_id, &key, &reply, chrono::Utc::now()).await;
-        if let Err(error) = told {
-            tracing::error!(%error, "telling the managers about a missing permission failed");
+        match told {
+            Ok(_) => {
+                if let Some(warned) = self.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_mut() {
+                    warned.insert((channel_id, key));
+                }
+            }
+            Err(error) => tracing::error!(%error, "telling the managers about a missing permission failed"),
+        }
+    }
+
+    /// A call that needed `permissions` in `channel` went through: a note that one of them was
+    /// missing there is cleared, so that losing it again is told again. A database call only
+    /// when such a note is on record (another replica's newer note is seen after a restart).
+    pub(super) async fn works(&self, channel: ChannelId, permissions: Permissions) {
+        for permission in permissions.iter() {
+            let key = (channel.to_string(), permission.get_permission_names().join(", "));
+            if !self.is_warned(&key).await {
+                continue;
+            }
+            match self.app.engine.store().clear_warning(Platform::Discord, &key.0, &key.1).await {
+                Ok(_) => {
+                    tracing::info!(%channel, permission = %key.1, "a permission the bot lacked works again");
+                    if let Some(warned) = self.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_mut() {
+                        warned.remove(&key);
+                    }
+                }
+                Err(error) => tracing::error!(%error, "clearing a missing-permission note failed"),
+            }
+        }
+    }
+
+    async fn is_warned(&self, key: &(String, String)) -> bool {
+        if let Some(warned) = self.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).as_ref() {
+            return warned.contains(key);
+        }
+        match self.app.engine.store().warnings(Platform::Discord).await {
+            Ok(on_record) => {
+                let warned: std::collections::HashSet<_> = on_record.into_iter().collect();
+                let found = warned.contains(key);
+                *self.warned.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(warned);
+                found
+            }
+            Err(error) => {
+                tracing::error!(%error, "reading the missing-permission notes failed");
+                false
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! approves for the customer), the agents' and managers' posts.
 
 use super::*;
+use crate::digest::{OutcomeCount, Span, TrendLine};
 
 fn denied(alternatives: &[&str]) -> Reply {
     Reply::Denied {
@@ -138,6 +139,7 @@ pub(super) fn samples() -> Vec<Reply> {
         Reply::AgentHandoff { case_id: 14, customer: s("cust-3"), why: s("no_match"), attempts: 3 },
         Reply::AgentHandoff { case_id: 15, customer: s("cust-4"), why: s("unclear"), attempts: 0 },
         Reply::AgentHandoff { case_id: 16, customer: s("cust-5"), why: s("records_down"), attempts: 0 },
+        Reply::AgentHandoff { case_id: 17, customer: s("cust-6"), why: s("still_missing"), attempts: 0 },
         Reply::AgentReminder { case_id: 12, waiting: s("2 hours") },
         Reply::AgentMarkRefunded {
             case_id: 12,
@@ -240,15 +242,29 @@ pub(super) fn samples() -> Vec<Reply> {
             since: s("2026-11-16"),
             until: s("2026-11-22"),
             requests: 14,
-            outcomes: lines(&["refunded 9", "denied 2", "alternative 1", "open 2"]),
+            outcomes: [
+                ("refunded", 8),
+                ("partially_refunded", 1),
+                ("denied", 2),
+                ("alternative", 1),
+                ("cancelled", 1),
+                ("open", 1),
+            ]
+            .iter()
+            .map(|(outcome, count)| OutcomeCount { outcome: s(outcome), count: *count })
+            .collect(),
             refunded: s("$412.00"),
             kept: s("$49.00"),
-            reasons: lines(&["Something doesn't work: 8 (+220% on the 4 weeks before)", "Changed my mind: 3 (new)"]),
-            products: lines(&["Web Design Course: 9 (+125% on the 4 weeks before)"]),
-            first_answer: s("42 min"),
-            resolution: s("3.5 h"),
+            reasons: vec![
+                TrendLine { label: s("Something doesn't work"), count: 8, change: s("+220") },
+                TrendLine { label: s("I changed my mind"), count: 3, change: s("") },
+            ],
+            products: vec![TrendLine { label: s(COURSE), count: 9, change: s("+125") }],
+            first_answer: Span { amount: s("42"), unit: s("minutes") },
+            resolution: Span { amount: s("3.5"), unit: s("hours") },
             sla_breaches: 1,
-            feedback: s("4.2 / 5 from 6 answer(s)"),
+            feedback_average: s("4.2"),
+            feedback_answers: 6,
             comments: lines(&["2/5: the refund took three days and nobody told me why"]),
             chart: s("refunds-by-reason-2026-11-16.png"),
         },
@@ -257,14 +273,15 @@ pub(super) fn samples() -> Vec<Reply> {
             until: s("2026-11-22"),
             requests: 0,
             outcomes: vec![],
-            refunded: s("nothing"),
-            kept: s("nothing"),
+            refunded: s(""),
+            kept: s(""),
             reasons: vec![],
             products: vec![],
-            first_answer: s("—"),
-            resolution: s("—"),
+            first_answer: Span::default(),
+            resolution: Span { amount: s("2.1"), unit: s("days") },
             sla_breaches: 0,
-            feedback: s("no answers"),
+            feedback_average: s(""),
+            feedback_answers: 0,
             comments: vec![],
             chart: s("refunds-by-reason-2026-11-16.png"),
         },

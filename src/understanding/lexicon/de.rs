@@ -1,6 +1,6 @@
 //! German (umlauts folded: "zurück" is matched as "zuruck").
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -237,4 +237,11 @@ pub const LEXICON: Lexicon = Lexicon {
         "kundendienst",
     ],
     at_self: &["ich bin", "ich fuhle mich", "ich komme mir", "mein fehler", "meine schuld", "ich war"],
+    answers: Answers {
+        yes: &["ja", "jawohl", "ok", "okay", "genau", "richtig", "stimmt", "bestätigen", "passt"],
+        no: &["nein", "nö", "falsch", "stimmt nicht"],
+        cancel: &["abbrechen", "stopp", "vergiss es"],
+        restart: &["von vorne", "neu anfangen", "neu starten", "nochmal von vorne"],
+        skip: &["überspringen", "nichts", "nein danke", "nein, danke"],
+    },
 };

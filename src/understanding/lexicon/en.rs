@@ -1,6 +1,6 @@
 //! English.
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -396,6 +396,12 @@ pub const LEXICON: Lexicon = Lexicon {
                 "offer refunds",
                 "give refunds",
                 "is a refund possible",
+                // How long one may ask: "can I get a refund after 30 days?"
+                "refund after ~ days",
+                "refund after ~ weeks",
+                "refund after ~ month*",
+                "how many days ~ refund",
+                "too late ~ refund",
             ],
         ),
         (
@@ -608,4 +614,11 @@ pub const LEXICON: Lexicon = Lexicon {
         "stupid me",
         "dumb me",
     ],
+    answers: Answers {
+        yes: &["yes", "y", "yep", "yeah", "ok", "okay", "confirm", "correct", "sure", "that's right"],
+        no: &["no", "n", "nope", "wrong", "that's wrong"],
+        cancel: &["cancel", "stop", "never mind", "nevermind", "quit", "/cancel"],
+        restart: &["start over", "restart", "start again", "/restart"],
+        skip: &["skip", "no", "nothing", "no thanks"],
+    },
 };

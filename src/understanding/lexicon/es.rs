@@ -1,6 +1,6 @@
 //! Spanish (written without accents too: the text is folded before matching).
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -252,4 +252,11 @@ pub const LEXICON: Lexicon = Lexicon {
         "por mi culpa",
         "yo mismo",
     ],
+    answers: Answers {
+        yes: &["sí", "si", "vale", "de acuerdo", "claro", "correcto", "confirmo", "confirmar", "eso es"],
+        no: &["no", "incorrecto", "no es correcto", "no es eso"],
+        cancel: &["cancelar", "cancela", "déjalo", "dejalo", "olvídalo", "olvidalo"],
+        restart: &["empezar de nuevo", "volver a empezar", "empezar otra vez", "reiniciar"],
+        skip: &["omitir", "saltar", "nada", "no gracias", "no, gracias"],
+    },
 };

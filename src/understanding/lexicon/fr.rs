@@ -1,6 +1,6 @@
 //! French (accents folded: "débité" is matched as "debite").
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -228,4 +228,11 @@ pub const LEXICON: Lexicon = Lexicon {
         "entreprise",
     ],
     at_self: &["je suis", "je me sens", "je me suis senti", "ma faute", "mon erreur", "j etais"],
+    answers: Answers {
+        yes: &["oui", "ouais", "d'accord", "ok", "exact", "c'est ça", "c'est bon", "je confirme", "confirmer"],
+        no: &["non", "faux", "ce n'est pas ça"],
+        cancel: &["annuler", "arrêter", "arrête", "laisse tomber"],
+        restart: &["recommencer", "on recommence", "reprendre depuis le début"],
+        skip: &["passer", "rien", "non merci", "non, merci"],
+    },
 };

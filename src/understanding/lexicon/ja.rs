@@ -1,6 +1,6 @@
 //! Japanese (no spaces between words: phrases match anywhere; full-width forms are folded).
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -142,4 +142,20 @@ pub const LEXICON: Lexicon = Lexicon {
     rude: &["バカ", "馬鹿", "アホ", "クズ", "くそ", "クソ", "ゴミ", "無能", "詐欺"],
     at_staff: &["お前", "おまえ", "てめえ", "貴様", "あなた", "御社", "貴社", "運営", "サポート", "会社"],
     at_self: &["自分", "私が", "私の"],
+    answers: Answers {
+        yes: &[
+            "はい",
+            "うん",
+            "ええ",
+            "お願いします",
+            "はい、お願いします",
+            "合っています",
+            "それで合っています",
+            "確認",
+        ],
+        no: &["いいえ", "いや", "違います", "ちがいます"],
+        cancel: &["キャンセル", "やめる", "やめます", "中止"],
+        restart: &["最初から", "やり直し", "やり直す"],
+        skip: &["スキップ", "なし", "特にない", "特にありません", "結構です"],
+    },
 };

@@ -1,6 +1,6 @@
 //! Korean: read, though not answered in. Particles attach to words, so most phrases are prefixes.
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -43,4 +43,11 @@ pub const LEXICON: Lexicon = Lexicon {
     rude: &["씨발*", "쓰레기*", "존나*"],
     at_staff: &["너희*", "당신*", "회사*", "고객센터*"],
     at_self: &["제가*", "내 실수*", "제 실수*"],
+    answers: Answers {
+        yes: &["네", "예", "응", "좋아요", "맞아요", "확인"],
+        no: &["아니요", "아니오", "아니", "틀려요"],
+        cancel: &["취소"],
+        restart: &["다시 시작"],
+        skip: &["건너뛰기", "없어요", "없음"],
+    },
 };

@@ -37,6 +37,54 @@ pub struct Lexicon {
     pub at_staff: &'static [&'static str],
     /// Words that aim a clause at the writer ("I'm", "my own").
     pub at_self: &'static [&'static str],
+    pub answers: Answers,
+}
+
+/// Whole messages that answer the bot's questions ("sí", "nein danke"), in one language.
+pub struct Answers {
+    pub yes: &'static [&'static str],
+    pub no: &'static [&'static str],
+    pub cancel: &'static [&'static str],
+    pub restart: &'static [&'static str],
+    /// Nothing to add (to a feedback score).
+    pub skip: &'static [&'static str],
+}
+
+/// The answers of every language, each a whole message in `answer_form`.
+#[derive(Debug, Default)]
+pub struct AnswerForms {
+    pub yes: Vec<String>,
+    pub no: Vec<String>,
+    pub cancel: Vec<String>,
+    pub restart: Vec<String>,
+    pub skip: Vec<String>,
+}
+
+/// A whole message as an answer: folded like the phrases (case, accents), its punctuation and
+/// spacing ignored, so "Sí." is "si" and "nein, danke!" is "nein danke".
+pub fn answer_form(text: &str) -> String {
+    super::text::fold(text)
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Every language's answers: a customer may answer in any of them, whatever the case's language.
+pub fn answer_forms() -> &'static AnswerForms {
+    static FORMS: OnceLock<AnswerForms> = OnceLock::new();
+    FORMS.get_or_init(|| {
+        let forms = |pick: fn(&Answers) -> &'static [&'static str]| -> Vec<String> {
+            ALL.iter().flat_map(|l| pick(&l.answers)).map(|w| answer_form(w)).filter(|w| !w.is_empty()).collect()
+        };
+        AnswerForms {
+            yes: forms(|a| a.yes),
+            no: forms(|a| a.no),
+            cancel: forms(|a| a.cancel),
+            restart: forms(|a| a.restart),
+            skip: forms(|a| a.skip),
+        }
+    })
 }
 
 /// A lexicon with its phrases folded and ready to match.

@@ -1,6 +1,6 @@
 //! Portuguese, Brazilian and European (accents folded: "não" is matched as "nao").
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -218,4 +218,11 @@ pub const LEXICON: Lexicon = Lexicon {
         "atendimento",
     ],
     at_self: &["eu sou", "me sinto", "sou um", "sou uma", "minha culpa", "meu erro", "burrice minha", "eu fui"],
+    answers: Answers {
+        yes: &["sim", "ok", "certo", "correto", "claro", "isso", "isso mesmo", "confirmar", "confirmo"],
+        no: &["não", "nao", "errado", "incorreto"],
+        cancel: &["cancelar", "cancela", "parar", "esquece", "deixa pra lá", "deixa para lá"],
+        restart: &["recomeçar", "começar de novo", "reiniciar"],
+        skip: &["pular", "nada", "não obrigado", "não, obrigado", "nao obrigado"],
+    },
 };

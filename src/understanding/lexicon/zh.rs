@@ -1,6 +1,6 @@
 //! Chinese (simplified and traditional where they differ): read, though not answered in.
 
-use super::Lexicon;
+use super::{Answers, Lexicon};
 use crate::domain::{Reason::*, Resolution};
 use crate::understanding::Topic;
 
@@ -43,4 +43,11 @@ pub const LEXICON: Lexicon = Lexicon {
     rude: &["垃圾", "他妈的", "他媽的"],
     at_staff: &["你们", "你們", "你", "客服"],
     at_self: &["我自己", "我的错", "我的錯"],
+    answers: Answers {
+        yes: &["是", "是的", "好", "好的", "对", "對", "确认", "確認"],
+        no: &["不", "不是", "不对", "不對"],
+        cancel: &["取消"],
+        restart: &["重新开始", "重新開始"],
+        skip: &["跳过", "跳過", "没有", "沒有"],
+    },
 };

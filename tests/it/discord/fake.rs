@@ -197,6 +197,13 @@ impl FakeDiscord {
         *self.state.lock().unwrap().denied.entry(channel.to_string()).or_insert_with(Permissions::empty) |= permissions;
     }
 
+    /// Gives `permissions` back to the bot in `channel` (the seller fixed the override).
+    pub fn allow(&self, channel: &str, permissions: Permissions) {
+        if let Some(denied) = self.state.lock().unwrap().denied.get_mut(channel) {
+            denied.remove(permissions);
+        }
+    }
+
     pub fn api_base(&self) -> String {
         format!("http://{}", self.rest)
     }

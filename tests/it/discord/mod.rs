@@ -422,6 +422,47 @@ async fn missing_permissions_degrade_the_posts_and_the_managers_are_told_once_on
     }
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permission_that_works_again_is_reported_again_when_lost_again() {
+    a_permission_that_works_again_is_reported_again_when_lost_again_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_permission_that_works_again_is_reported_again_when_lost_again_on_postgres() {
+    a_permission_that_works_again_is_reported_again_when_lost_again_on(true).await;
+}
+
+/// Embed Links taken away, given back (a card goes out as an embed again), then taken away
+/// again: the managers hear of the second removal too, not only the first.
+async fn a_permission_that_works_again_is_reported_again_when_lost_again_on(postgres: bool) {
+    const BOB: &str = "800000000000000002";
+    const CAROL: &str = "800000000000000003";
+    let embed_notices =
+        |fake: &FakeDiscord| permission_notices(fake).into_iter().filter(|p| p.text().contains("Embed Links")).count();
+    let fake = FakeDiscord::start().await;
+    let Some(fixture) = fixture_on(&fake, postgres) else { return };
+    fake.deny(AGENTS_CHANNEL, Permissions::EMBED_LINKS);
+    let bot = start_bot(&fake, &fixture).await;
+    request(&fake, ALICE, "ORD-1001 alice@example.com", "by accident").await;
+    fake.until("the first notice", |f| (embed_notices(f) == 1).then_some(())).await;
+
+    // Given back; a restart forgets the channel's plain-text spell, so the next card tries an embed.
+    drop(bot);
+    fake.allow(AGENTS_CHANNEL, Permissions::EMBED_LINKS);
+    let _bot = start_bot(&fake, &fixture).await;
+    request(&fake, BOB, "ORD-1002 bob@example.com", "by accident").await;
+    let card =
+        fake.until("Bob's card", |f| f.posted_for_agents().into_iter().find(|p| p.text().contains("ORD-1002"))).await;
+    assert_eq!(card.body["embeds"].as_array().map(Vec::len), Some(1), "an embed again: {:#}", card.body);
+
+    // Taken away again: told again.
+    fake.deny(AGENTS_CHANNEL, Permissions::EMBED_LINKS);
+    request(&fake, CAROL, "ORD-1003 carol@example.com", "by accident").await;
+    fake.until("the second notice", |f| (embed_notices(f) == 2).then_some(())).await;
+    fake.until("Carol's card", |f| f.posted_for_agents().into_iter().find(|p| p.text().contains("ORD-1003"))).await;
+    assert_eq!(embed_notices(&fake), 2, "once per removal");
+}
+
 /// The README's invite link asks for exactly what the bot uses: what it posts (embed cards,
 /// reactions, removing others' reactions) and the case threads (create, post, archive, files).
 #[test]

@@ -65,14 +65,12 @@ fn half_units(max: u32) -> impl Strategy<Value = f64> {
     (0..=max * 2).prop_map(|n| f64::from(n) / 2.0)
 }
 
-/// Tiers whose usage rises and whose percent never rises (`rising` lets it rise too).
-fn tiers(full_max: f64, rising: bool) -> impl Strategy<Value = Vec<(f64, u32)>> {
+/// Tiers whose usage rises and whose percent never rises (the parser refuses rising percents).
+fn tiers(full_max: f64) -> impl Strategy<Value = Vec<(f64, u32)>> {
     prop::collection::vec((1u32..=80, 1u32..=100), 0..=3).prop_map(move |raw| {
         let mut usage = full_max;
         let mut percents: Vec<u32> = raw.iter().map(|(_, p)| *p).collect();
-        if !rising {
-            percents.sort_unstable_by(|a, b| b.cmp(a));
-        }
+        percents.sort_unstable_by(|a, b| b.cmp(a));
         raw.iter()
             .zip(percents)
             .map(|((gap, _), percent)| {
@@ -86,13 +84,13 @@ fn tiers(full_max: f64, rising: bool) -> impl Strategy<Value = Vec<(f64, u32)>> 
 /// `[default]` rules, or (`product`) a product's, whose usage keys are set together or not at
 /// all: a product's tiers must rise from the full-refund limit in force for it, which may be
 /// the default's (keys merge one by one).
-fn rules_spec(rising: bool, product: bool) -> impl Strategy<Value = RulesSpec> {
+fn rules_spec(product: bool) -> impl Strategy<Value = RulesSpec> {
     let usage = (prop::option::of(prop::sample::select(METRICS.to_vec())), prop::option::of(half_units(60)))
         .prop_flat_map(move |(metric, full_max)| {
             let tiers = match (product, full_max) {
                 (true, None) => Just(None).boxed(),
-                (true, Some(max)) => tiers(max, rising).prop_map(Some).boxed(),
-                (false, _) => prop::option::of(tiers(full_max.unwrap_or(0.0), rising)).boxed(),
+                (true, Some(max)) => tiers(max).prop_map(Some).boxed(),
+                (false, _) => prop::option::of(tiers(full_max.unwrap_or(0.0))).boxed(),
             };
             (Just(metric), Just(full_max), tiers)
         });
@@ -135,12 +133,8 @@ fn rules_spec(rising: bool, product: bool) -> impl Strategy<Value = RulesSpec> {
     )
 }
 
-fn policy_spec(rising: bool) -> impl Strategy<Value = PolicySpec> {
-    (
-        prop::sample::select(vec!["USD", "JPY", "KWD"]),
-        rules_spec(rising, false),
-        prop::option::of(rules_spec(rising, true)),
-    )
+fn policy_spec() -> impl Strategy<Value = PolicySpec> {
+    (prop::sample::select(vec!["USD", "JPY", "KWD"]), rules_spec(false), prop::option::of(rules_spec(true)))
         .prop_map(|(currency, default, ebooks)| PolicySpec { currency, default, ebooks })
 }
 
@@ -304,8 +298,8 @@ fn situation(code: &'static str) -> impl Strategy<Value = Situation> {
         })
 }
 
-fn policy_and_situation(rising: bool) -> impl Strategy<Value = (PolicySpec, Situation)> {
-    policy_spec(rising).prop_flat_map(|spec| {
+fn policy_and_situation() -> impl Strategy<Value = (PolicySpec, Situation)> {
+    policy_spec().prop_flat_map(|spec| {
         let code = spec.currency;
         (Just(spec), situation(code))
     })
@@ -330,7 +324,7 @@ proptest! {
     /// the order, in its currency; a no names 0, a full refund all that is left, a partial its
     /// tier's share of the price capped at what is left.
     #[test]
-    fn never_refunds_more_than_is_left((spec, situation) in policy_and_situation(true)) {
+    fn never_refunds_more_than_is_left((spec, situation) in policy_and_situation()) {
         let policy = spec.parse();
         let verdict = situation.verdict(&policy);
         let order = &situation.order;
@@ -355,7 +349,7 @@ proptest! {
     /// A partial tier's amount is never more than the full refund the same request would get
     /// with no usage at all.
     #[test]
-    fn a_partial_never_exceeds_the_full_refund((spec, situation) in policy_and_situation(true)) {
+    fn a_partial_never_exceeds_the_full_refund((spec, situation) in policy_and_situation()) {
         let policy = spec.parse();
         let verdict = situation.verdict(&policy);
         if verdict.percent.is_none() {
@@ -368,10 +362,10 @@ proptest! {
         prop_assert!(verdict.amount_minor <= situation.order.amount.minor());
     }
 
-    /// Same order, same time, same history: more usage never gets a larger refund, for
-    /// policies whose tiers' percent does not rise with usage (see `rising_tiers_pay_more_for_more_usage`).
+    /// Same order, same time, same history: more usage never gets a larger refund (a policy
+    /// whose tiers' percent rises with usage is refused, see `rising_tiers_are_refused`).
     #[test]
-    fn more_usage_never_gets_more((spec, situation) in policy_and_situation(false), a in half_units(150), b in half_units(150)) {
+    fn more_usage_never_gets_more((spec, situation) in policy_and_situation(), a in half_units(150), b in half_units(150)) {
         let policy = spec.parse();
         let (low, high) = if a <= b { (a, b) } else { (b, a) };
         let at_low = situation.with_usage(low).verdict(&policy);
@@ -387,7 +381,7 @@ proptest! {
     /// The window is exact to the second: `window_days × 24 h − 1 s` after the purchase is
     /// inside, `window_days × 24 h` and later is outside.
     #[test]
-    fn the_window_ends_exactly_on_the_second((spec, situation) in policy_and_situation(true), late in 0i64..=86_400) {
+    fn the_window_ends_exactly_on_the_second((spec, situation) in policy_and_situation(), late in 0i64..=86_400) {
         let policy = spec.parse();
         let mut situation = situation;
         if situation.reason == Reason::DuplicatePurchase {
@@ -426,7 +420,7 @@ proptest! {
     /// TOML of the policy's shape with values of any type and size: a policy or an error at a
     /// line of the text; an accepted policy gives verdicts that never refund more than is left.
     #[test]
-    fn the_parser_never_panics_on_policy_shaped_text(text in policy_shaped_text(), (_, situation) in policy_and_situation(true)) {
+    fn the_parser_never_panics_on_policy_shaped_text(text in policy_shaped_text(), (_, situation) in policy_and_situation()) {
         match Policy::parse(&text, "shaped.toml") {
             Err(e) => prop_assert!(e.line >= 1 && e.line <= text.lines().count() + 1, "{:?}\n{}", e, text),
             Ok(policy) => {
@@ -437,32 +431,15 @@ proptest! {
     }
 }
 
-/// Rising percents are accepted by the parser (the docs do not forbid them), and with them more
-/// usage does get more money: this pins that down, so that a change either way is noticed.
+/// Rising percents would pay more for more usage (a customer would gain by using more before
+/// asking), so the parser refuses them at the tier that rises.
 #[test]
-fn rising_tiers_pay_more_for_more_usage() {
+fn rising_tiers_are_refused() {
     let text = "currency = \"USD\"\n[default]\nusage_metric = \"progress_percent\"\nusage_full_refund_max = 10\n\
                 partial = [ { usage_max = 50, percent = 20 }, { usage_max = 90, percent = 60 } ]\n";
-    let policy = Policy::parse(text, "rising.toml").expect("accepted");
-    let order = Order {
-        order_id: OrderId::parse("ORD-1").unwrap(),
-        email: Email::parse("alice@example.com").unwrap(),
-        sku: "course".into(),
-        product: "Course".into(),
-        amount: Money::from_minor(10_000, currency("USD")),
-        purchased_at: t0(),
-        usage: BTreeMap::new(),
-        refunded: Money::zero(currency("USD")),
-        charge_id: None,
-        payment_intent_id: None,
-    };
-    let at = |progress: f64| {
-        let mut order = order.clone();
-        order.usage.insert("progress_percent".into(), progress);
-        let request = RefundRequest { reason: Reason::ChangedMind, requested_at: t0() + Duration::days(1) };
-        evaluate(&policy, &order, &request, &History::default()).amount_minor
-    };
-    assert_eq!((at(40.0), at(80.0)), (2_000, 6_000));
+    let err = Policy::parse(text, "rising.toml").expect_err("refused");
+    assert_eq!((err.line, err.column), (5, 47), "{err}");
+    assert!(err.message.contains("percent 60 is above 20"), "{err}");
 }
 
 /// A value of any TOML type, biased to the edges: huge and negative integers, NaN and infinities,
