@@ -51,6 +51,7 @@ fn choice(action: &str) -> Option<Choice> {
         ButtonAction::Feedback(_)
         | ButtonAction::FeedbackSkip
         | ButtonAction::Agent(_)
+        | ButtonAction::Manager(_)
         | ButtonAction::NewRequest
         | ButtonAction::Answered => None,
     }

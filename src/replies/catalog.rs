@@ -8,12 +8,15 @@ use handlebars::Handlebars;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
-/// The templates of one locale, compiled, with its labels.
-struct Catalog {
-    registry: Handlebars<'static>,
+/// The templates of one locale, compiled, with its labels and snippets (`replies::snippets`
+/// renders those).
+pub(super) struct Catalog {
+    pub(super) registry: Handlebars<'static>,
     /// Template name -> the file it came from, for error messages.
     files: HashMap<&'static str, String>,
-    labels: Labels,
+    pub(super) labels: Labels,
+    /// Snippet name -> the file it came from (registered as `snippet:<name>`).
+    pub(super) snippets: BTreeMap<String, String>,
 }
 
 /// Every locale's templates, ready to render: the seller's `locale` for staff and for anything
@@ -79,7 +82,7 @@ impl Replies {
             if folder.is_some() {
                 to_render.push(tag.clone());
             }
-            catalogs.insert(tag.clone(), Catalog::load(tag, folder.as_deref())?);
+            catalogs.insert(tag.clone(), Catalog::load(tag, folder.as_deref(), dir)?);
         }
         let mut by_language = HashMap::new();
         // Exact tags first, then the seller's, then any regional folder.
@@ -97,8 +100,8 @@ impl Replies {
         Ok(replies)
     }
 
-    /// Renders every sample in the locale `tag`, as `load` does for English and folders; the
-    /// tests run it for the shipped translations.
+    /// Renders every sample (and every snippet) in the locale `tag`, as `load` does for English
+    /// and folders; the tests run it for the shipped translations.
     pub fn render_samples(&self, tag: &str) -> Result<(), RepliesError> {
         let catalog = self.catalogs.get(tag).ok_or_else(|| RepliesError::Locale {
             locale: tag.to_string(),
@@ -107,7 +110,7 @@ impl Replies {
         for sample in Reply::samples() {
             catalog.render(&sample)?;
         }
-        Ok(())
+        catalog.render_snippet_samples()
     }
 
     /// The built-in and shipped templates, seller locale English. They are checked by the
@@ -147,7 +150,7 @@ impl Replies {
         &self.catalogs[&self.seller]
     }
 
-    fn catalog_for(&self, language: Option<Language>) -> &Catalog {
+    pub(super) fn catalog_for(&self, language: Option<Language>) -> &Catalog {
         language
             .and_then(|l| self.by_language.get(&l))
             .and_then(|tag| self.catalogs.get(tag))
@@ -157,8 +160,9 @@ impl Replies {
 
 impl Catalog {
     /// One locale: each template from `folder` where it has it, else the shipped translation,
-    /// else the built-in English one; labels likewise, entry by entry.
-    fn load(tag: &str, folder: Option<&Path>) -> Result<Catalog, RepliesError> {
+    /// else the built-in English one; labels likewise, entry by entry. `root` is the replies
+    /// folder (its `en/` snippets stand in where a locale has none of that name).
+    fn load(tag: &str, folder: Option<&Path>, root: Option<&Path>) -> Result<Catalog, RepliesError> {
         if let Some(d) = folder {
             refuse_stray_files(d)?;
         }
@@ -202,7 +206,8 @@ impl Catalog {
                 std::fs::read_to_string(&path).map_err(|source| RepliesError::Io { file: file.clone(), source })?;
             table.extend(check::parse_labels(&file, &text)?);
         }
-        Ok(Catalog { registry, files, labels: Labels::from_table(&table) })
+        let snippets = super::snippets::register(tag, root, &mut registry)?;
+        Ok(Catalog { registry, files, labels: Labels::from_table(&table), snippets })
     }
 
     fn render(&self, reply: &Reply) -> Result<String, RepliesError> {

@@ -27,11 +27,12 @@ pub fn check_shipped() -> Result<(), RepliesError> {
         let files: Vec<(String, String)> = files.iter().map(|(n, t)| (n.to_string(), t.to_string())).collect();
         check_locale(&format!("replies/{locale}"), &files)?;
     }
-    Ok(())
+    super::snippets::check_shipped()
 }
 
 /// Checks the translations in a replies folder laid out like the shipped one: every subfolder
-/// but `en/` must be a complete translation of the built-in English templates. This is the
+/// but `en/` must be a complete translation of the built-in English templates (and have the
+/// snippets of `en/snippets/`, with the same variables, where the folder has them). This is the
 /// start-up check, for a change to the shipped translations before it is built in.
 pub fn check_folder(dir: &Path) -> Result<(), RepliesError> {
     let io = |file: &Path| {
@@ -54,6 +55,7 @@ pub fn check_folder(dir: &Path) -> Result<(), RepliesError> {
             }
         }
         check_locale(&locale_dir.display().to_string(), &files)?;
+        super::snippets::check_folder_locale(&dir.join("en"), &locale_dir)?;
     }
     Ok(())
 }

@@ -31,6 +31,9 @@ const PHRASES: &[&str] = &[
     "Hand back to the bot",
     "Close",
     "Ask about another order",
+    // Managers' buttons on an escalation or incident (beside ✅ / ❌).
+    "Approve exception",
+    "Deny",
     // Under an answer to a question.
     "Request a refund",
     "That answered it",

@@ -12,6 +12,7 @@ pub mod check;
 mod helpers;
 pub mod labels;
 mod samples;
+pub mod snippets;
 
 pub use catalog::{Replies, LABELS_FILE};
 pub use check::check_folder;
@@ -157,6 +158,8 @@ replies! {
     LiveReminder => "live_reminder" { case_id: i64, waiting: String }
     /// In the thread: the customer's platform refused a message (`error` as it said).
     LiveRelayFailed => "live_relay_failed" { case_id: i64, customer: String, error: String, text: String }
+    /// In the thread: an agent's `{{name}}` names no snippet; `available` are the ones there are.
+    SnippetUnknown => "snippet_unknown" { name: String, available: Vec<String> }
 
     // Verdict drafts: an agent approves them before the customer sees them.
     Approved => "approved" { product: String, order_id: String, amount: String, rules: Vec<String> }

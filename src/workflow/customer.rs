@@ -376,7 +376,11 @@ impl Turn<'_> {
             // The question was answered or the case moved on (staff buttons never reach a customer).
             (
                 _,
-                ButtonAction::Choice(_) | ButtonAction::FeedbackSkip | ButtonAction::Agent(_) | ButtonAction::Answered,
+                ButtonAction::Choice(_)
+                | ButtonAction::FeedbackSkip
+                | ButtonAction::Agent(_)
+                | ButtonAction::Manager(_)
+                | ButtonAction::Answered,
             ) => Err(Refusal::ButtonExpired),
         };
         self.save(&case).await?;

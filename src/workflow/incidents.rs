@@ -4,6 +4,7 @@
 //! once with `bulk_send`); ❌ lets each case go its normal way. Each case's timeline says so.
 
 use super::engine::EngineError;
+use super::managers::{decision_buttons, Gesture};
 use super::propose::DraftOrigin;
 use super::refusal::{Handled, Refusal};
 use super::settings::IncidentRules;
@@ -109,6 +110,8 @@ impl Turn<'_> {
         // One ping for the whole spike, never one per case.
         message.mentions = vec!["role:managers".into()];
         message.reactions = vec![APPROVE_EMOJI.into(), DENY_EMOJI.into()];
+        let label = |label: String| self.engine.replies.label_in(None, &label);
+        message.buttons = decision_buttons().into_iter().map(|(action, text)| (action, label(text))).collect();
         let posted = self.tx.send(message, self.now).await?;
         self.tx.set_incident_message(id, posted).await?;
         tracing::info!(incident = id.0, sku = %order.sku, count, "spike: incident opened");
@@ -184,18 +187,21 @@ impl Turn<'_> {
         })
     }
 
-    /// ✅ / ❌ on an incident's post: only a manager's counts, and only the first, once for all.
+    /// ✅ / ❌ (or a button) on an incident's post: only a manager's counts, and only the first,
+    /// once for all.
     pub(super) async fn incident_reaction(
         &mut self,
         user: &str,
         message: MessageId,
         id: IncidentId,
         approve: bool,
-        emoji: &str,
+        gesture: Gesture,
     ) -> Result<Handled, EngineError> {
         if !self.engine.is_manager(user, &self.roles) {
-            self.tx.unreact(None, message, user, emoji, self.now).await?;
-            return Ok(Err(Refusal::NotAManager { emoji: emoji.into() }));
+            if let Gesture::Reaction(emoji) = &gesture {
+                self.tx.unreact(None, message, user, emoji, self.now).await?;
+            }
+            return Ok(Err(Refusal::NotAManager { gesture }));
         }
         let state = if approve { IncidentState::Approved } else { IncidentState::Denied };
         let Some(incident) = self.tx.find_incident(id).await? else {
@@ -217,7 +223,7 @@ impl Turn<'_> {
         };
         let decided = self.render(&decided)?;
         self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;
-        self.tx.react(None, message, emoji, self.now).await?;
+        self.tx.react(None, message, gesture.emoji(), self.now).await?;
         let mut drafts = 0;
         for member in cases.iter().filter(|c| c.outcome == "open") {
             let Some(mut case) = self.tx.load_case(member.case_id).await? else { continue };

@@ -45,8 +45,9 @@ impl Turn<'_> {
     }
 
     /// A message written in a case's thread: relayed to the customer when an agent wrote it in
-    /// a live case, kept as a note when it starts with the note prefix (and marked 📝 where
-    /// the platform told us the message's id, `written`), refused otherwise.
+    /// a live case (its `{{snippets}}` expanded), kept as a note when it starts with the note
+    /// prefix (and marked 📝 where the platform told us the message's id, `written`), refused
+    /// otherwise.
     pub async fn on_thread_message(
         &mut self,
         user: &str,
@@ -93,6 +94,9 @@ impl Turn<'_> {
             return self.notify_in_thread(user, case.id, Reply::ThreadNotLive { case_id: case.id.0 }).await;
         }
         let name = self.display_name(user);
+        let Some(text) = self.with_snippets(&case, user, &name, &text).await? else {
+            return Ok(());
+        };
         if thread.agent.is_none() {
             // The first agent to answer a hand-off holds the case.
             thread.go_live(Some((user, &name)));

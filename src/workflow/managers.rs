@@ -1,5 +1,6 @@
-//! What managers do: decide escalations by reacting ✅ / ❌ on the post that pinged them. Only
-//! managers may; anyone else's reaction is removed and recorded.
+//! What managers do: decide escalations by reacting ✅ / ❌ on the post that pinged them, or
+//! with its buttons (the fallback where reacting is awkward). Only managers may; anyone else's
+//! reaction is removed and recorded, their press refused and recorded.
 
 use super::engine::EngineError;
 use super::propose::{labels, DraftOrigin};
@@ -7,10 +8,48 @@ use super::refusal::{Handled, Refusal};
 use super::turn::Turn;
 use crate::domain::case::Decision;
 use crate::domain::timeline::EventKind;
-use crate::domain::{CaseId, EscalationId, JobKind, MessageId, Purpose};
+use crate::domain::{ButtonAction, CaseId, EscalationId, JobKind, ManagerAction, MessageId, Purpose};
 use crate::events::{APPROVE_EMOJI, DENY_EMOJI};
 use crate::replies::Reply;
-use crate::store::{EditButtons, EscalationStatus};
+use crate::store::{ButtonRecord, EditButtons, EscalationStatus};
+use std::fmt;
+
+/// How a manager gave a decision: a reaction (its emoji as they chose it) or a button press.
+/// Both take the same path; the timeline says which it was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Gesture {
+    Reaction(String),
+    Button(ManagerAction),
+}
+
+impl Gesture {
+    /// The reaction the bot leaves on the decided post, so it reads the same either way.
+    pub(super) fn emoji(&self) -> &str {
+        match self {
+            Gesture::Reaction(emoji) => emoji,
+            Gesture::Button(action) if action.approves() => APPROVE_EMOJI,
+            Gesture::Button(_) => DENY_EMOJI,
+        }
+    }
+}
+
+/// As the timeline writes it: "reaction ✅", "button approve_exception".
+impl fmt::Display for Gesture {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Gesture::Reaction(emoji) => write!(f, "reaction {emoji}"),
+            Gesture::Button(action) => write!(f, "button {action}"),
+        }
+    }
+}
+
+/// The buttons of a post managers decide on, beside its ✅ / ❌ (labels in the seller's words).
+pub(super) fn decision_buttons() -> Vec<(ButtonAction, String)> {
+    vec![
+        (ManagerAction::ApproveException.into(), "Approve exception".into()),
+        (ManagerAction::DenyException.into(), "Deny".into()),
+    ]
+}
 
 impl Turn<'_> {
     /// A reaction on a sent message: managers decide escalations with ✅ / ❌.
@@ -27,22 +66,45 @@ impl Turn<'_> {
             DENY_EMOJI | "✖️" => false,
             _ => return Ok(()),
         };
-        if let Purpose::Incident(incident) = message.purpose {
-            return match self.incident_reaction(user, message.id, incident, approve, emoji).await? {
-                Ok(()) => Ok(()),
-                Err(refusal) => self.refuse(user, None, refusal).await,
-            };
-        }
-        let (Some(case_id), Purpose::Escalation(escalation_id)) = (message.case_id, message.purpose) else {
-            return Ok(());
+        let gesture = Gesture::Reaction(emoji.into());
+        let handled = match (message.case_id, message.purpose) {
+            (_, Purpose::Incident(incident)) => {
+                self.incident_reaction(user, message.id, incident, approve, gesture).await?
+            }
+            (Some(case_id), Purpose::Escalation(escalation)) => {
+                self.escalation_reaction(user, case_id, message.id, escalation, approve, gesture).await?
+            }
+            _ => return Ok(()),
         };
-        match self.escalation_reaction(user, case_id, message.id, escalation_id, approve, emoji).await? {
+        match handled {
             Ok(()) => Ok(()),
-            Err(refusal) => self.refuse(user, Some(case_id), refusal).await,
+            Err(refusal) => self.refuse(user, message.case_id, refusal).await,
         }
     }
 
-    /// ✅ / ❌ on an escalation: only a manager's counts, and only the first.
+    /// A manager's button on an escalation or incident post: the same decision as its reaction.
+    /// Its buttons go with the decision, yet a late press still reaches here, so it is refused
+    /// naming who decided, as a late reaction is.
+    pub(super) async fn on_manager_click(
+        &mut self,
+        user: &str,
+        button: &ButtonRecord,
+        action: ManagerAction,
+    ) -> Result<Handled, EngineError> {
+        let message = &button.message;
+        let gesture = Gesture::Button(action);
+        match (message.case_id, message.purpose) {
+            (_, Purpose::Incident(incident)) => {
+                self.incident_reaction(user, message.id, incident, action.approves(), gesture).await
+            }
+            (Some(case_id), Purpose::Escalation(escalation)) => {
+                self.escalation_reaction(user, case_id, message.id, escalation, action.approves(), gesture).await
+            }
+            (_, purpose) => Ok(Err(Refusal::ActionDoesNothing { action: button.action.clone(), purpose })),
+        }
+    }
+
+    /// ✅ / ❌ (or a button) on an escalation: only a manager's counts, and only the first.
     async fn escalation_reaction(
         &mut self,
         user: &str,
@@ -50,18 +112,20 @@ impl Turn<'_> {
         message: MessageId,
         escalation_id: EscalationId,
         approve: bool,
-        emoji: &str,
+        gesture: Gesture,
     ) -> Result<Handled, EngineError> {
         if !self.engine.is_manager(user, &self.roles) {
-            self.tx.unreact(Some(case_id), message, user, emoji, self.now).await?;
-            return Ok(Err(Refusal::NotAManager { emoji: emoji.into() }));
+            if let Gesture::Reaction(emoji) = &gesture {
+                self.tx.unreact(Some(case_id), message, user, emoji, self.now).await?;
+            }
+            return Ok(Err(Refusal::NotAManager { gesture }));
         }
         let status = if approve { EscalationStatus::Approved } else { EscalationStatus::Denied };
         if !self.tx.decide_escalation(escalation_id, status, user, self.now).await? {
             let by = self.tx.find_escalation(escalation_id).await?.and_then(|e| e.decided_by).unwrap_or_default();
-            return Ok(Err(Refusal::EscalationAlreadyDecided { case_id, decided_by: by, emoji: emoji.into() }));
+            return Ok(Err(Refusal::EscalationAlreadyDecided { case_id, decided_by: by, gesture }));
         }
-        self.decide_exception(user, case_id, message, approve, emoji).await?;
+        self.decide_exception(user, case_id, message, approve, &gesture).await?;
         Ok(Ok(()))
     }
 
@@ -71,7 +135,7 @@ impl Turn<'_> {
         case_id: CaseId,
         message: MessageId,
         approve: bool,
-        emoji: &str,
+        gesture: &Gesture,
     ) -> Result<(), EngineError> {
         let mut case = self
             .tx
@@ -82,14 +146,9 @@ impl Turn<'_> {
         let decided =
             self.render(&Reply::EscalationDecided { case_id: case.id.0, approved: approve, actor: user.into() })?;
         self.tx.edit_message(message, &decided, EditButtons::Remove, self.now).await?;
-        self.tx.react(Some(case.id), message, emoji, self.now).await?;
-        self.event(
-            case.id,
-            user,
-            if approve { EventKind::ExceptionApproved } else { EventKind::ExceptionDenied },
-            "manager decision",
-        )
-        .await?;
+        self.tx.react(Some(case.id), message, gesture.emoji(), self.now).await?;
+        let kind = if approve { EventKind::ExceptionApproved } else { EventKind::ExceptionDenied };
+        self.event(case.id, user, kind, &format!("manager decision by {gesture}")).await?;
         let order = self.load_order(&case).await?;
         let verdict = case
             .verdict

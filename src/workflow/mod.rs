@@ -14,6 +14,7 @@ mod questions;
 mod refusal;
 mod screen;
 mod settings;
+mod snippets;
 mod staff;
 mod stripe_events;
 mod stripe_orders;

@@ -2,6 +2,7 @@
 //! or the escalation managers decide.
 
 use super::engine::EngineError;
+use super::managers::decision_buttons;
 use super::turn::{Post, Turn};
 use crate::domain::case::{Case, CaseState, Decision, Flag};
 use crate::domain::timeline::EventKind;
@@ -196,7 +197,7 @@ impl Turn<'_> {
         }
     }
 
-    /// Outside the policy: managers are pinged and decide by reacting.
+    /// Outside the policy: managers are pinged and decide by reacting (or with the buttons).
     async fn escalate(&mut self, case: &mut Case, order: &Order, verdict: &Verdict) -> Result<(), EngineError> {
         let escalation = self.tx.insert_escalation(case.id, self.now).await?;
         case.state = CaseState::AwaitingManager;
@@ -215,6 +216,7 @@ impl Turn<'_> {
         let mut post = Post::to(Address::Managers, Purpose::Escalation(escalation));
         post.mentions = vec!["role:managers".into()];
         post.reactions = vec![APPROVE_EMOJI.into(), DENY_EMOJI.into()];
+        post.buttons = decision_buttons();
         let message = self.post(case.id, reply, post).await?;
         self.tx.set_escalation_message(escalation, message).await?;
         self.event(case.id, "bot", EventKind::Escalated, "outside the policy: asked managers to decide").await?;

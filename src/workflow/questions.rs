@@ -82,7 +82,7 @@ impl Turn<'_> {
         let amount = Currency::parse(&refund.currency)
             .map(|c| Money::from_minor(refund.amount_minor, c).to_string())
             .unwrap_or_else(|_| format!("{} {}", refund.amount_minor, refund.currency));
-        let method = self.engine.replies.label_in(language, "your original payment method");
+        let method = self.engine.replies.label_in(language, super::staff::REFUND_METHOD);
         Ok(Some(Reply::RefundWhereabouts {
             amount,
             date: refund.created_at.chars().take(10).collect(),

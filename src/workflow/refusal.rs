@@ -1,6 +1,7 @@
 //! Refusals as values: what a person may not do, recorded and told through a reply template.
 
 use super::engine::EngineError;
+use super::managers::Gesture;
 use super::turn::Turn;
 use crate::domain::timeline::EventKind;
 use crate::domain::{ButtonAction, ButtonId, CaseId, IncidentId, Money, OrderId, Purpose};
@@ -37,10 +38,10 @@ pub(crate) enum Refusal {
     NotLive { case_id: CaseId },
     /// *Close* while a manager decides or a refund is on its way (`status` in plain words).
     CannotCloseYet { case_id: CaseId, status: String },
-    /// ✅ / ❌ on an escalation by someone who is not a manager (the reaction is taken away).
-    NotAManager { emoji: String },
-    /// ✅ / ❌ on an escalation that `decided_by` decided first.
-    EscalationAlreadyDecided { case_id: CaseId, decided_by: String, emoji: String },
+    /// ✅ / ❌ or a decision button by someone who is not a manager (a reaction is taken away).
+    NotAManager { gesture: Gesture },
+    /// ✅ / ❌ or a decision button on an escalation that `decided_by` decided first.
+    EscalationAlreadyDecided { case_id: CaseId, decided_by: String, gesture: Gesture },
     /// ✅ / ❌ on an incident that `decided_by` decided first.
     IncidentAlreadyDecided { incident: IncidentId, decided_by: String },
     /// The incident's drafts were all approved or handled already.
@@ -61,9 +62,9 @@ impl Refusal {
                  {spent} already refunded or in progress"
             )),
             Refusal::RefundAlreadyRecorded => Some("refund already recorded for this approval".into()),
-            Refusal::NotAManager { emoji } => Some(format!("reaction {emoji} by someone who is not a manager")),
-            Refusal::EscalationAlreadyDecided { decided_by, emoji, .. } => {
-                Some(format!("reaction {emoji} after the decision by {decided_by}"))
+            Refusal::NotAManager { gesture } => Some(format!("{gesture} by someone who is not a manager")),
+            Refusal::EscalationAlreadyDecided { decided_by, gesture, .. } => {
+                Some(format!("{gesture} after the decision by {decided_by}"))
             }
             Refusal::ButtonExpired
             | Refusal::ButtonUnknown

@@ -14,6 +14,11 @@ use crate::replies::Reply;
 use crate::store::{ButtonRecord, DraftRecord, DraftStatus, EditButtons};
 use chrono::Duration;
 
+/// How a refund reaches the customer and how long it takes, as the bot tells them (in English:
+/// the labels translate it).
+pub(super) const REFUND_METHOD: &str = "your original payment method";
+pub(super) const REFUND_TIMELINE: &str = "5–10 business days";
+
 impl Turn<'_> {
     /// Any button press; `form_text` is the text of the form behind an `edit` button.
     pub async fn on_click(&mut self, user: &str, button: &str, form_text: Option<&str>) -> Result<(), EngineError> {
@@ -24,7 +29,11 @@ impl Turn<'_> {
         let Some(button) = found else {
             return self.refuse(user, None, Refusal::ButtonUnknown).await;
         };
-        let handled = if !button.message.active || button.retired {
+        let handled = if let ButtonAction::Manager(action) = button.action {
+            // Before the expiry check: a decision's buttons go with it, and a late press is
+            // told who decided, as a late reaction is.
+            self.on_manager_click(user, &button, action).await?
+        } else if !button.message.active || button.retired {
             Err(Refusal::ButtonExpired)
         } else {
             match &button.message.recipient {
@@ -355,8 +364,8 @@ impl Turn<'_> {
         case.state = CaseState::AwaitingFeedback;
         let reply = Reply::RefundIssued {
             amount: amount.to_string(),
-            method: "your original payment method".into(),
-            timeline: "5–10 business days".into(),
+            method: REFUND_METHOD.into(),
+            timeline: REFUND_TIMELINE.into(),
             partial,
         };
         self.tell(case, reply, None, vec![]).await?;

@@ -21,12 +21,15 @@ fn approve_and_refund(bot: &mut impl Chat, draft: &Value, customer: &str) -> i64
     case_id(draft)
 }
 
-/// Runs a technical-issue request on the out-of-window ebook up to the managers' post.
-fn escalate(bot: &mut impl Chat) -> Value {
+/// Runs a technical-issue request on the out-of-window ebook up to the managers' post: ✅ / ❌
+/// invited, and the same decision as buttons.
+pub(crate) fn escalate(bot: &mut impl Chat) -> Value {
     let post = request(bot, "cust-4", "ORD-1003", "carol@example.com", "technical_issue", "refund");
     assert_eq!(post["to"], MANAGERS);
     assert_eq!(post["mentions"], serde_json::json!(["role:managers"]));
     assert_eq!(post["reactions"], serde_json::json!(["✅", "❌"]));
+    let actions: Vec<&Value> = post["buttons"].as_array().unwrap().iter().map(|b| &b["action"]).collect();
+    assert_eq!(actions, ["approve_exception", "deny_exception"]);
     post
 }
 

@@ -1,7 +1,7 @@
 //! Spike incidents: many requests about one product at once become one incident, one managers'
 //! post and one ping; later requests join it; one ✅ decides every case once (also after a
 //! restart and a second reaction) and agents approve the drafts with one button; ❌ lets each
-//! case go its normal way.
+//! case go its normal way. The post's buttons decide the same way as its reactions.
 
 use crate::support::*;
 use serde_json::Value;
@@ -68,6 +68,8 @@ fn approved_incident(postgres: bool) {
     assert_eq!(post["to"], "channel:managers", "{post:#}");
     assert_eq!(post["mentions"], serde_json::json!(["role:managers"]));
     assert_eq!(post["reactions"], serde_json::json!(["✅", "❌"]));
+    let actions: Vec<&Value> = post["buttons"].as_array().unwrap().iter().map(|b| &b["action"]).collect();
+    assert_eq!(actions, ["approve_exception", "deny_exception"], "the same decision as buttons");
     let text = post["text"].as_str().unwrap();
     assert!(
         text.contains("Incident #1") && text.contains("Video Course") && text.contains("#1 ·") && text.contains("#3 ·"),
@@ -78,10 +80,10 @@ fn approved_incident(postgres: bool) {
     // A later request joins it: the post is edited, managers are told without a ping.
     let out = broken_video(&mut bot, 4);
     assert!(out["mentions"].as_array().unwrap().is_empty(), "{out:#}");
-    assert!(bot
-        .log
-        .iter()
-        .any(|v| v["kind"] == "edit" && v["id"] == post["id"] && v["text"].as_str().unwrap().contains("#4 ·")));
+    assert!(bot.log.iter().any(|v| v["kind"] == "edit"
+        && v["id"] == post["id"]
+        && v["text"].as_str().unwrap().contains("#4 ·")
+        && v["buttons"].as_array().unwrap().len() == 2));
     assert_eq!(pings_to_managers(&bot.log), 1, "one ping for the whole spike");
     assert_eq!(incidents_open(&fixture), "refund_bot_incidents_open 1");
 
@@ -132,7 +134,14 @@ fn denied_incident(postgres: bool) {
     let post = broken_video(&mut bot, 3);
     let out = bot.react("agent-1", &id(&post), "✅");
     assert!(out.iter().any(|v| v["kind"] == "unreact"), "not a manager: {out:#?}");
-    let out = bot.react("manager-1", &id(&post), "❌");
+    // The post's buttons decide as its reactions do: not for an agent, once for a manager.
+    let out = bot.click("agent-1", &button(&post, "approve_exception"));
+    assert!(one_to(&out, "dm:agent-1")["text"].as_str().unwrap().contains("Only managers"), "{out:#?}");
+    assert!(to_agents(&out).is_empty());
+    let out = bot.click("manager-1", &button(&post, "deny_exception"));
+    let edit = out.iter().find(|v| v["kind"] == "edit" && v["id"] == post["id"]).expect("the post edited");
+    assert_eq!(edit["buttons"], serde_json::json!([]), "{edit:#}");
+    assert!(out.iter().any(|v| v["kind"] == "react" && v["message"] == post["id"] && v["emoji"] == "❌"));
     // The case the incident held gets its normal draft; the others keep theirs.
     let drafts = to_agents(&out);
     assert_eq!(drafts.len(), 1, "{out:#?}");
@@ -141,6 +150,9 @@ fn denied_incident(postgres: bool) {
     for n in 1..=3 {
         assert!(incident_events(&fixture, n).iter().any(|e| e.contains("incident 1 denied by manager-1")));
     }
+    let out = bot.click("manager-2", &button(&post, "approve_exception"));
+    assert!(one_to(&out, "dm:manager-2")["text"].as_str().unwrap().contains("already decided by manager-1"));
+    assert!(to_agents(&out).is_empty());
     bot.stop();
 }
 

@@ -186,20 +186,25 @@ crate::on_both_backends! {
     }
 }
 
-/// A copy of the repository's `replies/` to break on purpose.
+/// A copy of the repository's `replies/` (snippets included) to break on purpose.
 fn replies_copy() -> tempfile::TempDir {
     let from = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("replies");
     let to = tempfile::tempdir().unwrap();
-    for locale in std::fs::read_dir(&from).unwrap() {
-        let locale = locale.unwrap().path();
-        let target = to.path().join(locale.file_name().unwrap());
-        std::fs::create_dir_all(&target).unwrap();
-        for file in std::fs::read_dir(&locale).unwrap() {
-            let file = file.unwrap().path();
-            std::fs::copy(&file, target.join(file.file_name().unwrap())).unwrap();
+    copy_tree(&from, to.path());
+    to
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let path = entry.unwrap().path();
+        let target = to.join(path.file_name().unwrap());
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, target).unwrap();
         }
     }
-    to
 }
 
 fn check_err(dir: &Path) -> (String, String) {
@@ -238,6 +243,18 @@ fn the_locale_check_fails_on_a_missing_template_or_a_changed_variable() {
     std::fs::write(copy.path().join("ja/ask_emial.hbs"), "{{order_id}}\n").unwrap();
     let (file, _) = check_err(copy.path());
     assert!(file.ends_with("ja/ask_emial.hbs"), "{file}");
+
+    // Snippets: the same names as English's, with the same variables.
+    let copy = replies_copy();
+    std::fs::write(copy.path().join("pt/snippets/hello.hbs"), "Olá! Caso {{case}}.\n").unwrap();
+    let (file, message) = check_err(copy.path());
+    assert!(file.ends_with("pt/snippets/hello.hbs"), "{file}");
+    assert!(message.contains("case_id"), "{message}");
+    let copy = replies_copy();
+    std::fs::remove_file(copy.path().join("fr/snippets/anything_else.hbs")).unwrap();
+    let (file, message) = check_err(copy.path());
+    assert!(file.ends_with("fr/snippets"), "{file}");
+    assert!(message.contains("anything_else"), "{message}");
 }
 
 #[test]

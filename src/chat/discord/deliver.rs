@@ -262,6 +262,9 @@ pub async fn deliver(shared: &Discord, action: Outbound) -> anyhow::Result<()> {
                     Err(error) => return Err(anyhow::Error::new(error).context("adding a reaction")),
                 }
             }
+            if let Some(Address::Thread(case)) = Address::parse(&to) {
+                shared.archive_if_closed(case, channel).await;
+            }
             Ok(())
         }
         Outbound::Edit { id, text, buttons } => {

@@ -1,10 +1,11 @@
 //! Case threads on Discord: a public thread started from the case's card in the (private)
 //! agents' channel, so the thread's id is the card's message id; what agents write there comes
-//! back as guild messages. Also what a relay to a customer can meet: 50007 (DMs closed, no
+//! back as guild messages; a closed case's thread is archived after its last post. Also what a relay to a customer can meet: 50007 (DMs closed, no
 //! shared server) is refused for good, and messages a customer sent while the bot was down are
 //! read from the DM's history at start-up (the gateway does not replay them).
 
 use super::{Discord, PLATFORM};
+use crate::domain::case::CaseState;
 use crate::domain::{Address, CaseId, Platform};
 use crate::events::Inbound;
 use anyhow::{anyhow, Context as _};
@@ -105,6 +106,28 @@ impl Discord {
         self.cap.wait().await;
         self.http.edit_thread(thread, &json!({"archived": false}), None).await.context("unarchiving a thread")?;
         Ok(())
+    }
+
+    /// After a post in a case's thread: the thread of a closed case is archived, so it leaves
+    /// the agents' list of active threads. A later post brings it back (Discord unarchives a
+    /// thread on a post), and is followed by this again. Archiving is tidiness: a failure is
+    /// logged, never a reason to post again.
+    pub(super) async fn archive_if_closed(&self, case: CaseId, thread: ChannelId) {
+        let closed = async {
+            let mut tx = self.app.engine.store().begin().await?;
+            let case = tx.load_case(case).await?;
+            anyhow::Ok(case.is_some_and(|c| c.state == CaseState::Closed))
+        };
+        match closed.await {
+            Ok(false) => {}
+            Ok(true) => {
+                self.cap.wait().await;
+                if let Err(error) = self.http.edit_thread(thread, &json!({"archived": true}), None).await {
+                    tracing::warn!(%case, error = %describe(&error), "archiving a closed case's thread failed");
+                }
+            }
+            Err(error) => tracing::warn!(%case, error = %format!("{error:#}"), "reading a thread's case failed"),
+        }
     }
 
     /// The event for a message written in a server channel: a case thread's message, from

@@ -87,6 +87,7 @@ pub(super) fn samples() -> Vec<Reply> {
         Reply::CannotCloseYet { case_id: 12, status: s("your refund is approved and being issued") },
         Reply::ThreadNotAnAgent {},
         Reply::ThreadNotLive { case_id: 12 },
+        Reply::SnippetUnknown { name: s("refund_tiemline"), available: lines(&["hello", "refund_timeline"]) },
         Reply::CardStatus { status: s("waiting for an agent"), live: false, agent: s("") },
         Reply::CardStatus { status: s("waiting for an agent"), live: true, agent: s("") },
         Reply::CardStatus { status: s("waiting for an agent"), live: true, agent: s("Mia") },

@@ -107,6 +107,8 @@ pub struct State {
     archived: std::collections::HashSet<String>,
     /// Threads the bot unarchived (`PATCH /channels/{thread}` with `archived: false`).
     pub unarchived: usize,
+    /// Threads the bot archived (`PATCH /channels/{thread}` with `archived: true`).
+    pub archived_by_bot: usize,
 }
 
 impl State {
@@ -211,6 +213,11 @@ impl FakeDiscord {
         self.state.lock().unwrap().archived.insert(thread.to_string());
     }
 
+    /// Whether a thread is archived now.
+    pub fn is_archived(&self, thread: &str) -> bool {
+        self.state.lock().unwrap().archived.contains(thread)
+    }
+
     /// The customer closes their DMs to the bot (or leaves the server): posts to them fail.
     pub fn close_dms(&self, customer: &str) {
         self.state.lock().unwrap().closed_dms.insert(customer.to_string());
@@ -296,7 +303,13 @@ impl FakeDiscord {
                 if body["archived"] == json!(false) && state.archived.remove(*thread) {
                     state.unarchived += 1;
                 }
-                ok(thread_json(thread, &parent, "thread"))
+                // The bot started the thread, so it may archive it without Manage Threads.
+                if body["archived"] == json!(true) && state.archived.insert(thread.to_string()) {
+                    state.archived_by_bot += 1;
+                }
+                let mut answer = thread_json(thread, &parent, "thread");
+                answer["thread_metadata"]["archived"] = json!(state.archived.contains(*thread));
+                ok(answer)
             }
             ("GET", ["channels", channel, "messages"]) => {
                 let after: u64 =

@@ -198,3 +198,48 @@ async fn a_post_in_an_archived_thread_is_edited_after_unarchiving() {
 async fn a_post_in_an_archived_thread_is_edited_after_unarchiving_on_postgres() {
     a_post_in_an_archived_thread_is_edited_after_unarchiving_on(true).await;
 }
+
+/// Close archives the case's thread; a post there afterwards (the customer's closed DMs
+/// reported) still arrives, and the thread is archived again after it.
+async fn a_closed_cases_thread_is_archived_and_a_later_post_still_arrives_on(postgres: bool) {
+    let fake = FakeDiscord::start().await;
+    let Some(fixture) = fixture_on(&fake, postgres) else { return };
+    let _bot = start_bot(&fake, &fixture).await;
+    let card = hand_off(&fake, ALICE).await;
+    fake.customer_says(ALICE, "Hello?");
+    thread_count(&fake, &card, 1).await;
+    assert!(!fake.is_archived(&card.id));
+
+    // The customer leaves before the close: the goodbye cannot reach them.
+    fake.close_dms(ALICE);
+    let card_now = fake.posted_in(AGENTS_CHANNEL).into_iter().find(|p| p.id == card.id).unwrap();
+    fake.press(AGENT, Some(&[AGENT_ROLE]), &card_now, &card_now.button("Close"));
+    let closed = thread_count(&fake, &card, 2).await;
+    assert!(closed[1].text().contains("closed"), "{}", closed[1].text());
+    // (A post unarchives the thread in the same step the fake records it: archived after the
+    // close post is seen means archived after it.)
+    fake.until("the thread archived", |f| f.is_archived(&card.id).then_some(())).await;
+
+    // The refusal is reported in the closed case's thread: posted (which unarchives it), then
+    // archived again.
+    let report = fake
+        .until("the refusal reported in the thread", |f| {
+            thread_posts(f, &card).into_iter().find(|p| p.text().contains("could not reach"))
+        })
+        .await;
+    assert!(report.text().contains("50007"), "{}", report.text());
+    fake.until("archived again", |f| f.is_archived(&card.id).then_some(())).await;
+    assert!(fake.state.lock().unwrap().archived_by_bot >= 2);
+    let shown = fixture.case(fixture.cases()[0]["id"].as_i64().unwrap());
+    assert_eq!(shown["state"], "closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_cases_thread_is_archived_and_a_later_post_still_arrives() {
+    a_closed_cases_thread_is_archived_and_a_later_post_still_arrives_on(false).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_closed_cases_thread_is_archived_and_a_later_post_still_arrives_on_postgres() {
+    a_closed_cases_thread_is_archived_and_a_later_post_still_arrives_on(true).await;
+}

@@ -2,6 +2,7 @@
 
 mod fake;
 mod live;
+mod managers;
 
 use crate::support::*;
 use fake::*;

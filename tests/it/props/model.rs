@@ -200,6 +200,9 @@ const STAFF_ACTIONS: &[&str] = &[
     "take_over",
     "hand_back",
     "close",
+    // Managers' escalation buttons, beside ✅ / ❌.
+    "approve_exception",
+    "deny_exception",
 ];
 
 impl<'f> Run<'f> {
