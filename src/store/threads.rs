@@ -351,6 +351,12 @@ impl super::Store {
         Ok(row.map(|r| r.try_get("case_id")).transpose()?.map(CaseId))
     }
 
+    /// Whether a case is closed (an adapter tidying up after a post reads it, never writes).
+    pub async fn case_is_closed(&self, case: CaseId) -> StoreResult<bool> {
+        let mut tx = self.begin().await?;
+        Ok(tx.load_case(case).await?.is_some_and(|c| c.state == crate::domain::CaseState::Closed))
+    }
+
     /// Where a case's card landed on a platform: (channel id, platform message id).
     pub async fn card_on(&self, case: CaseId, platform: &str) -> StoreResult<Option<(String, String)>> {
         let mut tx = self.begin().await?;

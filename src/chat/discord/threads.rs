@@ -5,7 +5,6 @@
 //! read from the DM's history at start-up (the gateway does not replay them).
 
 use super::{Discord, PLATFORM};
-use crate::domain::case::CaseState;
 use crate::domain::{Address, CaseId, Platform};
 use crate::events::Inbound;
 use anyhow::{anyhow, Context as _};
@@ -113,12 +112,7 @@ impl Discord {
     /// thread on a post), and is followed by this again. Archiving is tidiness: a failure is
     /// logged, never a reason to post again.
     pub(super) async fn archive_if_closed(&self, case: CaseId, thread: ChannelId) {
-        let closed = async {
-            let mut tx = self.app.engine.store().begin().await?;
-            let case = tx.load_case(case).await?;
-            anyhow::Ok(case.is_some_and(|c| c.state == CaseState::Closed))
-        };
-        match closed.await {
+        match self.app.engine.store().case_is_closed(case).await {
             Ok(false) => {}
             Ok(true) => {
                 self.cap.wait().await;
